@@ -1,0 +1,319 @@
+// The catalogue: every diagnostic code, its severity, message, help and long explanation.
+// Codes are stable: KD0xxx lexer, KD1xxx parser, KD2xxx names, KD3xxx types and shapes,
+// KD4xxx lowering, KD9xxx tool. Never reuse a retired code.
+
+type Severity = "error" | "warning";
+
+interface Entry<A> {
+  readonly severity: Severity;
+  /** A few words, for the generated reference (docs/diagnostics.md). */
+  readonly title: string;
+  readonly message: (args: A) => string;
+  readonly help?: (args: A) => string | undefined;
+  /** What `kdc explain CODE` prints: why this is a mistake and how to fix it, with an example. */
+  readonly explanation: string;
+}
+
+const entry = <A = Record<string, never>>(e: Entry<A>): Entry<A> => e;
+
+const didYouMean = (s: string | undefined): string | undefined => (s ? `did you mean \`${s}\`?` : undefined);
+
+export const catalogue = {
+  // ── lexer ──
+  KD0001: entry<{ text: string }>({
+    severity: "error",
+    title: "unexpected character",
+    message: (a) => `unexpected character \`${a.text}\``,
+    help: () => "remove it; `.kd` uses `//` and `/* */` for comments",
+    explanation: `The lexer found a character that cannot start any token of the language.
+
+    model m = mlp(input: 784, hidden: [32], classes: 10) @
+
+Remove the character. Comments start with \`//\` (or \`///\` for documentation) or are
+enclosed in \`/* … */\`.`,
+  }),
+  KD0002: entry({
+    severity: "error",
+    title: "unterminated string",
+    message: () => "this string is never closed",
+    help: () => 'close it with `"` on the same line',
+    explanation: `A string literal must end with a double quote on the same line.
+
+    export small to "runs/mnist/student      // missing closing quote
+
+Use \\n inside the string for a line break.`,
+  }),
+  KD0003: entry({
+    severity: "error",
+    title: "unterminated block comment",
+    message: () => "this block comment is never closed",
+    help: () => "close it with `*/`",
+    explanation: `A \`/*\` comment runs until the next \`*/\`. None was found before the end of the file.`,
+  }),
+
+  // ── parser ──
+  KD1001: entry<{ expected: string; found: string }>({
+    severity: "error",
+    title: "unexpected token",
+    message: (a) => `expected ${a.expected}, found ${a.found}`,
+    explanation: `The parser expected one kind of token and found another. The message names both.
+
+    stage distill after {        // expected a stage name after \`after\`
+
+Check the line for a missing name, comma, bracket or keyword. The language reference
+(docs/language.md) shows the form of every construct.`,
+  }),
+  KD1002: entry<{ what: string }>({
+    severity: "error",
+    title: "unclosed bracket",
+    message: (a) => `this ${a.what} is never closed`,
+    explanation: `An opening \`(\`, \`[\` or \`{\` has no matching closing bracket.`,
+  }),
+
+  // ── names ──
+  KD2001: entry<{ name: string; what: string; suggestion?: string }>({
+    severity: "error",
+    title: "unknown name",
+    message: (a) => `unknown ${a.what} \`${a.name}\``,
+    help: (a) => didYouMean(a.suggestion),
+    explanation: `A name is used that no declaration, import or built-in provides.
+
+    minimize hintn(small, big)     // unknown loss \`hintn\`; did you mean \`hinton\`?
+
+Declare it, import it (\`import { hinton } from "std/kd"\`), or fix the spelling.`,
+  }),
+  KD2002: entry<{ name: string }>({
+    severity: "error",
+    title: "duplicate declaration",
+    message: (a) => `\`${a.name}\` is declared more than once`,
+    help: () => "rename one of them",
+    explanation: `Two declarations in one scope have the same name. Every model, dataset, param, loss,
+stage and import in a file shares one namespace; a \`let\` shares its stage's.
+
+    model small = mlp(input: 784, hidden: [32], classes: 10)
+    model small = mlp(input: 784, hidden: [64], classes: 10)   // error`,
+  }),
+  KD2003: entry<{ path: string }>({
+    severity: "error",
+    title: "import not found",
+    message: (a) => `cannot find the recipe library \`${a.path}\``,
+    help: () =>
+      "`std/…` names the library shipped with kdc, `./…` a file relative to this one, and a bare name a package in node_modules",
+    explanation: `An import names a file that does not exist.
+
+    import { hinton } from "std/kdd"     // std/kdd.kd does not exist
+
+\`std/NAME\` resolves to recipes/std/NAME.kd inside kdc; \`./x\` and \`../x\` to x.kd relative
+to the importing file.`,
+  }),
+  KD2004: entry<{ name: string; path: string; suggestion?: string }>({
+    severity: "error",
+    title: "name not exported",
+    message: (a) => `\`${a.path}\` has no declaration \`${a.name}\``,
+    help: (a) => didYouMean(a.suggestion),
+    explanation: `An import asks for a name that the imported file does not declare.
+
+    import { hintn } from "std/kd"`,
+  }),
+  KD2005: entry<{ cycle: string }>({
+    severity: "error",
+    title: "import cycle",
+    message: (a) => `import cycle: ${a.cycle}`,
+    help: () => "move the shared declarations into a third file that both import",
+    explanation: `Files import each other in a loop, so neither can be resolved first.`,
+  }),
+  KD2006: entry<{ name: string; suggestion?: string }>({
+    severity: "error",
+    title: "unknown stage",
+    message: (a) => `\`after\` names \`${a.name}\`, which is not a stage`,
+    help: (a) => didYouMean(a.suggestion),
+    explanation: `\`stage B after A\` requires a stage \`A\` in the same recipe.`,
+  }),
+  KD2007: entry<{ name: string; owner: string; available: string; suggestion?: string }>({
+    severity: "error",
+    title: "unknown member",
+    message: (a) => `\`${a.owner}\` has no member \`${a.name}\``,
+    help: (a) => didYouMean(a.suggestion) ?? `available: ${a.available}`,
+    explanation: `A member access names something the value does not have. Models have taps
+(\`m.logits\`, \`m.hidden[i]\`), datasets have splits (\`digits.train\`), and the batch has
+fields (\`batch.label\`).`,
+  }),
+
+  // ── types and shapes ──
+  KD3001: entry<{ name: string; callee: string; signature: string; suggestion?: string }>({
+    severity: "error",
+    title: "unknown argument",
+    message: (a) => `\`${a.callee}\` takes no argument \`${a.name}\``,
+    help: (a) => (a.suggestion ? `did you mean \`${a.suggestion}\`? ` : "") + `the signature is \`${a.signature}\``,
+    explanation: `A call passes a named argument that the function does not take. kdc never
+ignores an argument silently: a misspelt \`alpah: 0.5\` would otherwise leave \`alpha\` at
+its default and change the experiment without a word.`,
+  }),
+  KD3002: entry<{ name: string; callee: string; signature: string }>({
+    severity: "error",
+    title: "missing argument",
+    message: (a) => `\`${a.callee}\` needs the argument \`${a.name}\``,
+    help: (a) => `the signature is \`${a.signature}\``,
+    explanation: `A required argument of a call was not given, by position or by name.`,
+  }),
+  KD3003: entry<{ callee: string; expected: number; found: number; signature: string }>({
+    severity: "error",
+    title: "too many arguments",
+    message: (a) => `\`${a.callee}\` takes ${a.expected} argument${a.expected === 1 ? "" : "s"}, but ${a.found} were given`,
+    help: (a) => `the signature is \`${a.signature}\``,
+    explanation: `A call passes more positional arguments than the function has parameters.`,
+  }),
+  KD3004: entry<{ expected: string; found: string; context: string }>({
+    severity: "error",
+    title: "type mismatch",
+    message: (a) => `${a.context} expects ${a.expected}, found ${a.found}`,
+    explanation: `A value of one type is used where another is required.
+
+    train digits on small        // \`train\` expects a model, found a dataset
+
+Every value in a recipe has a type the checker knows: model, dataset, split, tensor with a
+shape, scalar, schedule, duration (\`200 steps\`), string, list, loss.`,
+  }),
+  KD3005: entry<{ student: string; teacher: string; studentClasses: string; teacherClasses: string }>({
+    severity: "error",
+    title: "class count mismatch",
+    message: (a) =>
+      `the student's logits have ${a.studentClasses} classes but the teacher's have ${a.teacherClasses}`,
+    help: () => "distil between models with the same `classes`, or compare intermediate features through `project(…)`",
+    explanation: `A distillation loss compares the student's and the teacher's class distributions
+element by element, so both must have the same number of classes.
+
+    model big   = mlp(input: 784, hidden: [1200], classes: 1000)
+    model small = mlp(input: 784, hidden: [32], classes: 10)
+    minimize kd(small.logits, big.logits)     // 10 against 1000`,
+  }),
+  KD3006: entry<{ split: string }>({
+    severity: "error",
+    title: "no labels",
+    message: (a) => `\`${a.split}\` has no labels, so \`batch.label\` is not available`,
+    help: () => "train on a labelled split, or use a label-free objective such as `kd(…)` against a teacher",
+    explanation: `Cross-entropy against \`batch.label\` needs a split whose examples carry labels. An
+unlabelled transfer split (for example \`mnist(…, unlabeled: 5000).unlabeled\`) has inputs only:
+distil on it with a teacher instead.`,
+  }),
+  KD3007: entry<{ context: string; expected: string; found: string }>({
+    severity: "error",
+    title: "shape mismatch",
+    message: (a) => `${a.context}: expected a tensor of shape ${a.expected}, found ${a.found}`,
+    explanation: `Tensor shapes are checked symbolically: \`[B, 10]\` is a batch of 10-vectors. Two
+tensors combined element by element must have the same shape.`,
+  }),
+  KD3008: entry<{ what: string; value: string }>({
+    severity: "error",
+    title: "value out of range",
+    message: (a) => `${a.what} must be ${a.value}`,
+    explanation: `A number is outside the range that makes sense for it: a temperature must be positive,
+an epoch count at least 1, a dropout rate in [0, 1).`,
+  }),
+  KD3009: entry<{ stage: string; setting: string }>({
+    severity: "error",
+    title: "missing stage setting",
+    message: (a) => `stage \`${a.stage}\` has no \`${a.setting}\``,
+    help: (a) => `add a \`${a.setting}\` line to the stage`,
+    explanation: `Every stage needs \`train MODEL on SPLIT\`, \`epochs N\` and \`minimize OBJECTIVE\`.`,
+  }),
+  KD3010: entry<{ setting: string }>({
+    severity: "error",
+    title: "setting given twice",
+    message: (a) => `\`${a.setting}\` is given more than once in this stage`,
+    help: () => "keep one",
+    explanation: `A stage setting such as \`epochs\` or \`optimizer\` may appear once per stage.`,
+  }),
+  KD3011: entry<{ cycle: string }>({
+    severity: "error",
+    title: "stage cycle",
+    message: (a) => `stages depend on each other in a cycle: ${a.cycle}`,
+    explanation: `\`after\` must form a pipeline: a stage cannot run after itself, directly or through
+other stages.`,
+  }),
+  KD3012: entry<{ model: string }>({
+    severity: "error",
+    title: "teacher is the student",
+    message: (a) => `\`${a.model}\` is both trained and used as a frozen teacher in this stage`,
+    explanation: `A stage's teacher is frozen while the trained model changes, so one model cannot be both.`,
+  }),
+  KD3013: entry<{ name: string; expected: string; found: string }>({
+    severity: "error",
+    title: "bad parameter override",
+    message: (a) => `\`--set ${a.name}\` expects ${a.expected}, found \`${a.found}\``,
+    explanation: `A \`--set name=value\` on the command line must name a \`param\` of the recipe and give
+a value of its declared type.`,
+  }),
+  KD3014: entry<{ model: string }>({
+    severity: "warning",
+    title: "unused teacher",
+    message: (a) => `teacher \`${a.model}\` is never used by this stage's objective or metrics`,
+    help: () => "remove it from `teacher`, or use it in `minimize`",
+    explanation: `A teacher that nothing reads still costs a forward pass per step (unless kdc drops
+it) and usually means the objective does not say what was intended.`,
+  }),
+  KD3015: entry<{ model: string; stage: string }>({
+    severity: "error",
+    title: "model not trained by an earlier stage",
+    message: (a) => `stage \`${a.stage}\` uses \`${a.model}\` as a teacher, but no earlier stage trains it`,
+    help: (a) => `add \`after\` naming the stage that trains \`${a.model}\`, or load trained weights`,
+    explanation: `A teacher must be trained before a stage distils from it: some stage that this stage
+runs after (directly or through others) must \`train\` it.`,
+  }),
+  KD3016: entry<{ name: string; expected: string; found: string }>({
+    severity: "error",
+    title: "param default of the wrong type",
+    message: (a) => `param \`${a.name}\` is declared ${a.expected} but its value is ${a.found}`,
+    explanation: `A \`param\`'s default value must have its declared type (\`int\`, \`float\`, \`bool\`, \`string\`).`,
+  }),
+
+  // ── lowering ──
+  KD4001: entry<{ what: string }>({
+    severity: "error",
+    title: "not computable before training",
+    message: (a) => `${a.what} must be known when the recipe is compiled`,
+    explanation: `Some values (epochs, batch size, model sizes) fix the shape of the program and must
+be constants or params, not schedules or tensors.`,
+  }),
+
+  // ── tool ──
+  KD9001: entry<{ detail: string }>({
+    severity: "error",
+    title: "internal compiler error",
+    message: (a) => `internal compiler error: ${a.detail}`,
+    help: () => "this is a bug in kdc; please report it with the recipe that triggers it (run with --debug for a stack trace)",
+    explanation: `kdc itself failed. Nothing about your recipe is known to be wrong.`,
+  }),
+  KD9002: entry<{ path: string }>({
+    severity: "error",
+    title: "file not found",
+    message: (a) => `cannot read \`${a.path}\``,
+    explanation: `The file named on the command line does not exist or cannot be read.`,
+  }),
+  KD9003: entry<{ text: string }>({
+    severity: "error",
+    title: "malformed --set",
+    message: (a) => `\`--set ${a.text}\` is not of the form name=value`,
+    explanation: `Override a recipe's \`param\` with \`--set NAME=VALUE\`, for example \`--set T=8\`.`,
+  }),
+  KD9004: entry<{ shown: number; total: number }>({
+    severity: "error",
+    title: "too many diagnostics",
+    message: (a) => `${a.total - a.shown} more diagnostics were not shown (limit ${a.shown})`,
+    explanation: `kdc stops listing after 100 diagnostics; fix the first ones and run again.`,
+  }),
+  KD9005: entry<{ name: string; available: string; suggestion?: string }>({
+    severity: "error",
+    title: "unknown param override",
+    message: (a) => `\`--set ${a.name}\` names no param of this recipe`,
+    help: (a) => didYouMean(a.suggestion) ?? (a.available ? `params: ${a.available}` : "this recipe declares no params"),
+    explanation: `\`--set NAME=VALUE\` must name a \`param\` declared in the recipe file.`,
+  }),
+} as const;
+
+export type Code = keyof typeof catalogue;
+export type MessageArgs<C extends Code> = Parameters<(typeof catalogue)[C]["message"]>[0];
+
+export function isCode(text: string): text is Code {
+  return Object.prototype.hasOwnProperty.call(catalogue, text);
+}
