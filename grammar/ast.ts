@@ -257,7 +257,7 @@ export type StageStatement =
 
 export interface Comment {
   readonly span: Span;
-  /** The full comment text including its `//`, `///` or `/* */` delimiters. */
+  /** The full comment text including its delimiters (line, doc or block comment). */
   readonly text: string;
 }
 

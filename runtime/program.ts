@@ -137,6 +137,19 @@ export interface RunOptions {
   readonly interactive?: boolean;
   /** Print nothing (tests). */
   readonly quiet?: boolean;
+  /** Called after every optimizer step (tests, external loggers); keep it cheap and synchronous. */
+  readonly onStep?: (event: StepEvent) => void;
+}
+
+/** One optimizer step, as passed to RunOptions.onStep. */
+export interface StepEvent {
+  readonly stage: string;
+  /** 0-based epoch of the step. */
+  readonly epoch: number;
+  /** Steps completed in the stage, counting this one (1 after the first step). */
+  readonly step: number;
+  readonly loss: number;
+  readonly lr: number;
 }
 
 export interface StageReport {
@@ -144,6 +157,7 @@ export interface StageReport {
   readonly model: string;
   readonly seconds: number;
   readonly steps: number;
+  /** Mean loss over the last epoch's steps. */
   readonly finalLoss: number;
   /** The last evaluation on each evaluated split: split name → metric label → value. */
   readonly metrics: Readonly<Record<string, Readonly<Record<string, number>>>>;

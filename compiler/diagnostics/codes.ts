@@ -93,6 +93,14 @@ stage and import in a file shares one namespace; a \`let\` shares its stage's.
     model small = mlp(input: 784, hidden: [32], classes: 10)
     model small = mlp(input: 784, hidden: [64], classes: 10)   // error`,
   }),
+  KD2008: entry<{ name: string; what: string }>({
+    severity: "error",
+    title: "cannot be imported",
+    message: (a) => `\`${a.name}\` is a ${a.what}; only \`loss\` definitions can be imported`,
+    help: () => "declare datasets, models, params and stages in the recipe that trains them",
+    explanation: `A recipe library shares objectives (\`loss\` definitions). Datasets, models and
+stages belong to the recipe that runs them.`,
+  }),
   KD2003: entry<{ path: string }>({
     severity: "error",
     title: "import not found",
@@ -265,6 +273,64 @@ runs after (directly or through others) must \`train\` it.`,
     title: "param default of the wrong type",
     message: (a) => `param \`${a.name}\` is declared ${a.expected} but its value is ${a.found}`,
     explanation: `A \`param\`'s default value must have its declared type (\`int\`, \`float\`, \`bool\`, \`string\`).`,
+  }),
+
+  KD3017: entry<{ model: string; stage: string }>({
+    severity: "error",
+    title: "model not in the stage",
+    message: (a) => `\`${a.model}\` is neither trained nor a teacher in stage \`${a.stage}\``,
+    help: (a) => `add \`teacher ${a.model}\` to the stage`,
+    explanation: `An objective or metric may read only the stage's trained model and its declared
+teachers. Declaring a teacher is what makes kdc freeze it and keep its forward pass off the
+gradient tape.
+
+    stage distill after teach {
+      train small on digits.train
+      minimize kd(small.logits, big.logits)    // \`big\` needs \`teacher big\``,
+  }),
+  KD3018: entry<{ what: string; length: string; stage: string; stageSteps: number }>({
+    severity: "error",
+    title: "longer than its stage",
+    message: (a) => `${a.what} lasts ${a.length}, but stage \`${a.stage}\` has only ${a.stageSteps} steps`,
+    help: () => "shorten it, or train the stage for longer",
+    explanation: `A warm-up or schedule that does not finish before its stage ends never reaches its
+target value: with a 500-step warm-up in a 300-step stage the learning rate never peaks.
+Stage length is epochs × ceil(split size / batch).`,
+  }),
+  KD3019: entry<{ name: string; callee: string }>({
+    severity: "error",
+    title: "argument given twice",
+    message: (a) => `the argument \`${a.name}\` of \`${a.callee}\` is given more than once`,
+    explanation: `Each parameter takes one argument, by position or by name, not both.`,
+  }),
+  KD3020: entry<{ name: string }>({
+    severity: "error",
+    title: "recursive loss",
+    message: (a) => `the loss \`${a.name}\` calls itself`,
+    explanation: `Loss definitions are expanded where they are used, so they cannot call themselves,
+directly or through other losses.`,
+  }),
+  KD3021: entry<{ name: string; place: string }>({
+    severity: "error",
+    title: "built-in used in the wrong place",
+    message: (a) => `\`${a.name}\` can only be used in ${a.place}`,
+    explanation: `Each built-in belongs to one kind of place: datasets such as \`mnist(…)\` in a
+\`dataset\` declaration, models such as \`mlp(…)\` in a \`model\` declaration, optimisers in
+\`optimizer\`, metrics in \`evaluate\`, loss primitives in objectives.`,
+  }),
+  KD3022: entry<{ name: string; types: string }>({
+    severity: "error",
+    title: "unknown type",
+    message: (a) => `unknown type \`${a.name}\``,
+    help: (a) => `the types are ${a.types}`,
+    explanation: `A \`param\` or \`loss\` parameter names a type the language does not have.`,
+  }),
+  KD3023: entry<{ what: string; expected: string }>({
+    severity: "error",
+    title: "wrong unit",
+    message: (a) => `${a.what} must be ${a.expected}`,
+    explanation: `Durations carry units (\`200 steps\`, \`2 epochs\`), and some settings accept only
+one of them: \`evaluate … every\` and \`checkpoint every\` count epochs.`,
   }),
 
   // ── lowering ──

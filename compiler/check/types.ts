@@ -1,0 +1,100 @@
+// The types the checker knows. Shapes are symbolic: a dimension is a number or a name (`B`).
+// `error` is the type of anything already diagnosed; every check accepts it silently, which is
+// what stops one mistake from cascading into many.
+
+export type Dim = number | string;
+
+export interface ModelInfo {
+  readonly name: string;
+  readonly builtin: string;
+  readonly input: number | undefined;
+  readonly classes: number | undefined;
+  readonly hidden: readonly number[] | undefined;
+}
+
+export interface SplitInfo {
+  /** `digits.train` */
+  readonly name: string;
+  readonly dataset: string;
+  readonly split: string;
+  readonly size: number | undefined;
+  readonly features: number | undefined;
+  readonly classes: number | undefined;
+  readonly hasLabels: boolean;
+}
+
+export type Type =
+  | { readonly kind: "error" }
+  | { readonly kind: "number"; readonly integer: boolean }
+  | { readonly kind: "schedule" }
+  | { readonly kind: "duration" }
+  | { readonly kind: "string" }
+  | { readonly kind: "bool" }
+  | { readonly kind: "list"; readonly element: Type }
+  | { readonly kind: "model"; readonly info: ModelInfo | undefined }
+  | { readonly kind: "dataset"; readonly splits: readonly SplitInfo[] }
+  | { readonly kind: "split"; readonly info: SplitInfo }
+  | { readonly kind: "batch"; readonly split: SplitInfo | undefined }
+  /** A float tensor; `of` names where it came from (`small.logits`) for messages. */
+  | { readonly kind: "tensor"; readonly shape: readonly Dim[] | undefined; readonly of?: string }
+  /** Integer class ids `[B]` whose values are below `classes`. */
+  | { readonly kind: "labels"; readonly classes: number | undefined; readonly of: string }
+  /** `m.hidden`: indexable by a constant to get one layer's tensor. */
+  | { readonly kind: "taps"; readonly of: string; readonly widths: readonly number[] | undefined }
+  | { readonly kind: "optimizer" }
+  | { readonly kind: "metric" }
+  | { readonly kind: "function"; readonly name: string };
+
+export const errorType: Type = { kind: "error" };
+export const scalarType: Type = { kind: "number", integer: false };
+export const integerType: Type = { kind: "number", integer: true };
+export const lossType: Type = { kind: "tensor", shape: [] };
+
+export function showShape(shape: readonly Dim[] | undefined): string {
+  return shape ? `[${shape.join(", ")}]` : "[…]";
+}
+
+/** How a type reads in a message: "a model", "a tensor [B, 10]". */
+export function describe(type: Type): string {
+  switch (type.kind) {
+    case "error":
+      return "an invalid value";
+    case "number":
+      return type.integer ? "an integer" : "a number";
+    case "schedule":
+      return "a schedule";
+    case "duration":
+      return "a duration";
+    case "string":
+      return "a string";
+    case "bool":
+      return "a boolean";
+    case "list":
+      return `a list of ${describe(type.element).replace(/^an? /, "")}s`;
+    case "model":
+      return "a model";
+    case "dataset":
+      return "a dataset";
+    case "split":
+      return "a dataset split";
+    case "batch":
+      return "the batch";
+    case "tensor":
+      return type.shape?.length === 0 ? "a scalar loss" : `a tensor ${showShape(type.shape)}`;
+    case "labels":
+      return "labels [B]";
+    case "taps":
+      return `the layer list \`${type.of}\``;
+    case "optimizer":
+      return "an optimizer";
+    case "metric":
+      return "a metric";
+    case "function":
+      return `the function \`${type.name}\``;
+  }
+}
+
+/** A scalar in arithmetic: numbers and schedules (a schedule is a number at each step). */
+export function isScalarLike(type: Type): boolean {
+  return type.kind === "number" || type.kind === "schedule";
+}

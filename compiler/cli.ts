@@ -1,1 +1,0 @@
-export async function main(argv: string[]): Promise<number> { console.log("hello", argv.join(" ")); return 0; }

@@ -1,0 +1,110 @@
+// IR expressions → TypeScript expressions over the runtime (`kd.*`). Arithmetic on numbers stays
+// plain TypeScript; on tensors it goes through kd.ops; prettier later removes surplus parentheses.
+import type { IrExpr } from "../lower/ir.js";
+import { stringLiteral } from "./names.js";
+
+export interface ExprScope {
+  /** Recipe name → TypeScript identifier, for lets, loss parameters, models. */
+  readonly locals: ReadonlyMap<string, string>;
+  /** Loss definition name → TypeScript function name. */
+  readonly losses: ReadonlyMap<string, string>;
+}
+
+const TENSOR_OPS = { "+": "add", "-": "sub", "*": "mul", "/": "div", "^": "pow" } as const;
+
+export function number(value: number): string {
+  if (Number.isNaN(value)) return "NaN";
+  if (!Number.isFinite(value)) return value > 0 ? "Infinity" : "-Infinity";
+  return Object.is(value, -0) ? "-0" : String(value);
+}
+
+export function emitExpr(e: IrExpr, scope: ExprScope): string {
+  const sub = (x: IrExpr): string => emitExpr(x, scope);
+  switch (e.op) {
+    case "number":
+      return number(e.value);
+    case "bool":
+      return String(e.value);
+    case "string":
+      return stringLiteral(e.value);
+    case "duration":
+      return `{ value: ${number(e.value)}, unit: ${stringLiteral(e.unit)} }`;
+    case "param":
+      return `params.${e.name}`;
+    case "local":
+    case "model":
+      return lookup(scope.locals, e.name);
+    case "binary":
+      if (e.kind === "tensor") return `kd.ops.${TENSOR_OPS[e.operator]}(${sub(e.left)}, ${sub(e.right)})`;
+      if (e.kind === "schedule") return derivedSchedule(e, scope);
+      return `(${sub(e.left)} ${e.operator === "^" ? "**" : e.operator} ${sub(e.right)})`;
+    case "neg":
+      if (e.kind === "tensor") return `kd.ops.neg(${sub(e.operand)})`;
+      if (e.kind === "schedule") return derivedSchedule(e, scope);
+      return `(-${sub(e.operand)})`;
+    case "at":
+      return `ctx.at(${sub(e.schedule)})`;
+    case "tap":
+      return e.tap === "logits" ? `ctx.outputs(${sub(e.model)}).logits` : `ctx.outputs(${sub(e.model)}).hidden[${e.index}]`;
+    case "labels":
+      return "ctx.labels()";
+    case "input":
+      return "ctx.batch.input";
+    case "schedule":
+      if (e.fn === "constant") return `kd.schedules.constant(${sub(e.args.value!)})`;
+      return `kd.schedules.${e.fn}(${options(e.args, scope)})`;
+    case "primitive":
+      if (e.fn === "ce")
+        return `kd.losses.crossEntropy(${sub(e.args.logits!)}, ${sub(e.args.labels!)}, { smoothing: ${sub(e.args.smoothing!)} })`;
+      return `kd.losses.kd(${sub(e.args.student!)}, ${sub(e.args.teacher!)}, { T: ${sub(e.args.T!)}, t2: ${sub(e.args.t2!)} })`;
+    case "call":
+      return `${lookup(scope.losses, e.loss)}(${["ctx", ...e.args.map(sub)].join(", ")})`;
+  }
+}
+
+/** `{ from: 1, to: 2 }` from named arguments, in signature order. */
+export function options(args: Readonly<Record<string, IrExpr>>, scope: ExprScope): string {
+  const entries = Object.entries(args).map(([k, v]) => `${camel(k)}: ${emitExpr(v, scope)}`);
+  return `{ ${entries.join(", ")} }`;
+}
+
+export function camel(name: string): string {
+  return name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** Arithmetic on schedules outside an objective: a schedule computed from others at each step. */
+function derivedSchedule(e: IrExpr, scope: ExprScope): string {
+  const at = (x: IrExpr): string => {
+    if (x.op === "binary" && x.kind === "schedule")
+      return `(${at(x.left)} ${x.operator === "^" ? "**" : x.operator} ${at(x.right)})`;
+    if (x.op === "neg" && x.kind === "schedule") return `(-${at(x.operand)})`;
+    const isSchedule = x.op === "schedule" || ((x.op === "local" || x.op === "param") && x.kind === "schedule");
+    return isSchedule ? `${emitExpr(x, scope)}.at(p)` : emitExpr(x, scope);
+  };
+  return `{ describe: ${stringLiteral(describe(e))}, at: (p: kd.Progress) => ${at(e)} }`;
+}
+
+/** A short human description of a scalar expression, for schedule names in progress output. */
+export function describe(e: IrExpr): string {
+  switch (e.op) {
+    case "number":
+      return number(e.value);
+    case "param":
+    case "local":
+      return e.name;
+    case "binary":
+      return `${describe(e.left)} ${e.operator} ${describe(e.right)}`;
+    case "neg":
+      return `-${describe(e.operand)}`;
+    case "schedule":
+      return `${e.fn}(…)`;
+    default:
+      return e.op;
+  }
+}
+
+function lookup(map: ReadonlyMap<string, string>, name: string): string {
+  const found = map.get(name);
+  if (found === undefined) throw new Error(`emit: no identifier for ${name}`);
+  return found;
+}

@@ -1,0 +1,131 @@
+// The typed intermediate representation: plain, versioned, JSON-serialisable data with `origin`
+// strings (`recipe.kd:14:3`) instead of spans. It knows nothing of TensorFlow.js, so another
+// emitter could target another runtime. The emitter reads only this, never the AST.
+
+export const IR_VERSION = 1;
+
+export type IrParamType = "int" | "float" | "bool" | "string";
+
+export interface IrParam {
+  readonly name: string;
+  readonly type: IrParamType;
+  /** The value the program was checked with (the default, or the `--set` override). */
+  readonly value: number | string | boolean;
+  readonly doc?: string;
+  readonly origin: string;
+}
+
+export interface IrDuration {
+  readonly value: number;
+  readonly unit: "steps" | "epochs";
+}
+
+/** A compile-time constant argument of a dataset or model constructor. */
+export type IrConstant = number | string | boolean | readonly number[];
+
+export interface IrSplit {
+  readonly name: string;
+  readonly size: number;
+  readonly features: number;
+  readonly classes: number;
+  readonly hasLabels: boolean;
+}
+
+export interface IrDataset {
+  readonly name: string;
+  readonly builtin: "mnist";
+  readonly args: Readonly<Record<string, IrConstant>>;
+  readonly splits: readonly IrSplit[];
+  readonly doc?: string;
+  readonly origin: string;
+}
+
+export interface IrModel {
+  readonly name: string;
+  readonly builtin: "mlp";
+  readonly args: Readonly<Record<string, IrConstant>>;
+  /** Seed for weight initialisation: a stable hash of the name, so reordering declarations changes nothing. */
+  readonly seed: number;
+  readonly input: number;
+  readonly classes: number;
+  readonly hidden: readonly number[];
+  readonly parameters: number;
+  readonly doc?: string;
+  readonly origin: string;
+}
+
+/** Value kinds an expression can have at run time. */
+export type IrKind = "number" | "schedule" | "tensor" | "model" | "labels" | "bool" | "string" | "duration";
+
+export type IrExpr =
+  | { readonly op: "number"; readonly value: number }
+  | { readonly op: "bool"; readonly value: boolean }
+  | { readonly op: "string"; readonly value: string }
+  | { readonly op: "duration"; readonly value: number; readonly unit: "steps" | "epochs" }
+  /** A recipe `param`, read from the trainer's params at run time. */
+  | { readonly op: "param"; readonly name: string; readonly kind: IrKind }
+  /** A stage `let` or a loss parameter. */
+  | { readonly op: "local"; readonly name: string; readonly kind: IrKind }
+  | { readonly op: "model"; readonly name: string }
+  | { readonly op: "binary"; readonly operator: "+" | "-" | "*" | "/" | "^"; readonly left: IrExpr; readonly right: IrExpr; readonly kind: IrKind }
+  | { readonly op: "neg"; readonly operand: IrExpr; readonly kind: IrKind }
+  /** A schedule evaluated at the current step, inside an objective. */
+  | { readonly op: "at"; readonly schedule: IrExpr }
+  | { readonly op: "tap"; readonly model: IrExpr; readonly tap: "logits" | "hidden"; readonly index?: number }
+  | { readonly op: "labels" }
+  | { readonly op: "input" }
+  | { readonly op: "schedule"; readonly fn: "constant" | "linear" | "cosine"; readonly args: Readonly<Record<string, IrExpr>> }
+  | { readonly op: "primitive"; readonly fn: "ce" | "kd"; readonly args: Readonly<Record<string, IrExpr>>; readonly origin: string }
+  | { readonly op: "call"; readonly loss: string; readonly args: readonly IrExpr[]; readonly origin: string };
+
+export interface IrLoss {
+  readonly name: string;
+  readonly params: readonly { readonly name: string; readonly kind: IrKind }[];
+  readonly body: IrExpr;
+  readonly doc?: string;
+  readonly origin: string;
+}
+
+export type IrOptimizer =
+  | { readonly kind: "adam"; readonly lr: IrExpr; readonly beta1: number; readonly beta2: number; readonly epsilon: number }
+  | { readonly kind: "sgd"; readonly lr: IrExpr; readonly momentum: number };
+
+export type IrMetric = { readonly kind: "accuracy" } | { readonly kind: "ece" } | { readonly kind: "agreement"; readonly teacher: string };
+
+export interface IrStage {
+  readonly name: string;
+  readonly after: readonly string[];
+  readonly train: string;
+  readonly data: { readonly dataset: string; readonly split: string };
+  readonly teachers: readonly string[];
+  readonly epochs: number;
+  readonly batch: number;
+  readonly seed: number;
+  readonly stepsPerEpoch: number;
+  readonly optimizer: IrOptimizer;
+  readonly lets: readonly { readonly name: string; readonly value: IrExpr; readonly kind: IrKind; readonly origin: string }[];
+  readonly objective: IrExpr;
+  readonly objectiveOrigin: string;
+  readonly evaluate: readonly {
+    readonly data: { readonly dataset: string; readonly split: string };
+    /** Undefined: only at the end of the stage. */
+    readonly everyEpochs: number | undefined;
+    readonly metrics: readonly IrMetric[];
+  }[];
+  readonly checkpoint: { readonly everyEpochs: number; readonly keep: number } | undefined;
+  readonly exports: readonly { readonly model: string; readonly path: string }[];
+  readonly doc?: string;
+  readonly origin: string;
+}
+
+export interface IrProgram {
+  readonly version: typeof IR_VERSION;
+  /** The recipe's path as the user named it (relative), never absolute. */
+  readonly recipe: string;
+  readonly params: readonly IrParam[];
+  readonly datasets: readonly IrDataset[];
+  readonly models: readonly IrModel[];
+  readonly losses: readonly IrLoss[];
+  /** In run order. */
+  readonly stages: readonly IrStage[];
+}

@@ -1,0 +1,359 @@
+// Lowering: the checked AST and its side tables → the IR. Runs only on programs without errors,
+// so anything unexpected here is an internal error, not a user mistake.
+import type { CallExpression, Expression } from "../../grammar/ast.js";
+import { builtins } from "../check/builtins.js";
+import type { CheckedProgram } from "../check/check.js";
+import { lossSignature } from "../check/expressions.js";
+import type { Signature } from "../check/signature.js";
+import type { Type } from "../check/types.js";
+import { isDuration, type Value } from "../check/values.js";
+import type { Module } from "../resolve/modules.js";
+import type { Span } from "../source.js";
+import {
+  IR_VERSION,
+  type IrConstant,
+  type IrExpr,
+  type IrKind,
+  type IrMetric,
+  type IrModel,
+  type IrOptimizer,
+  type IrProgram,
+  type IrStage,
+} from "./ir.js";
+
+export class InternalError extends Error {}
+
+/** Where an expression is evaluated: once when the program is built, or at every step. */
+type Context = "build" | "step";
+
+export function lower(program: CheckedProgram): IrProgram {
+  const { state } = program;
+  const sources = new Map<string, Module>();
+  for (const s of program.stages) sources.set(s.module.source.path, s.module);
+  sources.set(program.entry.source.path, program.entry);
+  for (const l of program.losses) sources.set(l.module.source.path, l.module);
+
+  const origin = (span: Span): string => {
+    const module = sources.get(span.file);
+    if (!module) throw new InternalError(`no source for ${span.file}`);
+    return module.source.origin(span.start);
+  };
+  // Losses from different files may share a name; the trainer needs one name each.
+  const lossNames = new Map<import("../../grammar/ast.js").LossDeclaration, string>();
+  for (const { decl } of program.losses) {
+    let name = decl.name.name;
+    for (let i = 2; [...lossNames.values()].includes(name); i++) name = `${decl.name.name}_${i}`;
+    lossNames.set(decl, name);
+  }
+  const typeOf = (e: Expression): Type => state.types.get(e) ?? { kind: "error" };
+  const kindOf = (e: Expression): IrKind => kindOfType(typeOf(e));
+
+  const constant = (e: Expression): IrConstant => {
+    const v = state.values.get(e);
+    if (v === undefined || (typeof v === "object" && !Array.isArray(v))) throw new InternalError(`no constant for ${e.kind}`);
+    return v as IrConstant;
+  };
+
+  const expr = (e: Expression, context: Context): IrExpr => {
+    const lowered = exprInner(e, context);
+    // Inside an objective a schedule stands for its value at this step.
+    return context === "step" && isScheduleValued(lowered) ? { op: "at", schedule: lowered } : lowered;
+  };
+
+  const exprInner = (e: Expression, context: Context): IrExpr => {
+    switch (e.kind) {
+      case "NumberLiteral":
+        return { op: "number", value: e.value };
+      case "StringLiteral":
+        return { op: "string", value: e.value };
+      case "BooleanLiteral":
+        return { op: "bool", value: e.value };
+      case "UnitLiteral":
+        return { op: "duration", value: e.value.value, unit: e.unit };
+      case "Identifier": {
+        const symbol = state.symbols.get(e);
+        switch (symbol?.kind) {
+          case "param":
+            return { op: "param", name: e.name, kind: kindOf(e) };
+          case "let":
+            return { op: "local", name: e.name, kind: kindOf(e) };
+          case "lossParam":
+            // A scalar parameter receives the schedule's value at this step from its caller.
+            return { op: "local", name: e.name, kind: kindOf(e) === "schedule" ? "number" : kindOf(e) };
+          case "model":
+            return { op: "model", name: e.name };
+          default:
+            throw new InternalError(`cannot lower the name ${e.name}`);
+        }
+      }
+      case "MemberExpression": {
+        const objectType = typeOf(e.object);
+        if (objectType.kind === "model" && e.property.name === "logits")
+          return { op: "tap", model: expr(e.object, context), tap: "logits" };
+        if (objectType.kind === "batch") return e.property.name === "label" ? { op: "labels" } : { op: "input" };
+        throw new InternalError(`cannot lower .${e.property.name}`);
+      }
+      case "IndexExpression": {
+        if (e.object.kind !== "MemberExpression") throw new InternalError("index of a non-tap");
+        const index = state.values.get(e.index);
+        if (typeof index !== "number") throw new InternalError("non-constant tap index");
+        return { op: "tap", model: expr(e.object.object, context), tap: "hidden", index };
+      }
+      case "BinaryExpression": {
+        const kind = kindOf(e) === "schedule" && context === "step" ? "number" : kindOf(e);
+        return { op: "binary", operator: e.operator, left: expr(e.left, context), right: expr(e.right, context), kind };
+      }
+      case "UnaryExpression": {
+        const kind = kindOf(e) === "schedule" && context === "step" ? "number" : kindOf(e);
+        return { op: "neg", operand: expr(e.operand, context), kind };
+      }
+      case "CallExpression":
+        return call(e, context);
+      case "ListExpression":
+      case "Missing":
+        throw new InternalError(`cannot lower ${e.kind} here`);
+    }
+  };
+
+  const call = (e: CallExpression, context: Context): IrExpr => {
+    if (e.callee.kind !== "Identifier") throw new InternalError("call of a non-name");
+    const symbol = state.symbols.get(e.callee);
+    if (symbol?.kind === "loss") {
+      const sig = lossSignature(symbol.decl);
+      const bound = bindNames(e, sig);
+      const args = symbol.decl.params.map((p) => {
+        const given = bound.get(p.name.name);
+        if (given) return expr(given, context);
+        if (!p.default) throw new InternalError(`missing ${p.name.name}`);
+        return valueExpr(state.values.get(p.default));
+      });
+      return { op: "call", loss: lossNames.get(symbol.decl) ?? symbol.decl.name.name, args, origin: origin(e.span) };
+    }
+    const builtin = symbol?.kind === "builtin" ? symbol.builtin : undefined;
+    if (!builtin) throw new InternalError(`cannot lower a call of ${e.callee.name}`);
+    const args = namedArgs(e, builtin, context);
+    if (builtin.category === "loss") return { op: "primitive", fn: builtin.name as "ce" | "kd", args, origin: origin(e.span) };
+    if (builtin.category === "schedule")
+      return { op: "schedule", fn: builtin.name as "constant" | "linear" | "cosine", args };
+    throw new InternalError(`cannot lower ${builtin.name} in an expression`);
+  };
+
+  /** Every argument by name, defaults included, so the trainer states each convention. */
+  const namedArgs = (e: CallExpression, sig: Signature, context: Context): Record<string, IrExpr> => {
+    const bound = bindNames(e, sig);
+    const out: Record<string, IrExpr> = {};
+    for (const p of sig.params) {
+      const given = bound.get(p.name);
+      // Schedule arguments (a schedule's own from/to) are build-time values even inside objectives.
+      out[p.name] = given ? expr(given, context) : valueExpr(p.default);
+    }
+    return out;
+  };
+
+  const constants = (e: CallExpression, sig: Signature): Record<string, IrConstant> => {
+    const bound = bindNames(e, sig);
+    const out: Record<string, IrConstant> = {};
+    for (const p of sig.params) {
+      const given = bound.get(p.name);
+      out[p.name] = given ? constant(given) : (p.default as IrConstant);
+    }
+    return out;
+  };
+
+  const callOf = (e: Expression): CallExpression => {
+    if (e.kind !== "CallExpression") throw new InternalError("expected a call");
+    return e;
+  };
+
+  const datasets = program.datasets.map((decl) => {
+    const t = state.datasets.get(decl);
+    if (t?.kind !== "dataset") throw new InternalError("untyped dataset");
+    const c = callOf(decl.value);
+    return {
+      name: decl.name.name,
+      builtin: "mnist" as const,
+      args: constants(c, builtins.get("mnist")!),
+      splits: t.splits.map((s) => ({ name: s.split, size: s.size!, features: s.features!, classes: s.classes!, hasLabels: s.hasLabels })),
+      ...(decl.doc ? { doc: decl.doc } : {}),
+      origin: origin(decl.span),
+    };
+  });
+
+  const models: IrModel[] = program.models.map(({ decl, info }) => {
+    const c = callOf(decl.value);
+    const hidden = info.hidden ?? [];
+    const widths = [info.input!, ...hidden, info.classes!];
+    let parameters = 0;
+    for (let i = 1; i < widths.length; i++) parameters += widths[i - 1]! * widths[i]! + widths[i]!;
+    return {
+      name: decl.name.name,
+      builtin: "mlp" as const,
+      args: constants(c, builtins.get("mlp")!),
+      seed: stableSeed(decl.name.name),
+      input: info.input!,
+      classes: info.classes!,
+      hidden,
+      parameters,
+      ...(decl.doc ? { doc: decl.doc } : {}),
+      origin: origin(decl.span),
+    };
+  });
+
+  const losses = program.losses.map(({ decl }) => ({
+    name: lossNames.get(decl)!,
+    params: decl.params.map((p) => ({ name: p.name.name, kind: kindOfType(paramKindType(p.type.name.name)) })),
+    body: expr(decl.body, "step"),
+    ...(decl.doc ? { doc: decl.doc } : {}),
+    origin: origin(decl.span),
+  }));
+
+  const splitRef = (e: Expression): { dataset: string; split: string } => {
+    const t = typeOf(e);
+    if (t.kind !== "split") throw new InternalError("expected a split");
+    return { dataset: t.info.dataset, split: t.info.split };
+  };
+
+  const optimizer = (e: Expression): IrOptimizer => {
+    const c = callOf(e);
+    const name = c.callee.kind === "Identifier" ? c.callee.name : "";
+    const b = builtins.get(name);
+    if (!b) throw new InternalError(`unknown optimizer ${name}`);
+    const args = namedArgs(c, b, "build");
+    const num = (k: string): number => {
+      const a = args[k];
+      if (a?.op !== "number") throw new InternalError(`non-constant ${k}`);
+      return a.value;
+    };
+    if (name === "adam") return { kind: "adam", lr: args.lr!, beta1: num("beta1"), beta2: num("beta2"), epsilon: num("epsilon") };
+    if (name === "sgd") return { kind: "sgd", lr: args.lr!, momentum: num("momentum") };
+    throw new InternalError(`unknown optimizer ${name}`);
+  };
+
+  const metric = (e: Expression): IrMetric => {
+    const name = e.kind === "Identifier" ? e.name : e.kind === "CallExpression" && e.callee.kind === "Identifier" ? e.callee.name : "";
+    if (name === "accuracy" || name === "ece") return { kind: name };
+    if (name === "agreement" && e.kind === "CallExpression") {
+      const teacher = bindNames(e, builtins.get("agreement")!).get("teacher");
+      if (teacher?.kind !== "Identifier") throw new InternalError("agreement without a model");
+      return { kind: "agreement", teacher: teacher.name };
+    }
+    throw new InternalError(`unknown metric ${name}`);
+  };
+
+  const stages: IrStage[] = program.stages.map((s) => ({
+    name: s.decl.name.name,
+    after: s.after.map((d) => d.name.name),
+    train: s.trained.name.name,
+    data: splitRef(s.data),
+    teachers: s.teachers.map((t) => t.name.name),
+    epochs: s.epochs,
+    batch: s.batch,
+    seed: s.seed,
+    stepsPerEpoch: s.stepsPerEpoch,
+    optimizer: optimizer(s.optimizer),
+    lets: s.lets.map((l) => ({ name: l.name.name, value: expr(l.value, "build"), kind: kindOf(l.value), origin: origin(l.span) })),
+    objective: expr(s.objective, "step"),
+    objectiveOrigin: origin(s.objective.span),
+    evaluate: s.evaluate.map((ev) => ({
+      data: splitRef(ev.data),
+      everyEpochs: Number.isFinite(ev.everyEpochs) ? ev.everyEpochs : undefined,
+      metrics: ev.metrics.map(metric),
+    })),
+    checkpoint: s.checkpoint,
+    exports: s.exports.map((x) => ({ model: x.model.name.name, path: x.path })),
+    ...(s.decl.doc ? { doc: s.decl.doc } : {}),
+    origin: origin(s.decl.span),
+  }));
+
+  return {
+    version: IR_VERSION,
+    recipe: program.entry.source.path,
+    params: program.params.map((p) => ({
+      name: p.decl.name.name,
+      type: p.type,
+      value: p.value as number | string | boolean,
+      ...(p.decl.doc ? { doc: p.decl.doc } : {}),
+      origin: origin(p.decl.span),
+    })),
+    datasets,
+    models,
+    losses,
+    stages,
+  };
+}
+
+function isScheduleValued(e: IrExpr): boolean {
+  return e.op === "schedule" || ((e.op === "local" || e.op === "param") && e.kind === "schedule");
+}
+
+function kindOfType(t: Type): IrKind {
+  switch (t.kind) {
+    case "number":
+      return "number";
+    case "schedule":
+      return "schedule";
+    case "tensor":
+      return "tensor";
+    case "model":
+      return "model";
+    case "labels":
+      return "labels";
+    case "bool":
+      return "bool";
+    case "string":
+      return "string";
+    case "duration":
+      return "duration";
+    default:
+      throw new InternalError(`no run-time kind for ${t.kind}`);
+  }
+}
+
+/** A loss parameter's run-time kind: scalars arrive as numbers (callers evaluate schedules). */
+function paramKindType(typeName: string): Type {
+  switch (typeName) {
+    case "model":
+      return { kind: "model", info: undefined };
+    case "labels":
+      return { kind: "labels", classes: undefined, of: "" };
+    case "tensor":
+      return { kind: "tensor", shape: undefined };
+    case "bool":
+      return { kind: "bool" };
+    case "string":
+      return { kind: "string" };
+    case "duration":
+      return { kind: "duration" };
+    default:
+      return { kind: "number", integer: false };
+  }
+}
+
+function valueExpr(v: Value | undefined): IrExpr {
+  if (typeof v === "number") return { op: "number", value: v };
+  if (typeof v === "boolean") return { op: "bool", value: v };
+  if (typeof v === "string") return { op: "string", value: v };
+  if (isDuration(v)) return { op: "duration", value: v.value, unit: v.unit };
+  throw new InternalError("unsupported default value");
+}
+
+/** Maps a checked call's arguments to parameter names (the checker already reported mistakes). */
+export function bindNames(call: CallExpression, sig: Signature): Map<string, Expression> {
+  const out = new Map<string, Expression>();
+  let position = 0;
+  for (const a of call.args) {
+    const name = a.name ? a.name.name : sig.params[position++]?.name;
+    if (name !== undefined) out.set(name, a.value);
+  }
+  return out;
+}
+
+/** FNV-1a of the name: a model's initial weights depend on its name, not its position. */
+export function stableSeed(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) {
+    h ^= name.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h % 2147483647;
+}

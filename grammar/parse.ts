@@ -1,0 +1,220 @@
+// parse(file, text) → { value: Program, diagnostics }. Never throws.
+//
+// Diagnostics:
+//  - lexer errors (KD0001–KD0003) come from grammar/lexer.ts;
+//  - a recognition error becomes KD1001 `expected X, found Y` at the offending token (end of
+//    file: a zero-width span at the end of the text), or KD1002 at the opening bracket when the
+//    cause is a bracket that is never closed;
+//  - cascades are cut: at most one parser diagnostic per source line, none on a line that
+//    already has a lexer diagnostic, and one KD1002 per unclosed bracket;
+//  - input nested deeper than MAX_NESTING gives KD1001 "expected a shallower expression" and
+//    the declaration holding it is left out of the AST;
+//  - anything unexpected becomes KD9001 (internal error) with an empty program.
+import { EOF, tokenMatcher, type IRecognitionException, type IToken, type TokenType } from "chevrotain";
+import type { Program } from "./ast.js";
+import { diagnostic, type Diagnostic } from "../compiler/diagnostics/diagnostic.js";
+import { SourceFile, span } from "../compiler/source.js";
+import { lex } from "./lexer.js";
+import { kdParser, TooDeepError, type ErrorInfo } from "./parser.js";
+import { recordSource } from "./program-source.js";
+import { toAst } from "./to-ast.js";
+import {
+  declarationKeywords,
+  Import,
+  LBrace,
+  LBracket,
+  LParen,
+  Name,
+  RBrace,
+  RBracket,
+  RParen,
+} from "./tokens.js";
+
+export interface ParseResult {
+  readonly value: Program;
+  readonly diagnostics: Diagnostic[];
+}
+
+export function parse(file: string, text: string): ParseResult {
+  try {
+    return parseOrThrow(file, text);
+  } catch (e) {
+    const detail = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    const value: Program = { kind: "Program", file, span: span(file, 0, text.length), declarations: [], comments: [] };
+    return { value, diagnostics: [diagnostic("KD9001", span(file, 0, 0), { detail: `parser: ${detail}` })] };
+  }
+}
+
+function parseOrThrow(file: string, text: string): ParseResult {
+  const lexed = lex(file, text);
+  const parser = kdParser();
+  const tooDeep: Anchored[] = [];
+
+  let tokens = lexed.tokens;
+  let cst;
+  for (;;) {
+    parser.load(tokens, text);
+    try {
+      cst = parser.file();
+      break;
+    } catch (e) {
+      if (!(e instanceof TooDeepError)) throw e;
+      tooDeep.push({
+        diagnostic: diagnostic("KD1001", tokenSpan(file, text, e.token), {
+          expected: "a shallower expression",
+          found: found(e.token),
+        }),
+        anchor: isEof(e.token) ? text.length : e.token.startOffset,
+      });
+      tokens = withoutDeclaration(tokens, e);
+    }
+  }
+  const errors = [...parser.errors];
+
+  const parseDiagnostics = [...tooDeep, ...recognitionDiagnostics(file, text, tokens, errors)];
+  const diagnostics = [...lexed.diagnostics, ...dropCascades(text, lexed.diagnostics, parseDiagnostics)];
+  diagnostics.sort((a, b) => (a.span?.start ?? 0) - (b.span?.start ?? 0));
+
+  const value = toAst({ file, text, cst, commentTokens: lexed.commentTokens, comments: lexed.comments });
+  recordSource(value, text);
+  return { value, diagnostics };
+}
+
+// ── recognition errors ───────────────────────────────────────────────────────
+
+const isEof = (token: IToken): boolean => token.tokenType === EOF || !Number.isFinite(token.startOffset);
+
+function tokenSpan(file: string, text: string, token: IToken) {
+  if (isEof(token)) return span(file, text.length, text.length);
+  return span(file, token.startOffset, (token.endOffset ?? token.startOffset) + 1);
+}
+
+function found(token: IToken): string {
+  if (isEof(token)) return "end of file";
+  const image = token.image.length > 24 ? `${token.image.slice(0, 24)}…` : token.image;
+  return `\`${image}\``;
+}
+
+function decodeInfo(message: string): ErrorInfo {
+  try {
+    const info = JSON.parse(message) as ErrorInfo;
+    if (typeof info.expected === "string") return info;
+  } catch {
+    // fall through
+  }
+  return { expected: "something else" };
+}
+
+const pairs = new Map<TokenType, TokenType>([
+  [LParen, RParen],
+  [LBracket, RBracket],
+  [LBrace, RBrace],
+]);
+
+/** Opening brackets that are never closed, in source order. */
+function unclosedBrackets(tokens: readonly IToken[]): IToken[] {
+  const stack: IToken[] = [];
+  const unclosed: IToken[] = [];
+  for (const token of tokens) {
+    if (pairs.has(token.tokenType)) {
+      stack.push(token);
+      continue;
+    }
+    if (token.tokenType !== RParen && token.tokenType !== RBracket && token.tokenType !== RBrace) continue;
+    // Close the innermost matching opener; openers above it were never closed.
+    for (let i = stack.length - 1; i >= 0; i--) {
+      if (pairs.get(stack[i]!.tokenType) === token.tokenType) {
+        unclosed.push(...stack.splice(i).slice(1));
+        break;
+      }
+    }
+  }
+  unclosed.push(...stack);
+  return unclosed.sort((a, b) => a.startOffset - b.startOffset);
+}
+
+/** A parser diagnostic and the offset whose line it belongs to for cascade suppression. */
+interface Anchored {
+  readonly diagnostic: Diagnostic;
+  readonly anchor: number;
+}
+
+function recognitionDiagnostics(
+  file: string,
+  text: string,
+  tokens: readonly IToken[],
+  errors: readonly IRecognitionException[],
+): Anchored[] {
+  const unclosed = unclosedBrackets(tokens);
+  const reported = new Set<IToken>();
+  const result: Anchored[] = [];
+  for (const error of errors) {
+    const token = error.token;
+    const info = decodeInfo(error.message);
+    const at = isEof(token) ? text.length : token.startOffset;
+    // The line of the last good token: an error found at the start of the next line (a missing
+    // expression at the end of a line) belongs to the line before.
+    const previous = (error as { previousToken?: IToken }).previousToken;
+    const anchor = previous && !isEof(previous) ? previous.startOffset : at;
+    let opener: IToken | undefined;
+    for (const u of unclosed) if (u.startOffset < at) opener = u;
+    const closes = opener && info.closer !== undefined && pairs.get(opener.tokenType)?.PATTERN === info.closer;
+    if (opener && (closes || isEof(token))) {
+      if (reported.has(opener)) continue;
+      reported.add(opener);
+      result.push({
+        diagnostic: diagnostic("KD1002", tokenSpan(file, text, opener), { what: `\`${opener.image}\`` }),
+        anchor,
+      });
+      continue;
+    }
+    result.push({
+      diagnostic: diagnostic("KD1001", tokenSpan(file, text, token), { expected: info.expected, found: found(token) }),
+      anchor,
+    });
+  }
+  return result;
+}
+
+/**
+ * Cuts cascades: at most one parser diagnostic per line (the line of the last good token
+ * before the error), and none on a line that has a lexer diagnostic.
+ */
+function dropCascades(text: string, lexical: readonly Diagnostic[], parsed: readonly Anchored[]): Diagnostic[] {
+  const source = new SourceFile("", text);
+  const lines = new Set(lexical.map((d) => source.position(d.span?.start ?? 0).line));
+  const kept: Diagnostic[] = [];
+  for (const { diagnostic: d, anchor } of [...parsed].sort((a, b) => a.anchor - b.anchor)) {
+    const line = source.position(anchor).line;
+    if (lines.has(line)) continue;
+    lines.add(line);
+    kept.push(d);
+  }
+  return kept;
+}
+
+// ── too deep ─────────────────────────────────────────────────────────────────
+
+/**
+ * The tokens without the declaration that nests too deeply: from its first token up to the
+ * next token that plainly starts a declaration (a declaration keyword followed by a name, or
+ * `import {`). Always shorter than `tokens`.
+ */
+function withoutDeclaration(tokens: IToken[], error: TooDeepError): IToken[] {
+  let deepIndex = tokens.indexOf(error.token);
+  if (deepIndex < 0) deepIndex = tokens.length;
+  const startIndex = error.declarationStart ? tokens.indexOf(error.declarationStart) : -1;
+  const from = startIndex >= 0 && startIndex <= deepIndex ? startIndex : deepIndex;
+  let to = tokens.length;
+  for (let i = deepIndex + 1; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (!declarationKeywords.some((k) => tokenMatcher(t, k))) continue;
+    const next = tokens[i + 1];
+    if (next && (t.tokenType === Import ? next.tokenType === LBrace : tokenMatcher(next, Name))) {
+      to = i;
+      break;
+    }
+  }
+  const rest = [...tokens.slice(0, from), ...tokens.slice(to)];
+  return rest.length < tokens.length ? rest : tokens.slice(0, Math.max(0, Math.min(from, tokens.length - 1)));
+}

@@ -1,0 +1,548 @@
+// The .kd grammar as a chevrotain CstParser with error recovery. Newlines are insignificant,
+// with one exception: a unit word belongs to a number only on the number's line, so that
+//
+//     batch 128
+//     epochs 20
+//
+// is two settings and not `batch (128 epochs)`.
+//
+// The parser only recognises; grammar/to-ast.ts turns the CST into the AST and grammar/parse.ts
+// turns recognition errors into diagnostics. Error messages are produced by `messages` below as
+// small JSON records (what was expected, in words), which parse.ts decodes.
+import {
+  CstParser,
+  EOF,
+  tokenMatcher,
+  type IParserErrorMessageProvider,
+  type IToken,
+  type TokenType,
+} from "chevrotain";
+import {
+  After,
+  allTokens,
+  Caret,
+  Checkpoint,
+  Colon,
+  Comma,
+  Dataset,
+  declarationKeywords,
+  describeTokenType,
+  Dot,
+  Epoch,
+  Equals,
+  Evaluate,
+  Every,
+  Export,
+  False,
+  From,
+  Identifier,
+  Import,
+  Keep,
+  LBrace,
+  LBracket,
+  Let,
+  Loss,
+  LParen,
+  Minimize,
+  Minus,
+  Model,
+  Name,
+  NumberLiteral,
+  On,
+  Param,
+  Plus,
+  RBrace,
+  RBracket,
+  RParen,
+  SettingKeyword,
+  Slash,
+  Stage,
+  Star,
+  statementKeywords,
+  Step,
+  Steps,
+  StringLiteral,
+  Teacher,
+  To,
+  Train,
+  True,
+  Unit,
+} from "./tokens.js";
+
+/**
+ * How deeply expressions may nest (parentheses, brackets, calls, unary minus, `^`). Recursive
+ * descent uses the call stack; beyond this the parser stops with a diagnostic instead of
+ * overflowing it. Far beyond anything a recipe needs.
+ */
+export const MAX_NESTING = 100;
+
+/** Thrown (not a recognition error, so chevrotain does not recover) when input nests too deeply. */
+export class TooDeepError extends Error {
+  constructor(
+    readonly token: IToken,
+    /** The first token of the declaration being parsed, if any. */
+    readonly declarationStart: IToken | undefined,
+  ) {
+    super("expression nested too deeply");
+    this.name = "TooDeepError";
+  }
+}
+
+/** The payload of a recognition error's message. */
+export interface ErrorInfo {
+  /** What the parser expected, in words: "a name", "`=`", "an expression", … */
+  readonly expected: string;
+  /** The closing bracket expected, when that is what was missing. */
+  readonly closer?: ")" | "]" | "}";
+}
+
+export const DECLARATION = "a declaration (import, param, dataset, model, loss or stage)";
+export const STAGE_STATEMENT =
+  "a stage statement (train, teacher, epochs, batch, seed, optimizer, let, minimize, evaluate, checkpoint or export)";
+export const EXPRESSION = "an expression";
+
+const closers = new Map<TokenType, ErrorInfo["closer"]>([
+  [RParen, ")"],
+  [RBracket, "]"],
+  [RBrace, "}"],
+]);
+
+/** Closing brackets that end a comma-separated list, by rule. */
+const listEnds: Record<string, TokenType> = {
+  importDeclaration: RBrace,
+  lossDeclaration: RParen,
+  callSuffix: RParen,
+  listLiteral: RBracket,
+  evaluateStatement: RBrace,
+};
+
+function expectedToken(ruleName: string, expected: TokenType): ErrorInfo {
+  const closer = closers.get(expected);
+  if (expected === EOF) return { expected: ruleName === "file" ? DECLARATION : "end of file" };
+  if (ruleName === "stageDeclaration" && expected === RBrace)
+    return { expected: "a stage statement or `}`", closer: "}" };
+  if (listEnds[ruleName] === expected) return { expected: `\`,\` or \`${closer}\``, ...(closer ? { closer } : {}) };
+  return { expected: describeTokenType(expected), ...(closer ? { closer } : {}) };
+}
+
+function expectedAlternative(ruleName: string): ErrorInfo {
+  switch (ruleName) {
+    case "file":
+    case "declaration":
+      return { expected: DECLARATION };
+    case "stageStatement":
+      return { expected: STAGE_STATEMENT };
+    default:
+      return { expected: EXPRESSION };
+  }
+}
+
+const messages: IParserErrorMessageProvider = {
+  buildMismatchTokenMessage: ({ expected, ruleName }) => JSON.stringify(expectedToken(ruleName, expected)),
+  buildNotAllInputParsedMessage: () => JSON.stringify({ expected: DECLARATION } satisfies ErrorInfo),
+  buildNoViableAltMessage: ({ ruleName }) => JSON.stringify(expectedAlternative(ruleName)),
+  buildEarlyExitMessage: ({ ruleName }) => JSON.stringify(expectedAlternative(ruleName)),
+};
+
+/** Tokens that can never directly follow a complete expression. */
+const cannotFollowExpression: readonly TokenType[] = [
+  NumberLiteral,
+  StringLiteral,
+  True,
+  False,
+  Identifier,
+  From,
+  To,
+  On,
+  After,
+  Step,
+  Steps,
+  Epoch,
+  Colon,
+  Equals,
+];
+
+const starters: readonly TokenType[] = [...declarationKeywords, ...statementKeywords];
+
+const isOneOf = (token: IToken, types: readonly TokenType[]): boolean =>
+  types.some((type) => tokenMatcher(token, type));
+
+export class KdParser extends CstParser {
+  /** The source text, for the one newline-sensitive decision (units). */
+  text = "";
+  private depth = 0;
+  private declarationStart: IToken | undefined = undefined;
+
+  constructor() {
+    super(allTokens as TokenType[], {
+      recoveryEnabled: true,
+      nodeLocationTracking: "onlyOffset",
+      errorMessageProvider: messages,
+      maxLookahead: 3,
+    });
+    this.performSelfAnalysis();
+  }
+
+  /** Resets per-parse state and installs the tokens. */
+  load(tokens: IToken[], text: string): void {
+    this.text = text;
+    this.depth = 0;
+    this.declarationStart = undefined;
+    this.input = tokens;
+  }
+
+  // ── declarations ───────────────────────────────────────────────────────────
+
+  file = this.RULE("file", () => {
+    this.MANY(() => this.SUBRULE(this.declaration));
+  });
+
+  declaration = this.RULE("declaration", () => {
+    this.ACTION(() => {
+      this.declarationStart = this.LA(1);
+    });
+    this.OR([
+      { ALT: () => this.SUBRULE(this.importDeclaration) },
+      { ALT: () => this.SUBRULE(this.paramDeclaration) },
+      { ALT: () => this.SUBRULE(this.datasetDeclaration) },
+      { ALT: () => this.SUBRULE(this.modelDeclaration) },
+      { ALT: () => this.SUBRULE(this.lossDeclaration) },
+      { ALT: () => this.SUBRULE(this.stageDeclaration) },
+    ]);
+  });
+
+  importDeclaration = this.RULE("importDeclaration", () => {
+    this.CONSUME(Import);
+    this.CONSUME(LBrace);
+    this.CONSUME(Name, { LABEL: "names" });
+    this.MANY(() => {
+      this.CONSUME(Comma);
+      this.CONSUME2(Name, { LABEL: "names" });
+    });
+    this.OPTION(() => this.CONSUME2(Comma));
+    this.CONSUME(RBrace);
+    this.CONSUME(From);
+    this.CONSUME(StringLiteral, { LABEL: "from" });
+  });
+
+  paramDeclaration = this.RULE("paramDeclaration", () => {
+    this.CONSUME(Param);
+    this.CONSUME(Name, { LABEL: "name" });
+    this.OPTION(() => {
+      this.CONSUME(Colon);
+      this.CONSUME2(Name, { LABEL: "type" });
+    });
+    this.CONSUME(Equals);
+    this.SUBRULE(this.expression, { LABEL: "value" });
+  });
+
+  datasetDeclaration = this.RULE("datasetDeclaration", () => {
+    this.CONSUME(Dataset);
+    this.CONSUME(Name, { LABEL: "name" });
+    this.CONSUME(Equals);
+    this.SUBRULE(this.expression, { LABEL: "value" });
+  });
+
+  modelDeclaration = this.RULE("modelDeclaration", () => {
+    this.CONSUME(Model);
+    this.CONSUME(Name, { LABEL: "name" });
+    this.CONSUME(Equals);
+    this.SUBRULE(this.expression, { LABEL: "value" });
+  });
+
+  lossDeclaration = this.RULE("lossDeclaration", () => {
+    this.CONSUME(Loss);
+    this.CONSUME(Name, { LABEL: "name" });
+    this.CONSUME(LParen);
+    this.OPTION(() => {
+      this.SUBRULE(this.parameter, { LABEL: "params" });
+      this.MANY(() => {
+        this.CONSUME(Comma);
+        this.SUBRULE2(this.parameter, { LABEL: "params" });
+      });
+      this.OPTION2(() => this.CONSUME2(Comma));
+    });
+    this.CONSUME(RParen);
+    this.CONSUME(Equals);
+    this.SUBRULE(this.expression, { LABEL: "body" });
+  });
+
+  parameter = this.RULE("parameter", () => {
+    this.CONSUME(Name, { LABEL: "name" });
+    this.CONSUME(Colon);
+    this.CONSUME2(Name, { LABEL: "type" });
+    this.OPTION(() => {
+      this.CONSUME(Equals);
+      this.SUBRULE(this.expression, { LABEL: "default" });
+    });
+  });
+
+  stageDeclaration = this.RULE("stageDeclaration", () => {
+    this.CONSUME(Stage);
+    this.CONSUME(Name, { LABEL: "name" });
+    this.OPTION(() => {
+      this.CONSUME(After);
+      this.CONSUME2(Name, { LABEL: "after" });
+      this.MANY(() => {
+        this.CONSUME(Comma);
+        this.CONSUME3(Name, { LABEL: "after" });
+      });
+    });
+    this.CONSUME(LBrace);
+    this.MANY2(() => this.SUBRULE(this.stageStatement, { LABEL: "body" }));
+    this.CONSUME(RBrace);
+  });
+
+  // ── stage statements ───────────────────────────────────────────────────────
+
+  stageStatement = this.RULE("stageStatement", () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.trainStatement) },
+      { ALT: () => this.SUBRULE(this.teacherStatement) },
+      { ALT: () => this.SUBRULE(this.settingStatement) },
+      { ALT: () => this.SUBRULE(this.letStatement) },
+      { ALT: () => this.SUBRULE(this.minimizeStatement) },
+      { ALT: () => this.SUBRULE(this.evaluateStatement) },
+      { ALT: () => this.SUBRULE(this.checkpointStatement) },
+      { ALT: () => this.SUBRULE(this.exportStatement) },
+    ]);
+  });
+
+  trainStatement = this.RULE("trainStatement", () => {
+    this.CONSUME(Train);
+    this.CONSUME(Name, { LABEL: "model" });
+    this.CONSUME(On);
+    this.SUBRULE(this.expression, { LABEL: "data" });
+  });
+
+  teacherStatement = this.RULE("teacherStatement", () => {
+    this.CONSUME(Teacher);
+    this.CONSUME(Name, { LABEL: "models" });
+    this.MANY(() => {
+      this.CONSUME(Comma);
+      this.CONSUME2(Name, { LABEL: "models" });
+    });
+  });
+
+  settingStatement = this.RULE("settingStatement", () => {
+    this.CONSUME(SettingKeyword, { LABEL: "setting" });
+    this.SUBRULE(this.expression, { LABEL: "value" });
+  });
+
+  letStatement = this.RULE("letStatement", () => {
+    this.CONSUME(Let);
+    this.CONSUME(Name, { LABEL: "name" });
+    this.CONSUME(Equals);
+    this.SUBRULE(this.expression, { LABEL: "value" });
+  });
+
+  minimizeStatement = this.RULE("minimizeStatement", () => {
+    this.CONSUME(Minimize);
+    this.SUBRULE(this.expression, { LABEL: "objective" });
+  });
+
+  evaluateStatement = this.RULE("evaluateStatement", () => {
+    this.CONSUME(Evaluate);
+    this.CONSUME(On);
+    this.SUBRULE(this.expression, { LABEL: "data" });
+    this.OPTION(() => {
+      this.CONSUME(Every);
+      this.SUBRULE2(this.expression, { LABEL: "every" });
+    });
+    this.CONSUME(LBrace);
+    this.OPTION2(() => {
+      this.SUBRULE3(this.expression, { LABEL: "metrics" });
+      this.MANY(() => {
+        this.CONSUME(Comma);
+        this.SUBRULE4(this.expression, { LABEL: "metrics" });
+      });
+      this.OPTION3(() => this.CONSUME2(Comma));
+    });
+    this.CONSUME(RBrace);
+  });
+
+  checkpointStatement = this.RULE("checkpointStatement", () => {
+    this.CONSUME(Checkpoint);
+    this.OPTION(() => {
+      this.CONSUME(Every);
+      this.SUBRULE(this.expression, { LABEL: "every" });
+    });
+    this.OPTION2(() => {
+      this.CONSUME(Keep);
+      this.SUBRULE2(this.expression, { LABEL: "keep" });
+    });
+  });
+
+  exportStatement = this.RULE("exportStatement", () => {
+    this.CONSUME(Export);
+    this.CONSUME(Name, { LABEL: "model" });
+    this.CONSUME(To);
+    this.CONSUME(StringLiteral, { LABEL: "path" });
+  });
+
+  // ── expressions ────────────────────────────────────────────────────────────
+
+  /** additive := multiplicative (("+" | "-") multiplicative)* */
+  expression = this.RULE("expression", () => {
+    this.SUBRULE(this.multiplicative, { LABEL: "operands" });
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(Plus, { LABEL: "operators" }) },
+        { ALT: () => this.CONSUME(Minus, { LABEL: "operators" }) },
+      ]);
+      this.SUBRULE2(this.multiplicative, { LABEL: "operands" });
+    });
+  });
+
+  multiplicative = this.RULE("multiplicative", () => {
+    this.SUBRULE(this.unary, { LABEL: "operands" });
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(Star, { LABEL: "operators" }) },
+        { ALT: () => this.CONSUME(Slash, { LABEL: "operators" }) },
+      ]);
+      this.SUBRULE2(this.unary, { LABEL: "operands" });
+    });
+  });
+
+  /** Every level of nesting passes through here, so this is where depth is counted. */
+  unary = this.RULE("unary", () => {
+    this.depth++;
+    try {
+      if (this.depth > MAX_NESTING) throw new TooDeepError(this.LA(1), this.declarationStart);
+      this.OR([
+        {
+          ALT: () => {
+            this.CONSUME(Minus, { LABEL: "operator" });
+            this.SUBRULE(this.unary, { LABEL: "operand" });
+          },
+        },
+        { ALT: () => this.SUBRULE(this.power, { LABEL: "operand" }) },
+      ]);
+    } finally {
+      this.depth--;
+    }
+  });
+
+  /** power := postfix ("^" unary)?   (right-associative, binds tighter than unary minus) */
+  power = this.RULE("power", () => {
+    this.SUBRULE(this.postfix, { LABEL: "base" });
+    this.OPTION(() => {
+      this.CONSUME(Caret);
+      this.SUBRULE(this.unary, { LABEL: "exponent" });
+    });
+  });
+
+  postfix = this.RULE("postfix", () => {
+    this.SUBRULE(this.primary, { LABEL: "primary" });
+    this.MANY(() =>
+      this.OR([
+        { ALT: () => this.SUBRULE(this.callSuffix, { LABEL: "suffixes" }) },
+        { ALT: () => this.SUBRULE(this.memberSuffix, { LABEL: "suffixes" }) },
+        { ALT: () => this.SUBRULE(this.indexSuffix, { LABEL: "suffixes" }) },
+      ]),
+    );
+  });
+
+  callSuffix = this.RULE("callSuffix", () => {
+    this.CONSUME(LParen);
+    this.OPTION(() => {
+      this.SUBRULE(this.argument, { LABEL: "args" });
+      this.MANY(() => {
+        this.CONSUME(Comma);
+        this.SUBRULE2(this.argument, { LABEL: "args" });
+      });
+      this.OPTION2(() => this.CONSUME2(Comma));
+    });
+    this.CONSUME(RParen);
+  });
+
+  memberSuffix = this.RULE("memberSuffix", () => {
+    this.CONSUME(Dot);
+    this.CONSUME(Name, { LABEL: "property" });
+  });
+
+  indexSuffix = this.RULE("indexSuffix", () => {
+    this.CONSUME(LBracket);
+    this.SUBRULE(this.expression, { LABEL: "index" });
+    this.CONSUME(RBracket);
+  });
+
+  argument = this.RULE("argument", () => {
+    this.OPTION(() => {
+      this.CONSUME(Name, { LABEL: "name" });
+      this.CONSUME(Colon);
+    });
+    this.SUBRULE(this.expression, { LABEL: "value" });
+  });
+
+  primary = this.RULE("primary", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(NumberLiteral, { LABEL: "number" });
+          this.OPTION({ GATE: () => this.unitOnSameLine(), DEF: () => this.CONSUME(Unit, { LABEL: "unit" }) });
+        },
+      },
+      { ALT: () => this.CONSUME(StringLiteral, { LABEL: "string" }) },
+      { ALT: () => this.CONSUME(True, { LABEL: "boolean" }) },
+      { ALT: () => this.CONSUME(False, { LABEL: "boolean" }) },
+      { GATE: () => this.nameIsExpression(), ALT: () => this.CONSUME(Name, { LABEL: "name" }) },
+      { ALT: () => this.SUBRULE(this.listLiteral, { LABEL: "list" }) },
+      {
+        ALT: () => {
+          this.CONSUME(LParen);
+          this.SUBRULE(this.expression, { LABEL: "parenthesized" });
+          this.CONSUME(RParen);
+        },
+      },
+    ]);
+  });
+
+  listLiteral = this.RULE("listLiteral", () => {
+    this.CONSUME(LBracket);
+    this.OPTION(() => {
+      this.SUBRULE(this.expression, { LABEL: "items" });
+      this.MANY(() => {
+        this.CONSUME(Comma);
+        this.SUBRULE2(this.expression, { LABEL: "items" });
+      });
+      this.OPTION2(() => this.CONSUME2(Comma));
+    });
+    this.CONSUME(RBracket);
+  });
+
+  // ── gates ──────────────────────────────────────────────────────────────────
+
+  /** A unit word belongs to the number before it only on the same line. */
+  private unitOnSameLine(): boolean {
+    const number = this.LA(0);
+    const unit = this.LA(1);
+    if (!Number.isFinite(number.endOffset) || !Number.isFinite(unit.startOffset)) return false;
+    return !this.text.slice((number.endOffset ?? 0) + 1, unit.startOffset).includes("\n");
+  }
+
+  /**
+   * Keywords are names, but a keyword that begins a declaration or a statement and is followed
+   * by something that can never follow an expression (`model small = …`, `epochs 20`) is the
+   * start of the next declaration or statement, not an operand. Refusing it here lets the
+   * parser report the missing expression and recover at that keyword.
+   */
+  private nameIsExpression(): boolean {
+    const first = this.LA(1);
+    if (first.tokenType === Identifier || !isOneOf(first, starters)) return true;
+    const second = this.LA(2);
+    if (first.tokenType === Import) return !tokenMatcher(second, LBrace);
+    if (first.tokenType === Checkpoint && (tokenMatcher(second, Every) || tokenMatcher(second, Keep))) return false;
+    if (first.tokenType === Evaluate && tokenMatcher(second, On)) return false;
+    return !isOneOf(second, cannotFollowExpression);
+  }
+}
+
+let shared: KdParser | undefined;
+
+/** The parser is expensive to build (grammar analysis), so one instance is shared. */
+export function kdParser(): KdParser {
+  shared ??= new KdParser();
+  return shared;
+}

@@ -1,0 +1,32 @@
+// The table printed after all stages: one row per (stage, evaluated split), one column per metric
+// label seen in any stage, then the stage's wall time, and the backend that ran.
+import type { RunReport } from "./program.js";
+import { alignColumns, formatMetric } from "./format.js";
+
+export function formatReport(report: RunReport): string {
+  const labels: string[] = [];
+  for (const stage of report.stages) {
+    for (const metrics of Object.values(stage.metrics)) {
+      for (const label of Object.keys(metrics)) if (!labels.includes(label)) labels.push(label);
+    }
+  }
+  labels.sort((a, b) => columnRank(a) - columnRank(b));
+  const rows: string[][] = [["stage", "model", "split", ...labels, "time"]];
+  for (const stage of report.stages) {
+    const time = `${stage.seconds.toFixed(1)} s`;
+    const splits = Object.entries(stage.metrics);
+    if (splits.length === 0) rows.push([stage.stage, stage.model, "—", ...labels.map(() => "—"), time]);
+    for (const [split, metrics] of splits) {
+      rows.push([stage.stage, stage.model, split, ...labels.map((l) => (l in metrics ? formatMetric(l, metrics[l]!) : "—")), time]);
+    }
+  }
+  return [...alignColumns(rows), `backend: ${report.backend}`].join("\n");
+}
+
+/** accuracy, then agreements, then ece, then anything else; stable otherwise. */
+function columnRank(label: string): number {
+  if (label === "accuracy") return 0;
+  if (label.startsWith("agreement")) return 1;
+  if (label === "ece") return 2;
+  return 3;
+}

@@ -1,0 +1,192 @@
+// fast-check arbitraries for .kd ASTs: every node kind that the parser can produce from valid
+// text (no `Missing`), with dummy spans. Names come from a safe alphabet plus the contextual
+// keywords, so the property also checks that keywords work as names.
+import fc from "fast-check";
+import type {
+  Argument,
+  Declaration,
+  DocComment,
+  Expression,
+  Identifier,
+  NumberLiteral,
+  Parameter,
+  Program,
+  SettingName,
+  StageStatement,
+  StringLiteral,
+  TypeReference,
+} from "../../grammar/ast.js";
+
+export const FILE = "generated.kd";
+const S = { file: FILE, start: 0, end: 0 };
+
+/** Keywords that are also names (everything but `true` and `false`). */
+const contextualKeywords = [
+  "import",
+  "from",
+  "param",
+  "dataset",
+  "model",
+  "loss",
+  "stage",
+  "after",
+  "train",
+  "on",
+  "teacher",
+  "epochs",
+  "batch",
+  "seed",
+  "optimizer",
+  "let",
+  "minimize",
+  "evaluate",
+  "every",
+  "checkpoint",
+  "keep",
+  "export",
+  "to",
+  "step",
+  "steps",
+  "epoch",
+];
+
+const plainName = fc
+  .stringMatching(/^[a-zA-Z_][a-zA-Z0-9_]{0,5}$/)
+  .filter((n) => n !== "true" && n !== "false");
+
+/** A name where the grammar expects a name (declarations, parameters, properties, …). */
+const nameText = fc.oneof({ weight: 3, arbitrary: plainName }, { weight: 1, arbitrary: fc.constantFrom(...contextualKeywords) });
+
+/**
+ * A name used as an expression. `import {` and `checkpoint every|keep` read as the start of a
+ * declaration or statement, so those two keywords are left out here.
+ */
+const expressionNameText = nameText.filter((n) => n !== "import" && n !== "checkpoint");
+
+const identifier = (text: fc.Arbitrary<string>): fc.Arbitrary<Identifier> =>
+  text.map((name) => ({ kind: "Identifier", name, span: S }));
+
+const name = identifier(nameText);
+
+const typeReference: fc.Arbitrary<TypeReference> = name.map((n) => ({ kind: "TypeReference", name: n, span: S }));
+
+const numberRaw = fc.oneof(
+  fc.nat({ max: 100_000 }).map(String),
+  fc.tuple(fc.nat({ max: 99 }), fc.nat({ max: 999 })).map(([a, b]) => `${a}.${b}`),
+  fc
+    .tuple(fc.nat({ max: 9 }), fc.option(fc.nat({ max: 9 }), { nil: undefined }), fc.constantFrom("e", "E"), fc.constantFrom("", "+", "-"), fc.nat({ max: 20 }))
+    .map(([m, f, e, sign, x]) => `${m}${f === undefined ? "" : `.${f}`}${e}${sign}${x}`),
+);
+
+const numberLiteral: fc.Arbitrary<NumberLiteral> = numberRaw.map((raw) => ({
+  kind: "NumberLiteral",
+  value: Number(raw),
+  raw,
+  span: S,
+}));
+
+const stringValue = fc
+  .array(fc.constantFrom("a", "Z", " ", '"', "\\", "\n", "\t", "\r", "é", "😀", "\u0001", "{", "/", "*", "u"), {
+    maxLength: 8,
+  })
+  .map((cs) => cs.join(""));
+
+const stringLiteral: fc.Arbitrary<StringLiteral> = stringValue.map((value) => ({ kind: "StringLiteral", value, span: S }));
+
+const atom: fc.Arbitrary<Expression> = fc.oneof(
+  identifier(expressionNameText),
+  numberLiteral,
+  stringLiteral,
+  fc.boolean().map((value) => ({ kind: "BooleanLiteral" as const, value, span: S })),
+  fc.tuple(numberLiteral, fc.constantFrom("step", "steps", "epoch", "epochs")).map(([value, unitText]) => ({
+    kind: "UnitLiteral" as const,
+    value,
+    unit: unitText.startsWith("step") ? ("steps" as const) : ("epochs" as const),
+    unitText,
+    span: S,
+  })),
+);
+
+const { expression } = fc.letrec<{ expression: Expression; argument: Argument }>((tie) => ({
+  expression: fc.oneof(
+    { maxDepth: 4, depthSize: "small" },
+    atom,
+    fc
+      .tuple(fc.constantFrom("+", "-", "*", "/", "^" as const), tie("expression"), tie("expression"))
+      .map(([operator, left, right]) => ({ kind: "BinaryExpression" as const, operator, left, right, span: S })),
+    tie("expression").map((operand) => ({ kind: "UnaryExpression" as const, operator: "-" as const, operand, span: S })),
+    fc
+      .tuple(tie("expression"), fc.array(tie("argument"), { maxLength: 3 }))
+      .map(([callee, args]) => ({ kind: "CallExpression" as const, callee, args, span: S })),
+    fc
+      .tuple(tie("expression"), name)
+      .map(([object, property]) => ({ kind: "MemberExpression" as const, object, property, span: S })),
+    fc
+      .tuple(tie("expression"), tie("expression"))
+      .map(([object, index]) => ({ kind: "IndexExpression" as const, object, index, span: S })),
+    fc.array(tie("expression"), { maxLength: 3 }).map((items) => ({ kind: "ListExpression" as const, items, span: S })),
+  ),
+  argument: fc
+    .tuple(fc.option(name, { nil: undefined }), tie("expression"))
+    .map(([n, value]) => ({ kind: "Argument" as const, name: n, value, span: S })),
+}));
+
+export const expressionArb: fc.Arbitrary<Expression> = expression;
+
+const doc: fc.Arbitrary<DocComment> = fc.option(
+  fc
+    .array(
+      fc.array(fc.constantFrom("a", "b", " ", "/", "`", "é", "*"), { maxLength: 6 }).map((cs) => cs.join("")),
+      { minLength: 1, maxLength: 3 },
+    )
+    .map((lines) => lines.join("\n")),
+  { nil: undefined },
+);
+
+const parameter: fc.Arbitrary<Parameter> = fc
+  .tuple(name, typeReference, fc.option(expression, { nil: undefined }))
+  .map(([n, type, d]) => ({ kind: "Parameter", name: n, type, default: d, span: S }));
+
+const optional = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
+
+const statement: fc.Arbitrary<StageStatement> = fc.oneof(
+  fc.tuple(name, expression).map(([model, data]) => ({ kind: "TrainStatement" as const, model, data, span: S })),
+  fc.array(name, { minLength: 1, maxLength: 3 }).map((models) => ({ kind: "TeacherStatement" as const, models, span: S })),
+  fc
+    .tuple(fc.constantFrom<SettingName>("epochs", "batch", "seed", "optimizer"), expression)
+    .map(([setting, value]) => ({ kind: "SettingStatement" as const, setting, keywordSpan: S, value, span: S })),
+  fc.tuple(name, expression).map(([n, value]) => ({ kind: "LetStatement" as const, name: n, value, span: S })),
+  expression.map((objective) => ({ kind: "MinimizeStatement" as const, objective, span: S })),
+  fc
+    .tuple(expression, optional(expression), fc.array(expression, { maxLength: 3 }))
+    .map(([data, every, metrics]) => ({ kind: "EvaluateStatement" as const, data, every, metrics, span: S })),
+  fc
+    .tuple(optional(expression), optional(expression))
+    .map(([every, keep]) => ({ kind: "CheckpointStatement" as const, every, keep, span: S })),
+  fc.tuple(name, stringLiteral).map(([model, path]) => ({ kind: "ExportStatement" as const, model, path, span: S })),
+);
+
+const declaration: fc.Arbitrary<Declaration> = fc.oneof(
+  fc
+    .tuple(fc.array(name, { minLength: 1, maxLength: 3 }), stringLiteral, doc)
+    .map(([names, from, d]) => ({ kind: "ImportDeclaration" as const, names, from, doc: d, span: S })),
+  fc
+    .tuple(name, optional(typeReference), expression, doc)
+    .map(([n, type, value, d]) => ({ kind: "ParamDeclaration" as const, name: n, type, value, doc: d, span: S })),
+  fc
+    .tuple(name, expression, doc)
+    .map(([n, value, d]) => ({ kind: "DatasetDeclaration" as const, name: n, value, doc: d, span: S })),
+  fc
+    .tuple(name, expression, doc)
+    .map(([n, value, d]) => ({ kind: "ModelDeclaration" as const, name: n, value, doc: d, span: S })),
+  fc
+    .tuple(name, fc.array(parameter, { maxLength: 3 }), expression, doc)
+    .map(([n, params, body, d]) => ({ kind: "LossDeclaration" as const, name: n, params, body, doc: d, span: S })),
+  fc
+    .tuple(name, fc.array(name, { maxLength: 2 }), fc.array(statement, { maxLength: 5 }), doc)
+    .map(([n, after, body, d]) => ({ kind: "StageDeclaration" as const, name: n, after, body, doc: d, span: S })),
+);
+
+export const programArb: fc.Arbitrary<Program> = fc
+  .array(declaration, { maxLength: 5 })
+  .map((declarations) => ({ kind: "Program", file: FILE, span: S, declarations, comments: [] }));

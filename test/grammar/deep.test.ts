@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import type { Expression, ParamDeclaration } from "../../grammar/ast.js";
+import { parse } from "../../grammar/parse.js";
+import { MAX_NESTING } from "../../grammar/parser.js";
+import { print } from "../../grammar/print.js";
+
+const shallower = "expected a shallower expression";
+
+describe("deeply nested input", () => {
+  it("5000 nested parentheses give one diagnostic, not a stack overflow", () => {
+    const text = `param p = ${"(".repeat(5000)}1${")".repeat(5000)}\nmodel m = mlp()`;
+    const result = parse("deep.kd", text);
+    expect(result.diagnostics).toHaveLength(1);
+    expect(result.diagnostics[0]).toMatchObject({ code: "KD1001" });
+    expect(result.diagnostics[0]!.message).toContain(shallower);
+    // The declaration holding the deep expression is left out; the rest survives.
+    expect(result.value.declarations.map((d) => d.kind)).toEqual(["ModelDeclaration"]);
+  });
+
+  it("nesting up to the limit parses", () => {
+    const depth = Math.floor(MAX_NESTING / 2);
+    const text = `param p = ${"(".repeat(depth)}1${")".repeat(depth)}`;
+    const result = parse("deep.kd", text);
+    expect(result.diagnostics).toEqual([]);
+    expect(print(result.value)).toBe("param p = 1\n");
+  });
+
+  it("other deep forms do not throw either", () => {
+    for (const inner of [
+      "-".repeat(5000) + "x",
+      "[".repeat(5000) + "]".repeat(5000),
+      "f(".repeat(5000) + ")".repeat(5000),
+      Array.from({ length: 5000 }, () => "x").join(" ^ "),
+      "(".repeat(5000),
+    ]) {
+      const result = parse("deep.kd", `param p = ${inner}`);
+      expect(result.diagnostics.length).toBeGreaterThan(0);
+      expect(result.diagnostics[0]!.message).toContain(shallower);
+    }
+  });
+
+  it("a 10,000-term sum parses into a left-leaning tree and prints back", () => {
+    const terms = Array.from({ length: 10_000 }, (_, i) => `x${i}`);
+    const text = `param p = ${terms.join(" + ")}\n`;
+    const result = parse("deep.kd", text);
+    expect(result.diagnostics).toEqual([]);
+    let node: Expression = (result.value.declarations[0] as ParamDeclaration).value;
+    let count = 1;
+    while (node.kind === "BinaryExpression") {
+      count++;
+      node = node.left;
+    }
+    expect(count).toBe(10_000);
+    expect(print(result.value)).toBe(text);
+  });
+
+  it("a 10,000-long member chain parses and prints back", () => {
+    const text = `param p = a${".b".repeat(10_000)}\n`;
+    const result = parse("deep.kd", text);
+    expect(result.diagnostics).toEqual([]);
+    expect(print(result.value)).toBe(text);
+  });
+});

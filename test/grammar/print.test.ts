@@ -1,0 +1,172 @@
+import { readFileSync } from "node:fs";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { ParamDeclaration } from "../../grammar/ast.js";
+import { parse } from "../../grammar/parse.js";
+import { print } from "../../grammar/print.js";
+import { FILE, programArb } from "./arbitraries.js";
+import { stripSpans } from "./strip-spans.js";
+
+const recipes = ["recipes/std/kd.kd", "recipes/examples/mnist-hinton.kd"];
+
+function format(text: string): string {
+  const result = parse("test.kd", text);
+  expect(result.diagnostics.map((d) => d.message)).toEqual([]);
+  return print(result.value);
+}
+
+/** Formats an expression through `param p = …`. */
+function formatExpression(text: string): string {
+  return format(`param p = ${text}`).replace(/^param p = /, "").replace(/\n$/, "");
+}
+
+describe("print on the shipped recipes", () => {
+  for (const file of recipes) {
+    const text = readFileSync(file, "utf8");
+
+    it(`${file}: parse(print(ast)) is ast, modulo spans`, () => {
+      const ast = parse(file, text).value;
+      const again = parse(file, print(ast));
+      expect(again.diagnostics).toEqual([]);
+      expect(stripSpans(again.value)).toEqual(stripSpans(ast));
+    });
+
+    it(`${file}: print is idempotent and keeps every comment`, () => {
+      const ast = parse(file, text).value;
+      const once = print(ast);
+      const reparsed = parse(file, once).value;
+      expect(print(reparsed)).toBe(once);
+      expect(reparsed.comments.map((c) => c.text)).toEqual(ast.comments.map((c) => c.text));
+    });
+
+    it(`${file} is already in canonical form`, () => {
+      expect(print(parse(file, text).value)).toBe(text);
+    });
+  }
+});
+
+describe("expressions", () => {
+  it("prints the fewest parentheses that keep the tree", () => {
+    expect(formatExpression("((a + b)) * (c)")).toBe("(a + b) * c");
+    expect(formatExpression("a - (b - c)")).toBe("a - (b - c)");
+    expect(formatExpression("(a - b) - c")).toBe("a - b - c");
+    expect(formatExpression("a / (b * c)")).toBe("a / (b * c)");
+    expect(formatExpression("a + (b * c)")).toBe("a + b * c");
+    expect(formatExpression("a ^ (b ^ c)")).toBe("a ^ b ^ c");
+    expect(formatExpression("(a ^ b) ^ c")).toBe("(a ^ b) ^ c");
+    expect(formatExpression("-(x ^ 2)")).toBe("-x ^ 2");
+    expect(formatExpression("(-x) ^ 2")).toBe("(-x) ^ 2");
+    expect(formatExpression("(-x).y")).toBe("(-x).y");
+    expect(formatExpression("(a + b)[0](c)")).toBe("(a + b)[0](c)");
+    expect(formatExpression("a * (-b)")).toBe("a * -b");
+    expect(formatExpression("-(-a)")).toBe("--a");
+  });
+
+  it("spaces operators and arguments, keeps raw numbers and units, re-escapes strings", () => {
+    expect(formatExpression("f( a,b ,T:4,)")).toBe("f(a, b, T: 4)");
+    expect(formatExpression("[1,2,]")).toBe("[1, 2]");
+    expect(formatExpression("1E+3*2.50")).toBe("1E+3 * 2.50");
+    expect(formatExpression("200   steps")).toBe("200 steps");
+    expect(formatExpression("1 epoch")).toBe("1 epoch");
+    expect(formatExpression('"a\\u{41}\\"\\n\\u{7}"')).toBe('"aA\\"\\n\\u{7}"');
+  });
+});
+
+describe("layout", () => {
+  it("prints one statement per line, indents stage bodies and separates declarations", () => {
+    const text =
+      'import {a,b,} from "lib"  param T : float=4 loss f(s:model,T:scalar=4)=s.logits/T stage s after a,b{train m on d epochs 2 evaluate on d{}}';
+    expect(format(text)).toBe(
+      [
+        'import { a, b } from "lib"',
+        "",
+        "param T: float = 4",
+        "",
+        "loss f(s: model, T: scalar = 4) =",
+        "  s.logits / T",
+        "",
+        "stage s after a, b {",
+        "  train m on d",
+        "  epochs 2",
+        "  evaluate on d {}",
+        "}",
+        "",
+      ].join("\n"),
+    );
+    expect(format("stage empty {   }")).toBe("stage empty {}\n");
+    expect(format("")).toBe("");
+  });
+
+  it("re-emits doc comments above their declaration", () => {
+    expect(format("///one\n///  two\n///\nmodel m = x")).toBe("/// one\n///  two\n///\nmodel m = x\n");
+  });
+
+  it("keeps leading, trailing, header and end comments in place", () => {
+    const text = [
+      "// file header",
+      "",
+      "// about m",
+      "/// doc of m",
+      "model m = f(a, // inside",
+      "  b) /* after m */",
+      "stage s { // header",
+      "  // before train",
+      "  train m on d   // trailing",
+      "",
+      "  // section",
+      "  epochs 3",
+      "  // end of body",
+      "} // after stage",
+      "",
+      "// end of file",
+    ].join("\n");
+    const expected = [
+      "// file header",
+      "",
+      "// about m",
+      "/// doc of m",
+      "model m = f(a, b) // inside /* after m */",
+      "",
+      "stage s { // header",
+      "  // before train",
+      "  train m on d // trailing",
+      "",
+      "  // section",
+      "  epochs 3",
+      "  // end of body",
+      "} // after stage",
+      "",
+      "// end of file",
+      "",
+    ].join("\n");
+    expect(format(text)).toBe(expected);
+    expect(format(expected)).toBe(expected);
+  });
+
+  it("without the source text, puts every comment on its own line", () => {
+    const ast = parse("test.kd", "model m = x // note\nmodel n = y").value;
+    const copy = { ...ast }; // not the object parse recorded the text for
+    expect(print(copy)).toBe("model m = x\n\n// note\nmodel n = y\n");
+    expect(print(copy, { source: "model m = x // note\nmodel n = y" })).toBe("model m = x // note\n\nmodel n = y\n");
+  });
+});
+
+describe("round trip over generated ASTs", () => {
+  it("parse(print(ast)) ≡ ast and print is idempotent", () => {
+    fc.assert(
+      fc.property(programArb, (program) => {
+        const text = print(program);
+        const result = parse(FILE, text);
+        expect(result.diagnostics.map((d) => d.message)).toEqual([]);
+        expect(stripSpans(result.value)).toEqual(stripSpans(program));
+        expect(print(result.value)).toBe(text);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("prints a parameter's type and default", () => {
+    const decl = parse("test.kd", "param T: float = 4").value.declarations[0] as ParamDeclaration;
+    expect(decl.type?.name.name).toBe("float");
+  });
+});
