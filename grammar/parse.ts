@@ -10,25 +10,16 @@
 //  - input nested deeper than MAX_NESTING gives KD1001 "expected a shallower expression" and
 //    the declaration holding it is left out of the AST;
 //  - anything unexpected becomes KD9001 (internal error) with an empty program.
-import { EOF, tokenMatcher, type IRecognitionException, type IToken, type TokenType } from "chevrotain";
+import { EOF, tokenMatcher, type IRecognitionException, type IToken } from "chevrotain";
 import type { Program } from "./ast.js";
 import { diagnostic, type Diagnostic } from "../compiler/diagnostics/diagnostic.js";
 import { SourceFile, span } from "../compiler/source.js";
+import { closerOf, matchBrackets } from "./brackets.js";
 import { lex } from "./lexer.js";
-import { kdParser, TooDeepError, type ErrorInfo } from "./parser.js";
+import { DECLARATION, kdParser, TooDeepError, type ErrorInfo } from "./parser.js";
 import { recordSource } from "./program-source.js";
 import { toAst } from "./to-ast.js";
-import {
-  declarationKeywords,
-  Import,
-  LBrace,
-  LBracket,
-  LParen,
-  Name,
-  RBrace,
-  RBracket,
-  RParen,
-} from "./tokens.js";
+import { declarationKeywords, Import, LBrace, Name } from "./tokens.js";
 
 export interface ParseResult {
   readonly value: Program;
@@ -84,6 +75,13 @@ function parseOrThrow(file: string, text: string): ParseResult {
 
 const isEof = (token: IToken): boolean => token.tokenType === EOF || !Number.isFinite(token.startOffset);
 
+/** Whether `token` is on a later line than `previous`. */
+function startsLine(text: string, previous: IToken, token: IToken): boolean {
+  const from = (previous.endOffset ?? previous.startOffset) + 1;
+  const to = isEof(token) ? text.length : token.startOffset;
+  return text.slice(from, to).includes("\n");
+}
+
 function tokenSpan(file: string, text: string, token: IToken) {
   if (isEof(token)) return span(file, text.length, text.length);
   return span(file, token.startOffset, (token.endOffset ?? token.startOffset) + 1);
@@ -105,34 +103,6 @@ function decodeInfo(message: string): ErrorInfo {
   return { expected: "something else" };
 }
 
-const pairs = new Map<TokenType, TokenType>([
-  [LParen, RParen],
-  [LBracket, RBracket],
-  [LBrace, RBrace],
-]);
-
-/** Opening brackets that are never closed, in source order. */
-function unclosedBrackets(tokens: readonly IToken[]): IToken[] {
-  const stack: IToken[] = [];
-  const unclosed: IToken[] = [];
-  for (const token of tokens) {
-    if (pairs.has(token.tokenType)) {
-      stack.push(token);
-      continue;
-    }
-    if (token.tokenType !== RParen && token.tokenType !== RBracket && token.tokenType !== RBrace) continue;
-    // Close the innermost matching opener; openers above it were never closed.
-    for (let i = stack.length - 1; i >= 0; i--) {
-      if (pairs.get(stack[i]!.tokenType) === token.tokenType) {
-        unclosed.push(...stack.splice(i).slice(1));
-        break;
-      }
-    }
-  }
-  unclosed.push(...stack);
-  return unclosed.sort((a, b) => a.startOffset - b.startOffset);
-}
-
 /** A parser diagnostic and the offset whose line it belongs to for cascade suppression. */
 interface Anchored {
   readonly diagnostic: Diagnostic;
@@ -145,20 +115,23 @@ function recognitionDiagnostics(
   tokens: readonly IToken[],
   errors: readonly IRecognitionException[],
 ): Anchored[] {
-  const unclosed = unclosedBrackets(tokens);
+  const { unclosed } = matchBrackets(tokens);
   const reported = new Set<IToken>();
   const result: Anchored[] = [];
   for (const error of errors) {
     const token = error.token;
     const info = decodeInfo(error.message);
     const at = isEof(token) ? text.length : token.startOffset;
-    // The line of the last good token: an error found at the start of the next line (a missing
-    // expression at the end of a line) belongs to the line before.
+    // The line an error belongs to, for cascade suppression: its token's line, except that a
+    // part missing at the end of a line (`param p =` ⏎ `model …`) is found on the next line
+    // but belongs to the line before.
     const previous = (error as { previousToken?: IToken }).previousToken;
-    const anchor = previous && !isEof(previous) ? previous.startOffset : at;
+    const startsItem = info.expected === DECLARATION || info.expected.startsWith("a stage statement");
+    const anchor =
+      previous && !isEof(previous) && !startsItem && startsLine(text, previous, token) ? previous.startOffset : at;
     let opener: IToken | undefined;
     for (const u of unclosed) if (u.startOffset < at) opener = u;
-    const closes = opener && info.closer !== undefined && pairs.get(opener.tokenType)?.PATTERN === info.closer;
+    const closes = opener && info.closer !== undefined && closerOf.get(opener.tokenType)?.PATTERN === info.closer;
     if (opener && (closes || isEof(token))) {
       if (reported.has(opener)) continue;
       reported.add(opener);
@@ -177,16 +150,21 @@ function recognitionDiagnostics(
 }
 
 /**
- * Cuts cascades: at most one parser diagnostic per line (the line of the last good token
- * before the error), and none on a line that has a lexer diagnostic.
+ * Cuts cascades: at most one parser diagnostic per line (see `anchor`), none on a line that
+ * has a lexer diagnostic, and no "never closed" or "end of file" error that an unterminated
+ * string or comment explains (it may have swallowed the closing bracket).
  */
 function dropCascades(text: string, lexical: readonly Diagnostic[], parsed: readonly Anchored[]): Diagnostic[] {
   const source = new SourceFile("", text);
   const lines = new Set(lexical.map((d) => source.position(d.span?.start ?? 0).line));
+  const swallowing = lexical.filter((d) => d.code === "KD0002" || d.code === "KD0003").map((d) => d.span?.start ?? 0);
   const kept: Diagnostic[] = [];
   for (const { diagnostic: d, anchor } of [...parsed].sort((a, b) => a.anchor - b.anchor)) {
     const line = source.position(anchor).line;
     if (lines.has(line)) continue;
+    const start = d.span?.start ?? 0;
+    const atEnd = start === text.length;
+    if ((d.code === "KD1002" || atEnd) && swallowing.some((s) => s > start || atEnd)) continue;
     lines.add(line);
     kept.push(d);
   }

@@ -12,6 +12,7 @@
 import {
   CstParser,
   EOF,
+  MismatchedTokenException,
   tokenMatcher,
   type IParserErrorMessageProvider,
   type IToken,
@@ -68,6 +69,7 @@ import {
   True,
   Unit,
 } from "./tokens.js";
+import { matchBrackets } from "./brackets.js";
 
 /**
  * How deeply expressions may nest (parentheses, brackets, calls, unary minus, `^`). Recursive
@@ -167,11 +169,32 @@ const starters: readonly TokenType[] = [...declarationKeywords, ...statementKeyw
 const isOneOf = (token: IToken, types: readonly TokenType[]): boolean =>
   types.some((type) => tokenMatcher(token, type));
 
+/** Bracket depth after `token`, counting only brackets opened after the starting point. */
+function nextDepth(depth: number, token: IToken): number {
+  const type = token.tokenType;
+  if (type === LParen || type === LBracket || type === LBrace) return depth + 1;
+  if (depth > 0 && (type === RParen || type === RBracket || type === RBrace)) return depth - 1;
+  return depth;
+}
+
+/** Chevrotain internals used by the recovery overrides below (chevrotain 11, pinned). */
+interface ParserInternals {
+  flattenFollowSet(): TokenType[];
+  exportLexerState(): number;
+  importLexerState(state: number): void;
+  SKIP_TOKEN(): IToken;
+  SAVE_ERROR(error: Error): Error;
+  getCurrRuleFullName(): string;
+  errorMessageProvider: IParserErrorMessageProvider;
+}
+
 export class KdParser extends CstParser {
   /** The source text, for the one newline-sensitive decision (units). */
   text = "";
   private depth = 0;
   private declarationStart: IToken | undefined = undefined;
+  /** The closing bracket of each opening bracket in the input (see grammar/brackets.ts). */
+  private closing: ReadonlyMap<IToken, IToken> = new Map();
 
   constructor() {
     super(allTokens as TokenType[], {
@@ -188,6 +211,8 @@ export class KdParser extends CstParser {
     this.text = text;
     this.depth = 0;
     this.declarationStart = undefined;
+    this.resyncToken = undefined;
+    this.closing = matchBrackets(tokens).closing;
     this.input = tokens;
   }
 
@@ -213,14 +238,14 @@ export class KdParser extends CstParser {
 
   importDeclaration = this.RULE("importDeclaration", () => {
     this.CONSUME(Import);
-    this.CONSUME(LBrace);
+    const open = this.CONSUME(LBrace);
     this.CONSUME(Name, { LABEL: "names" });
     this.MANY(() => {
       this.CONSUME(Comma);
       this.CONSUME2(Name, { LABEL: "names" });
     });
     this.OPTION(() => this.CONSUME2(Comma));
-    this.CONSUME(RBrace);
+    this.close(open, RBrace);
     this.CONSUME(From);
     this.CONSUME(StringLiteral, { LABEL: "from" });
   });
@@ -253,7 +278,7 @@ export class KdParser extends CstParser {
   lossDeclaration = this.RULE("lossDeclaration", () => {
     this.CONSUME(Loss);
     this.CONSUME(Name, { LABEL: "name" });
-    this.CONSUME(LParen);
+    const open = this.CONSUME(LParen);
     this.OPTION(() => {
       this.SUBRULE(this.parameter, { LABEL: "params" });
       this.MANY(() => {
@@ -262,7 +287,7 @@ export class KdParser extends CstParser {
       });
       this.OPTION2(() => this.CONSUME2(Comma));
     });
-    this.CONSUME(RParen);
+    this.close(open, RParen);
     this.CONSUME(Equals);
     this.SUBRULE(this.expression, { LABEL: "body" });
   });
@@ -288,9 +313,9 @@ export class KdParser extends CstParser {
         this.CONSUME3(Name, { LABEL: "after" });
       });
     });
-    this.CONSUME(LBrace);
+    const open = this.CONSUME(LBrace);
     this.MANY2(() => this.SUBRULE(this.stageStatement, { LABEL: "body" }));
-    this.CONSUME(RBrace);
+    this.close(open, RBrace);
   });
 
   // ── stage statements ───────────────────────────────────────────────────────
@@ -349,7 +374,7 @@ export class KdParser extends CstParser {
       this.CONSUME(Every);
       this.SUBRULE2(this.expression, { LABEL: "every" });
     });
-    this.CONSUME(LBrace);
+    const open = this.CONSUME(LBrace);
     this.OPTION2(() => {
       this.SUBRULE3(this.expression, { LABEL: "metrics" });
       this.MANY(() => {
@@ -358,7 +383,7 @@ export class KdParser extends CstParser {
       });
       this.OPTION3(() => this.CONSUME2(Comma));
     });
-    this.CONSUME(RBrace);
+    this.close(open, RBrace);
   });
 
   checkpointStatement = this.RULE("checkpointStatement", () => {
@@ -445,7 +470,7 @@ export class KdParser extends CstParser {
   });
 
   callSuffix = this.RULE("callSuffix", () => {
-    this.CONSUME(LParen);
+    const open = this.CONSUME(LParen);
     this.OPTION(() => {
       this.SUBRULE(this.argument, { LABEL: "args" });
       this.MANY(() => {
@@ -454,7 +479,7 @@ export class KdParser extends CstParser {
       });
       this.OPTION2(() => this.CONSUME2(Comma));
     });
-    this.CONSUME(RParen);
+    this.close(open, RParen);
   });
 
   memberSuffix = this.RULE("memberSuffix", () => {
@@ -463,9 +488,9 @@ export class KdParser extends CstParser {
   });
 
   indexSuffix = this.RULE("indexSuffix", () => {
-    this.CONSUME(LBracket);
+    const open = this.CONSUME(LBracket);
     this.SUBRULE(this.expression, { LABEL: "index" });
-    this.CONSUME(RBracket);
+    this.close(open, RBracket);
   });
 
   argument = this.RULE("argument", () => {
@@ -491,16 +516,16 @@ export class KdParser extends CstParser {
       { ALT: () => this.SUBRULE(this.listLiteral, { LABEL: "list" }) },
       {
         ALT: () => {
-          this.CONSUME(LParen);
+          const open = this.CONSUME(LParen);
           this.SUBRULE(this.expression, { LABEL: "parenthesized" });
-          this.CONSUME(RParen);
+          this.close(open, RParen);
         },
       },
     ]);
   });
 
   listLiteral = this.RULE("listLiteral", () => {
-    this.CONSUME(LBracket);
+    const open = this.CONSUME(LBracket);
     this.OPTION(() => {
       this.SUBRULE(this.expression, { LABEL: "items" });
       this.MANY(() => {
@@ -509,8 +534,143 @@ export class KdParser extends CstParser {
       });
       this.OPTION2(() => this.CONSUME2(Comma));
     });
-    this.CONSUME(RBracket);
+    this.close(open, RBracket);
   });
+
+  // ── recovery ───────────────────────────────────────────────────────────────
+  //
+  // Chevrotain re-synchronises after an error at the next token that may follow one of the
+  // rules being parsed. Keywords are also names, so that token is often a word in the middle
+  // of a line (`digits.train`, `5 epochs`) and parsing resumes inside the broken statement,
+  // which yields a second, spurious error. These overrides of chevrotain's recovery accept a
+  // declaration or statement keyword as a resynchronisation point only at the start of a line.
+
+  /** The token found by the last `findReSyncTokenType`, where `reSyncTo` stops. */
+  private resyncToken: IToken | undefined = undefined;
+
+  private get internals(): ParserInternals {
+    return this as unknown as ParserInternals;
+  }
+
+  /**
+   * Consumes the closing bracket of `open`. When something else stands there and `open` has a
+   * matching closing bracket further on, reports one error and skips to that bracket, so that
+   * a mistake inside brackets does not end the enclosing statement early.
+   */
+  private close(open: IToken, closer: TokenType): void {
+    this.ACTION(() => {
+      const target = this.closing.get(open);
+      const found = this.LA(1);
+      if (!target || tokenMatcher(found, closer) || found.tokenType === EOF || target.startOffset < found.startOffset) return;
+      const previous = this.LA(0);
+      const message = this.internals.errorMessageProvider.buildMismatchTokenMessage({
+        expected: closer,
+        actual: found,
+        previous,
+        ruleName: this.internals.getCurrRuleFullName(),
+      });
+      this.internals.SAVE_ERROR(new MismatchedTokenException(message, found, previous));
+      while (this.LA(1) !== target && this.LA(1).tokenType !== EOF) this.SKIP_TOKEN();
+    });
+    this.CONSUME(closer);
+  }
+
+  /** Whether LA(k) is the first token on its line. */
+  private startsLine(k: number): boolean {
+    const previous = this.LA(k - 1);
+    const token = this.LA(k);
+    const end = previous.endOffset;
+    if (end === undefined || !Number.isFinite(end) || !Number.isFinite(token.startOffset)) return true;
+    return this.text.slice(end + 1, token.startOffset).includes("\n");
+  }
+
+  private isResyncPoint(k: number): boolean {
+    return !isOneOf(this.LA(k), starters) || this.startsLine(k);
+  }
+
+  /**
+   * Overrides chevrotain: the first token ahead that may follow a rule on the stack, outside
+   * any bracket opened after the error.
+   */
+  findReSyncTokenType(): TokenType {
+    const follows = this.internals.flattenFollowSet();
+    let depth = 0;
+    for (let k = 1; ; k++) {
+      const token = this.LA(k);
+      if (token.tokenType === EOF) {
+        this.resyncToken = token;
+        return EOF;
+      }
+      if (depth === 0 && this.isResyncPoint(k)) {
+        const match = follows.find((type) => tokenMatcher(token, type));
+        if (match !== undefined) {
+          this.resyncToken = token;
+          return match;
+        }
+      }
+      depth = nextDepth(depth, token);
+    }
+  }
+
+  /** Overrides chevrotain: skips to the token `findReSyncTokenType` chose. */
+  reSyncTo(type: TokenType): IToken[] {
+    const target = this.resyncToken;
+    const resynced: IToken[] = [];
+    const reached = (token: IToken): boolean =>
+      target !== undefined && tokenMatcher(target, type) ? token === target : tokenMatcher(token, type);
+    while (!reached(this.LA(1)) && this.LA(1).tokenType !== EOF) resynced.push(this.internals.SKIP_TOKEN());
+    return resynced.slice(0, -1);
+  }
+
+  /**
+   * Overrides chevrotain's recovery inside a repetition (a declaration list, a stage body):
+   * skip to the next token that starts an item of the repetition (at the start of a line, for
+   * keywords) or to what follows the repetition, and report one error.
+   */
+  tryInRepetitionRecovery(
+    grammarRule: (...args: unknown[]) => unknown,
+    grammarRuleArgs: unknown[],
+    lookAheadFunc: () => boolean,
+    expectedTokType: TokenType,
+  ): void {
+    const internals = this.internals;
+    const reSyncTokType = this.findReSyncTokenType();
+    const resyncToken = this.resyncToken;
+    const savedLexerState = internals.exportLexerState();
+    const skipped: IToken[] = [];
+    const found = this.LA(1);
+    const report = (): void => {
+      const previous = this.LA(0);
+      const message = internals.errorMessageProvider.buildMismatchTokenMessage({
+        expected: expectedTokType,
+        actual: found,
+        previous,
+        ruleName: internals.getCurrRuleFullName(),
+      });
+      const error = new MismatchedTokenException(message, found, previous);
+      error.resyncedTokens = skipped.slice(0, -1);
+      internals.SAVE_ERROR(error);
+    };
+    let depth = 0;
+    for (;;) {
+      const current = this.LA(1);
+      if (depth === 0 && tokenMatcher(current, expectedTokType)) {
+        report();
+        return;
+      }
+      if (depth === 0 && lookAheadFunc.call(this) && this.isResyncPoint(1)) {
+        report();
+        grammarRule.apply(this, grammarRuleArgs);
+        return;
+      }
+      if (current === resyncToken || current.tokenType === EOF || (resyncToken === undefined && tokenMatcher(current, reSyncTokType))) {
+        break;
+      }
+      depth = nextDepth(depth, current);
+      skipped.push(internals.SKIP_TOKEN());
+    }
+    internals.importLexerState(savedLexerState);
+  }
 
   // ── gates ──────────────────────────────────────────────────────────────────
 

@@ -213,6 +213,15 @@ interface Attachment {
 
 const isDocText = (text: string): boolean => text.startsWith("///") && !text.startsWith("////");
 
+/**
+ * Comments at the end of a line. A `//` comment runs to the end of the line, so block comments
+ * go first and line comments last (several line comments read back as one).
+ */
+function trailingText(comments: readonly Comment[]): string {
+  const isLine = (c: Comment): boolean => c.text.startsWith("//");
+  return [...comments.filter((c) => !isLine(c)), ...comments.filter(isLine)].map((c) => ` ${c.text}`).join("");
+}
+
 class Printer {
   private readonly attachments = new Map<Item, Attachment>();
   private readonly headerComments = new Map<StageDeclaration, Comment[]>();
@@ -292,7 +301,7 @@ class Printer {
           list.push(c);
           stageInner.set(next, list);
         } else this.inside(next, c);
-      } else if (prev && this.sameLine(prev.span.end, c.span.start)) {
+      } else if (prev && this.sameLine(this.endWithTrailing(prev), c.span.start)) {
         this.attachment(prev).trailing.push(c);
       } else if (next) {
         this.above(next, c);
@@ -329,7 +338,7 @@ class Printer {
         const list = this.headerComments.get(stage) ?? [];
         list.push(c);
         this.headerComments.set(stage, list);
-      } else if (prev && this.sameLine(prev.span.end, c.span.start)) {
+      } else if (prev && this.sameLine(this.endWithTrailing(prev), c.span.start)) {
         this.attachment(prev).trailing.push(c);
       } else if (next) {
         this.above(next, c);
@@ -371,7 +380,7 @@ class Printer {
   private stage(out: string[], d: StageDeclaration): void {
     const header = this.headerComments.get(d) ?? [];
     const bodyEnd = this.bodyEndComments.get(d) ?? [];
-    const headerText = stageHeader(d) + header.map((c) => ` ${c.text}`).join("");
+    const headerText = stageHeader(d) + trailingText(header);
     if (d.body.length === 0 && bodyEnd.length === 0) {
       out.push(header.length === 0 ? `${headerText}}` : `${headerText}\n}`);
       return;
@@ -424,6 +433,6 @@ class Printer {
   private trailing(out: string[], item: Item): void {
     const a = this.attachments.get(item);
     if (!a || a.trailing.length === 0) return;
-    out[out.length - 1] += a.trailing.map((c) => ` ${c.text}`).join("");
+    out[out.length - 1] += trailingText(a.trailing);
   }
 }

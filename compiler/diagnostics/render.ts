@@ -7,37 +7,54 @@ export interface RenderOptions {
   readonly color?: boolean;
 }
 
+interface Annotation {
+  readonly span: Span;
+  readonly source: SourceFile;
+  readonly message: string;
+  readonly primary: boolean;
+}
+
 const paint = (on: boolean, code: string, text: string): string => (on ? `\u001b[${code}m${text}\u001b[0m` : text);
 
 export function renderDiagnostic(d: Diagnostic, sources: ReadonlyMap<string, SourceFile>, options: RenderOptions = {}): string {
   const color = options.color ?? false;
   const head = d.severity === "error" ? paint(color, "1;31", `error[${d.code}]`) : paint(color, "1;33", `warning[${d.code}]`);
   const lines = [`${head}: ${paint(color, "1", d.message)}`];
+  const annotations: Annotation[] = [];
   const primary = d.span && sources.get(d.span.file);
-  const snippets: { span: Span; source: SourceFile; message: string; primary: boolean }[] = [];
-  if (d.span && primary) snippets.push({ span: d.span, source: primary, message: "", primary: true });
+  if (d.span && primary) annotations.push({ span: d.span, source: primary, message: "", primary: true });
   for (const label of d.labels) {
     const source = sources.get(label.span.file);
-    if (source) snippets.push({ span: label.span, source, message: label.message, primary: false });
+    if (source) annotations.push({ span: label.span, source, message: label.message, primary: false });
   }
-  const gutter = Math.max(1, ...snippets.map((s) => String(s.source.position(s.span.start).line).length));
+  // One snippet per file (the primary's first), each source line shown once with all its markers.
+  const files = [...new Set(annotations.map((a) => a.source))];
+  const lineOf = (a: Annotation) => a.source.position(a.span.start).line;
+  const gutter = Math.max(1, ...annotations.map((a) => String(lineOf(a)).length));
   const pad = " ".repeat(gutter);
-  let lastFile: string | undefined;
-  for (const s of snippets) {
-    const start = s.source.position(s.span.start);
-    if (s.primary || s.span.file !== lastFile) lines.push(`${pad}${paint(color, "34", "-->")} ${s.source.path}:${start.line}:${start.column}`);
-    else lines.push(`${pad}${paint(color, "34", ":::")} ${s.source.path}:${start.line}:${start.column}`);
-    lastFile = s.span.file;
-    const text = s.source.lineText(start.line);
-    const end = s.source.position(Math.max(s.span.start, s.span.end - 1));
-    const width = end.line === start.line ? Math.max(1, end.column - start.column + 1) : Math.max(1, text.length - start.column + 1);
-    const marker = (s.primary ? "^" : "-").repeat(width);
-    lines.push(`${pad} ${paint(color, "34", "|")}`);
-    lines.push(`${paint(color, "34", String(start.line).padStart(gutter))} ${paint(color, "34", "|")} ${expandTabs(text)}`);
-    const caret = `${" ".repeat(displayColumn(text, start.column) - 1)}${marker}${s.message ? ` ${s.message}` : ""}`;
-    lines.push(`${pad} ${paint(color, "34", "|")} ${paint(color, s.primary ? (d.severity === "error" ? "1;31" : "1;33") : "1;34", caret)}`);
-  }
-  if (snippets.length > 0) lines.push(`${pad} ${paint(color, "34", "|")}`);
+  const bar = paint(color, "34", "|");
+  files.forEach((source, i) => {
+    const here = annotations.filter((a) => a.source === source);
+    const first = source.position(here[0]!.span.start);
+    lines.push(`${pad}${paint(color, "34", i === 0 ? "-->" : ":::")} ${source.path}:${first.line}:${first.column}`);
+    lines.push(`${pad} ${bar}`);
+    const lineNumbers = [...new Set(here.map(lineOf))].sort((a, b) => a - b);
+    lineNumbers.forEach((line, j) => {
+      if (j > 0 && line > lineNumbers[j - 1]! + 1) lines.push(paint(color, "34", "..."));
+      const text = source.lineText(line);
+      lines.push(`${paint(color, "34", String(line).padStart(gutter))} ${bar} ${expandTabs(text)}`);
+      const onLine = here.filter((a) => lineOf(a) === line).sort((a, b) => a.span.start - b.span.start || Number(b.primary) - Number(a.primary));
+      for (const a of onLine) {
+        const start = source.position(a.span.start);
+        const end = source.position(Math.max(a.span.start, a.span.end - 1));
+        const width = end.line === start.line ? Math.max(1, end.column - start.column + 1) : Math.max(1, text.length - start.column + 1);
+        const marker = `${" ".repeat(displayColumn(text, start.column) - 1)}${(a.primary ? "^" : "-").repeat(width)}${a.message ? ` ${a.message}` : ""}`;
+        const tone = a.primary ? (d.severity === "error" ? "1;31" : "1;33") : "1;34";
+        lines.push(`${pad} ${bar} ${paint(color, tone, marker)}`);
+      }
+    });
+    lines.push(`${pad} ${bar}`);
+  });
   for (const note of d.notes) lines.push(`${pad} ${paint(color, "34", "=")} note: ${note}`);
   if (d.help) lines.push(`${pad} ${paint(color, "34", "=")} ${paint(color, "1", "help")}: ${d.help}`);
   return lines.join("\n");

@@ -131,3 +131,26 @@ describe("recovery", () => {
     expect(result.value.declarations.map((d) => d.kind)).toEqual(["ModelDeclaration"]);
   });
 });
+
+describe("recovery inside brackets", () => {
+  it("skips to the matching bracket, so the statement and the ones after it survive", () => {
+    const text = [
+      "stage s {",
+      "  evaluate on d.test every 5 epochs { accura)y, agreement(big), ece }",
+      "  checkpoint every 1 epoch",
+      "}",
+    ].join("\n");
+    expect(diagnose(text)).toEqual(["KD1001 2:45-2:46 expected `,` or `}`, found `)`"]);
+    const [evaluate, checkpoint] = (parse("test.kd", text).value.declarations[0] as StageDeclaration).body;
+    expect(evaluate).toMatchObject({ kind: "EvaluateStatement", metrics: [{ kind: "Identifier", name: "accura" }] });
+    expect(checkpoint).toMatchObject({ kind: "CheckpointStatement" });
+  });
+
+  it("resumes at a keyword only where it starts a line", () => {
+    // `train` inside `digits.train` must not be taken for the next statement.
+    const text = "stage s {\n  tran small on digits.train\n  teacher big\n}";
+    expect(diagnose(text)).toEqual(["KD1001 2:3-2:7 expected a stage statement or `}`, found `tran`"]);
+    const body = (parse("test.kd", text).value.declarations[0] as StageDeclaration).body;
+    expect(body.map((s) => s.kind)).toEqual(["TeacherStatement"]);
+  });
+});

@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { ParamDeclaration } from "../../grammar/ast.js";
 import { parse } from "../../grammar/parse.js";
 import { print } from "../../grammar/print.js";
 import { FILE, programArb } from "./arbitraries.js";
@@ -125,7 +124,7 @@ describe("layout", () => {
       "",
       "// about m",
       "/// doc of m",
-      "model m = f(a, b) // inside /* after m */",
+      "model m = f(a, b) /* after m */ // inside",
       "",
       "stage s { // header",
       "  // before train",
@@ -165,8 +164,32 @@ describe("round trip over generated ASTs", () => {
     );
   });
 
-  it("prints a parameter's type and default", () => {
-    const decl = parse("test.kd", "param T: float = 4").value.declarations[0] as ParamDeclaration;
-    expect(decl.type?.name.name).toBe("float");
+  it("keeps comments sprinkled anywhere, and printing stays idempotent", () => {
+    const comments = ["// c", "/* b */", "/* x\n y */", "//", "////q", "/// d"];
+    const sprinkled = fc
+      .tuple(programArb, fc.array(fc.tuple(fc.nat(), fc.constantFrom(...comments), fc.constantFrom(" ", "\n", "\n\n")), { maxLength: 6 }))
+      .map(([program, inserts]) => {
+        let text = print(program);
+        const gaps = [...text.matchAll(/[ \n]/g)].map((m) => m.index);
+        const at = inserts.map(([n, c, ws]) => [gaps[n % Math.max(1, gaps.length)] ?? 0, c, ws] as const).sort((a, b) => b[0] - a[0]);
+        for (const [i, c, ws] of at) text = `${text.slice(0, i)} ${c}${c.startsWith("//") ? "\n" : ws}${text.slice(i)}`;
+        return text;
+      });
+    fc.assert(
+      fc.property(sprinkled, (text) => {
+        const first = parse(FILE, text);
+        fc.pre(first.diagnostics.length === 0); // a comment dropped into a string, say
+        const once = print(first.value);
+        const second = parse(FILE, once);
+        expect(second.diagnostics).toEqual([]);
+        const withoutDocs = (p: typeof first.value) => stripSpans(p.declarations.map((d) => ({ ...d, doc: undefined })));
+        expect(withoutDocs(second.value)).toEqual(withoutDocs(first.value));
+        expect(print(second.value)).toBe(once);
+        // Every ordinary comment survives (several `//` comments on one line may merge into one).
+        const printed = second.value.comments.map((c) => c.text).join("\n");
+        for (const c of first.value.comments) if (!/^\/\/\/(?!\/)/.test(c.text)) expect(printed).toContain(c.text);
+      }),
+      { numRuns: 200 },
+    );
   });
 });

@@ -1,15 +1,15 @@
-// Step-time benchmark on wasm; skipped unless KDC_BENCH=1 (timings are not tests).
-//   KDC_BENCH=1 npx vitest run test/runtime/bench.test.ts
+// Step-time benchmark on wasm (timings are benchmarks, never unit tests).
+//   npm run bench -- step-time
 // Measures ms/step of Hinton's teacher (784-1200-1200-10, dropout 0.3/0.2, batch 128, Adam) and of
 // a distillation step (student forward+backward, live teacher forward), with the runtime's
 // custom-gradient dense layer and, for comparison, with tfjs's own matMul gradient.
 import * as tf from "@tensorflow/tfjs";
 import { describe, it } from "vitest";
-import * as kd from "../../runtime/index.js";
-import type { Mlp } from "../../runtime/models/mlp.js";
-import { dropout } from "../../runtime/models/dense.js";
+import * as kd from "../runtime/index.js";
+import type { Mlp } from "../runtime/models/mlp.js";
+import { dropout } from "../runtime/models/dense.js";
 
-const bench = process.env.KDC_BENCH ? describe : describe.skip;
+
 
 /** The same MLP (weights, dropout) with plain tf.matMul and tfjs's own gradient, for comparison. */
 function plainForward(m: Mlp): kd.Model {
@@ -74,7 +74,7 @@ function program(what: "teach" | "distill", studentHidden: number, plain: boolea
   return { stage: what, program: { recipe: "bench", models: [bigMlp, smallMlp], stages: [stage] } };
 }
 
-bench("wasm step time (32 steps of batch 128, median)", () => {
+describe("wasm step time (32 steps of batch 128, median)", () => {
   it("reports ms/step", async () => {
     const rows: string[] = [];
     for (const [what, hidden] of [["teach", 32], ["distill", 32], ["distill", 128]] as const) {
