@@ -61,7 +61,8 @@ export function lex(file: string, text: string): LexResult {
           diagnostic("KD0001", span(file, start, token.startOffset + problem.end), { text: problem.text }),
         );
       }
-      if (!decoded.terminated) diagnostics.push(diagnostic("KD0002", span(file, tokenStart(token), tokenEnd(token)), {}));
+      if (!decoded.terminated)
+        diagnostics.push(diagnostic("KD0002", span(file, tokenStart(token), tokenEnd(token)), {}));
     }
   }
 

@@ -6,6 +6,12 @@
 //
 // is two settings and not `batch (128 epochs)`.
 //
+// Recovery is chevrotain's (single-token insertion and deletion, re-synchronisation on follow
+// sets, `Missing` partial nodes) with three refinements, because keywords double as names:
+// a declaration or statement keyword is a re-synchronisation point only at the start of a
+// line; re-synchronisation never stops inside brackets opened after the error; and a list
+// that goes wrong skips to its own matching closing bracket (see `close`).
+//
 // The parser only recognises; grammar/to-ast.ts turns the CST into the AST and grammar/parse.ts
 // turns recognition errors into diagnostics. Error messages are produced by `messages` below as
 // small JSON records (what was expected, in words), which parse.ts decodes.
@@ -109,22 +115,27 @@ const closers = new Map<TokenType, ErrorInfo["closer"]>([
   [RBrace, "}"],
 ]);
 
-/** Closing brackets that end a comma-separated list, by rule. */
-const listEnds: Record<string, TokenType> = {
-  importDeclaration: RBrace,
-  lossDeclaration: RParen,
-  callSuffix: RParen,
-  listLiteral: RBracket,
-  evaluateStatement: RBrace,
+/** Comma-separated lists, by rule: their closing bracket and what an item is. */
+const lists: Record<string, { end: TokenType; open: TokenType; item: string }> = {
+  importDeclaration: { end: RBrace, open: LBrace, item: "a name" },
+  lossDeclaration: { end: RParen, open: LParen, item: "a parameter" },
+  callSuffix: { end: RParen, open: LParen, item: EXPRESSION },
+  listLiteral: { end: RBracket, open: LBracket, item: EXPRESSION },
+  evaluateStatement: { end: RBrace, open: LBrace, item: EXPRESSION },
 };
 
-function expectedToken(ruleName: string, expected: TokenType): ErrorInfo {
+function expectedToken(ruleName: string, expected: TokenType, previous: IToken | undefined): ErrorInfo {
   const closer = closers.get(expected);
+  const withCloser = (what: string): ErrorInfo => (closer ? { expected: what, closer } : { expected: what });
   if (expected === EOF) return { expected: ruleName === "file" ? DECLARATION : "end of file" };
-  if (ruleName === "stageDeclaration" && expected === RBrace)
-    return { expected: "a stage statement or `}`", closer: "}" };
-  if (listEnds[ruleName] === expected) return { expected: `\`,\` or \`${closer}\``, ...(closer ? { closer } : {}) };
-  return { expected: describeTokenType(expected), ...(closer ? { closer } : {}) };
+  if (ruleName === "stageDeclaration" && expected === RBrace) return withCloser("a stage statement or `}`");
+  const list = lists[ruleName];
+  if (list?.end === expected) {
+    // Right after the opening bracket the list is still empty: an item or the end may come.
+    const empty = previous !== undefined && tokenMatcher(previous, list.open);
+    return withCloser(empty ? `${list.item} or \`${closer}\`` : `\`,\` or \`${closer}\``);
+  }
+  return withCloser(describeTokenType(expected));
 }
 
 function expectedAlternative(ruleName: string): ErrorInfo {
@@ -140,7 +151,8 @@ function expectedAlternative(ruleName: string): ErrorInfo {
 }
 
 const messages: IParserErrorMessageProvider = {
-  buildMismatchTokenMessage: ({ expected, ruleName }) => JSON.stringify(expectedToken(ruleName, expected)),
+  buildMismatchTokenMessage: ({ expected, ruleName, previous }) =>
+    JSON.stringify(expectedToken(ruleName, expected, previous)),
   buildNotAllInputParsedMessage: () => JSON.stringify({ expected: DECLARATION } satisfies ErrorInfo),
   buildNoViableAltMessage: ({ ruleName }) => JSON.stringify(expectedAlternative(ruleName)),
   buildEarlyExitMessage: ({ ruleName }) => JSON.stringify(expectedAlternative(ruleName)),
@@ -189,8 +201,8 @@ interface ParserInternals {
 }
 
 export class KdParser extends CstParser {
-  /** The source text, for the one newline-sensitive decision (units). */
-  text = "";
+  /** The source text: units and recovery look at line breaks. */
+  private text = "";
   private depth = 0;
   private declarationStart: IToken | undefined = undefined;
   /** The closing bracket of each opening bracket in the input (see grammar/brackets.ts). */
@@ -561,7 +573,8 @@ export class KdParser extends CstParser {
     this.ACTION(() => {
       const target = this.closing.get(open);
       const found = this.LA(1);
-      if (!target || tokenMatcher(found, closer) || found.tokenType === EOF || target.startOffset < found.startOffset) return;
+      if (!target || tokenMatcher(found, closer) || found.tokenType === EOF || target.startOffset < found.startOffset)
+        return;
       const previous = this.LA(0);
       const message = this.internals.errorMessageProvider.buildMismatchTokenMessage({
         expected: closer,
@@ -663,7 +676,11 @@ export class KdParser extends CstParser {
         grammarRule.apply(this, grammarRuleArgs);
         return;
       }
-      if (current === resyncToken || current.tokenType === EOF || (resyncToken === undefined && tokenMatcher(current, reSyncTokType))) {
+      if (
+        current === resyncToken ||
+        current.tokenType === EOF ||
+        (resyncToken === undefined && tokenMatcher(current, reSyncTokType))
+      ) {
         break;
       }
       depth = nextDepth(depth, current);

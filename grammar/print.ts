@@ -94,9 +94,7 @@ function expressionText(e: Expression): string {
     case "UnaryExpression":
       return `-${printExpression(e.operand, 3)}`;
     case "BinaryExpression":
-      return e.operator === "^"
-        ? `${printExpression(e.left, 5)} ^ ${printExpression(e.right, 3)}`
-        : binaryChain(e);
+      return e.operator === "^" ? `${printExpression(e.left, 5)} ^ ${printExpression(e.right, 3)}` : binaryChain(e);
     case "CallExpression":
     case "MemberExpression":
     case "IndexExpression":
@@ -162,7 +160,10 @@ function declarationLines(d: Exclude<Declaration, StageDeclaration>): string[] {
     case "ModelDeclaration":
       return [`model ${d.name.name} = ${printExpression(d.value)}`];
     case "LossDeclaration":
-      return [`loss ${d.name.name}(${d.params.map(printParameter).join(", ")}) =`, `${INDENT}${printExpression(d.body)}`];
+      return [
+        `loss ${d.name.name}(${d.params.map(printParameter).join(", ")}) =`,
+        `${INDENT}${printExpression(d.body)}`,
+      ];
   }
 }
 
@@ -373,7 +374,10 @@ class Printer {
     // become part of it and grow it at every round trip.
     const last = this.comments[this.comments.length - 1];
     const unterminated =
-      last !== undefined && last.text.startsWith("/*") && !last.text.slice(2).endsWith("*/") && out[out.length - 1]!.endsWith(last.text);
+      last !== undefined &&
+      last.text.startsWith("/*") &&
+      !last.text.slice(2).endsWith("*/") &&
+      out[out.length - 1]!.endsWith(last.text);
     return out.join("\n") + (unterminated ? "" : "\n");
   }
 
@@ -407,7 +411,12 @@ class Printer {
    * Comments on their own lines. Blank lines between them (and, given `previousEnd`, before
    * the first) are kept from the source.
    */
-  private commentBlock(out: string[], comments: readonly Comment[], indent: string, previousEnd: number | undefined): void {
+  private commentBlock(
+    out: string[],
+    comments: readonly Comment[],
+    indent: string,
+    previousEnd: number | undefined,
+  ): void {
     comments.forEach((c, i) => {
       const before = i === 0 ? previousEnd : comments[i - 1]!.span.end;
       if (before !== undefined && this.blankBetween(before, c.span.start)) out.push("");

@@ -373,7 +373,10 @@ class Builder {
       case "letStatement": {
         const name = this.token(inner, "name");
         if (!name) return undefined;
-        const value = this.expression(this.node(inner, "value"), this.lastEnd(this.end(name), this.token(inner, "Equals")));
+        const value = this.expression(
+          this.node(inner, "value"),
+          this.lastEnd(this.end(name), this.token(inner, "Equals")),
+        );
         return { kind: "LetStatement", name: this.identifier(name), value, span: spanTo(value.span.end) };
       }
       case "minimizeStatement": {
@@ -450,7 +453,10 @@ class Builder {
         operator: op.image as "+" | "-" | "*" | "/",
         left,
         right,
-        span: this.span(Math.min(start, left.span.start), Math.max(this.nodeEnd(rightNode, this.end(op)), right.span.end)),
+        span: this.span(
+          Math.min(start, left.span.start),
+          Math.max(this.nodeEnd(rightNode, this.end(op)), right.span.end),
+        ),
       };
     }
     return left;
@@ -509,13 +515,26 @@ class Builder {
         case "memberSuffix": {
           const property = this.token(suffix, "property");
           expr = property
-            ? { kind: "MemberExpression", object: expr, property: this.identifier(property), span: this.span(start, end) }
+            ? {
+                kind: "MemberExpression",
+                object: expr,
+                property: this.identifier(property),
+                span: this.span(start, end),
+              }
             : { kind: "Missing", span: this.span(start, end) };
           break;
         }
         case "indexSuffix": {
-          const index = this.expression(this.node(suffix, "index"), this.lastEnd(expr.span.end, this.token(suffix, "LBracket")));
-          expr = { kind: "IndexExpression", object: expr, index, span: this.span(start, Math.max(end, index.span.end)) };
+          const index = this.expression(
+            this.node(suffix, "index"),
+            this.lastEnd(expr.span.end, this.token(suffix, "LBracket")),
+          );
+          expr = {
+            kind: "IndexExpression",
+            object: expr,
+            index,
+            span: this.span(start, Math.max(end, index.span.end)),
+          };
           break;
         }
       }
@@ -528,7 +547,12 @@ class Builder {
     const name = nameToken ? this.identifier(nameToken) : undefined;
     const value = this.expression(this.node(node, "value"), this.lastEnd(after, nameToken, this.token(node, "Colon")));
     const start = name ? name.span.start : this.nodeStart(node, value.span.start);
-    return { kind: "Argument", name, value, span: this.span(start, Math.max(this.nodeEnd(node, value.span.end), value.span.end)) };
+    return {
+      kind: "Argument",
+      name,
+      value,
+      span: this.span(start, Math.max(this.nodeEnd(node, value.span.end), value.span.end)),
+    };
   }
 
   private primary(node: CstNode, after: number): Expression {
@@ -554,7 +578,11 @@ class Builder {
     if (string) return this.stringLiteral(string);
     const boolean = this.token(node, "boolean");
     if (boolean) {
-      return { kind: "BooleanLiteral", value: boolean.image === "true", span: this.span(this.start(boolean), this.end(boolean)) };
+      return {
+        kind: "BooleanLiteral",
+        value: boolean.image === "true",
+        span: this.span(this.start(boolean), this.end(boolean)),
+      };
     }
     const name = this.token(node, "name");
     if (name) return this.identifier(name);
@@ -568,7 +596,11 @@ class Builder {
         itemAfter = Math.max(itemAfter, this.nodeEnd(item, e.span.end));
       }
       const start = this.nodeStart(list, after);
-      return { kind: "ListExpression", items, span: this.span(start, Math.max(this.nodeEnd(list, itemAfter), itemAfter)) };
+      return {
+        kind: "ListExpression",
+        items,
+        span: this.span(start, Math.max(this.nodeEnd(list, itemAfter), itemAfter)),
+      };
     }
     const lparen = this.token(node, "LParen");
     if (lparen || this.node(node, "parenthesized")) {

@@ -50,12 +50,13 @@ const contextualKeywords = [
   "epoch",
 ];
 
-const plainName = fc
-  .stringMatching(/^[a-zA-Z_][a-zA-Z0-9_]{0,5}$/)
-  .filter((n) => n !== "true" && n !== "false");
+const plainName = fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_]{0,5}$/).filter((n) => n !== "true" && n !== "false");
 
 /** A name where the grammar expects a name (declarations, parameters, properties, …). */
-const nameText = fc.oneof({ weight: 3, arbitrary: plainName }, { weight: 1, arbitrary: fc.constantFrom(...contextualKeywords) });
+const nameText = fc.oneof(
+  { weight: 3, arbitrary: plainName },
+  { weight: 1, arbitrary: fc.constantFrom(...contextualKeywords) },
+);
 
 /**
  * A name used as an expression. `import {` and `checkpoint every|keep` read as the start of a
@@ -74,7 +75,13 @@ const numberRaw = fc.oneof(
   fc.nat({ max: 100_000 }).map(String),
   fc.tuple(fc.nat({ max: 99 }), fc.nat({ max: 999 })).map(([a, b]) => `${a}.${b}`),
   fc
-    .tuple(fc.nat({ max: 9 }), fc.option(fc.nat({ max: 9 }), { nil: undefined }), fc.constantFrom("e", "E"), fc.constantFrom("", "+", "-"), fc.nat({ max: 20 }))
+    .tuple(
+      fc.nat({ max: 9 }),
+      fc.option(fc.nat({ max: 9 }), { nil: undefined }),
+      fc.constantFrom("e", "E"),
+      fc.constantFrom("", "+", "-"),
+      fc.nat({ max: 20 }),
+    )
     .map(([m, f, e, sign, x]) => `${m}${f === undefined ? "" : `.${f}`}${e}${sign}${x}`),
 );
 
@@ -91,7 +98,11 @@ const stringValue = fc
   })
   .map((cs) => cs.join(""));
 
-const stringLiteral: fc.Arbitrary<StringLiteral> = stringValue.map((value) => ({ kind: "StringLiteral", value, span: S }));
+const stringLiteral: fc.Arbitrary<StringLiteral> = stringValue.map((value) => ({
+  kind: "StringLiteral",
+  value,
+  span: S,
+}));
 
 const atom: fc.Arbitrary<Expression> = fc.oneof(
   identifier(expressionNameText),
@@ -114,7 +125,12 @@ const { expression } = fc.letrec<{ expression: Expression; argument: Argument }>
     fc
       .tuple(fc.constantFrom("+", "-", "*", "/", "^" as const), tie("expression"), tie("expression"))
       .map(([operator, left, right]) => ({ kind: "BinaryExpression" as const, operator, left, right, span: S })),
-    tie("expression").map((operand) => ({ kind: "UnaryExpression" as const, operator: "-" as const, operand, span: S })),
+    tie("expression").map((operand) => ({
+      kind: "UnaryExpression" as const,
+      operator: "-" as const,
+      operand,
+      span: S,
+    })),
     fc
       .tuple(tie("expression"), fc.array(tie("argument"), { maxLength: 3 }))
       .map(([callee, args]) => ({ kind: "CallExpression" as const, callee, args, span: S })),
@@ -151,7 +167,9 @@ const optional = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined })
 
 const statement: fc.Arbitrary<StageStatement> = fc.oneof(
   fc.tuple(name, expression).map(([model, data]) => ({ kind: "TrainStatement" as const, model, data, span: S })),
-  fc.array(name, { minLength: 1, maxLength: 3 }).map((models) => ({ kind: "TeacherStatement" as const, models, span: S })),
+  fc
+    .array(name, { minLength: 1, maxLength: 3 })
+    .map((models) => ({ kind: "TeacherStatement" as const, models, span: S })),
   fc
     .tuple(fc.constantFrom<SettingName>("epochs", "batch", "seed", "optimizer"), expression)
     .map(([setting, value]) => ({ kind: "SettingStatement" as const, setting, keywordSpan: S, value, span: S })),

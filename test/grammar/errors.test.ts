@@ -46,9 +46,13 @@ describe("parser diagnostics", () => {
     expect(diagnose("stage s {\n  epoch 12\n}")).toEqual([
       "KD1001 2:3-2:8 expected a stage statement or `}`, found `epoch`",
     ]);
-    expect(diagnose("stage s {\n  train big digits.train\n}")).toEqual(["KD1001 2:13-2:19 expected `on`, found `digits`"]);
+    expect(diagnose("stage s {\n  train big digits.train\n}")).toEqual([
+      "KD1001 2:13-2:19 expected `on`, found `digits`",
+    ]);
     expect(diagnose('import { a b } from "x"')).toEqual(["KD1001 1:12-1:13 expected `,` or `}`, found `b`"]);
     expect(diagnose("loss f(a: model b: model) = 1")).toEqual(["KD1001 1:17-1:18 expected `,` or `)`, found `b`"]);
+    expect(diagnose("param p = f(=)")).toEqual(["KD1001 1:13-1:14 expected an expression or `)`, found `=`"]);
+    expect(diagnose("loss f(=) = 1")).toEqual(["KD1001 1:8-1:9 expected a parameter or `)`, found `=`"]);
   });
 
   it("KD1001 at the end of the file has a zero-width span at the end", () => {

@@ -26,12 +26,72 @@ function checkInvariants(text: string): void {
 }
 
 const fragments = [
-  "import", "from", "param", "dataset", "model", "loss", "stage", "after", "train", "on", "teacher",
-  "epochs", "batch", "seed", "optimizer", "let", "minimize", "evaluate", "every", "checkpoint", "keep",
-  "export", "to", "true", "false", "step", "steps", "epoch", "x", "big", "mlp", "T",
-  "0", "12", "0.9", "1e-3", "2.5E+4", '"s"', '"a\\n"', '"open', '"\\q"',
-  "+", "-", "*", "/", "^", "=", ":", ",", ".", "(", ")", "[", "]", "{", "}",
-  "// c", "/// d", "/* b */", "/* open", "@", "#", "\n", " ", "\t", "é",
+  "import",
+  "from",
+  "param",
+  "dataset",
+  "model",
+  "loss",
+  "stage",
+  "after",
+  "train",
+  "on",
+  "teacher",
+  "epochs",
+  "batch",
+  "seed",
+  "optimizer",
+  "let",
+  "minimize",
+  "evaluate",
+  "every",
+  "checkpoint",
+  "keep",
+  "export",
+  "to",
+  "true",
+  "false",
+  "step",
+  "steps",
+  "epoch",
+  "x",
+  "big",
+  "mlp",
+  "T",
+  "0",
+  "12",
+  "0.9",
+  "1e-3",
+  "2.5E+4",
+  '"s"',
+  '"a\\n"',
+  '"open',
+  '"\\q"',
+  "+",
+  "-",
+  "*",
+  "/",
+  "^",
+  "=",
+  ":",
+  ",",
+  ".",
+  "(",
+  ")",
+  "[",
+  "]",
+  "{",
+  "}",
+  "// c",
+  "/// d",
+  "/* b */",
+  "/* open",
+  "@",
+  "#",
+  "\n",
+  " ",
+  "\t",
+  "é",
 ];
 
 const tokenSoup = fc
@@ -55,10 +115,17 @@ stage distill after teach {
 }
 `;
 const mutated = fc
-  .array(fc.tuple(fc.nat({ max: recipe.length }), fc.nat({ max: 3 }), fc.constantFrom("", "(", ")", "{", "}", ",", "=", "x", "\"", "/*", "-")), {
-    minLength: 1,
-    maxLength: 4,
-  })
+  .array(
+    fc.tuple(
+      fc.nat({ max: recipe.length }),
+      fc.nat({ max: 3 }),
+      fc.constantFrom("", "(", ")", "{", "}", ",", "=", "x", '"', "/*", "-"),
+    ),
+    {
+      minLength: 1,
+      maxLength: 4,
+    },
+  )
   .map((edits) => {
     let text = recipe;
     for (const [at, remove, insert] of edits) text = text.slice(0, at) + insert + text.slice(at + remove);

@@ -32,8 +32,21 @@ describe("lex", () => {
 
   it("reads every operator", () => {
     expect(kinds("+-*/^=:,.()[]{}").map((k) => k.split(":")[0])).toEqual([
-      "Plus", "Minus", "Star", "Slash", "Caret", "Equals", "Colon", "Comma", "Dot",
-      "LParen", "RParen", "LBracket", "RBracket", "LBrace", "RBrace",
+      "Plus",
+      "Minus",
+      "Star",
+      "Slash",
+      "Caret",
+      "Equals",
+      "Colon",
+      "Comma",
+      "Dot",
+      "LParen",
+      "RParen",
+      "LBracket",
+      "RBracket",
+      "LBrace",
+      "RBrace",
     ]);
   });
 

@@ -81,12 +81,9 @@ describe("the shipped recipes", () => {
         "The KD term is T² · KL(softmax(t/T) ‖ softmax(s/T)), batch mean; `alpha` weighs it against\n" +
         "cross-entropy on the labels.",
     );
-    expect(hinton.params.map((p) => `${p.name.name}:${p.type.name.name}${p.default ? `=${show(p.default)}` : ""}`)).toEqual([
-      "s:model",
-      "t:model",
-      "T:scalar=4",
-      "alpha:scalar=0.9",
-    ]);
+    expect(
+      hinton.params.map((p) => `${p.name.name}:${p.type.name.name}${p.default ? `=${show(p.default)}` : ""}`),
+    ).toEqual(["s:model", "t:model", "T:scalar=4", "alpha:scalar=0.9"]);
     expect(show(hinton.body)).toBe(
       "(+ (* alpha (call kd (. s logits) (. t logits) T:T)) (* (- 1 alpha) (call ce (. s logits) (. batch label))))",
     );
@@ -112,12 +109,15 @@ describe("expressions", () => {
 
   it("parses postfix chains, lists and literals", () => {
     expect(show(expr("m.hidden[i + 1].x(1, T: 2,)"))).toBe("(call (. (index (. m hidden) (+ i 1)) x) 1 T:2)");
-    expect(show(expr("[1, [2], \"s\", true, false,]"))).toBe('[1 [2] "s" true false]');
+    expect(show(expr('[1, [2], "s", true, false,]'))).toBe('[1 [2] "s" true false]');
     expect(show(expr("[]"))).toBe("[]");
     const n = expr("2.5E+4") as Expression & { kind: "NumberLiteral" };
     expect(n).toMatchObject({ kind: "NumberLiteral", raw: "2.5E+4", value: 25000 });
     expect(expr("1e-3")).toMatchObject({ raw: "1e-3", value: 0.001 });
-    expect(expr('"a\\"b\\\\c\\nd\\te\\r\\u{1F600}"')).toMatchObject({ kind: "StringLiteral", value: 'a"b\\c\nd\te\r😀' });
+    expect(expr('"a\\"b\\\\c\\nd\\te\\r\\u{1F600}"')).toMatchObject({
+      kind: "StringLiteral",
+      value: 'a"b\\c\nd\te\r😀',
+    });
   });
 
   it("parses unit literals", () => {
@@ -158,7 +158,8 @@ describe("expressions", () => {
 
 describe("spans", () => {
   it("cover each node's whole source", () => {
-    const text = 'model big = mlp(input: 784, hidden: [1200, 1200])\nstage s after a, b {\n  epochs 3\n  evaluate on d.test every 1 epoch { accuracy }\n}';
+    const text =
+      "model big = mlp(input: 784, hidden: [1200, 1200])\nstage s after a, b {\n  epochs 3\n  evaluate on d.test every 1 epoch { accuracy }\n}";
     const program = parseOk(text);
     const slice = (n: { span: { start: number; end: number } }) => text.slice(n.span.start, n.span.end);
     const [model, st] = program.declarations as [Declaration, StageDeclaration];

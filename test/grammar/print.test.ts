@@ -16,7 +16,9 @@ function format(text: string): string {
 
 /** Formats an expression through `param p = …`. */
 function formatExpression(text: string): string {
-  return format(`param p = ${text}`).replace(/^param p = /, "").replace(/\n$/, "");
+  return format(`param p = ${text}`)
+    .replace(/^param p = /, "")
+    .replace(/\n$/, "");
 }
 
 describe("print on the shipped recipes", () => {
@@ -167,11 +169,18 @@ describe("round trip over generated ASTs", () => {
   it("keeps comments sprinkled anywhere, and printing stays idempotent", () => {
     const comments = ["// c", "/* b */", "/* x\n y */", "//", "////q", "/// d"];
     const sprinkled = fc
-      .tuple(programArb, fc.array(fc.tuple(fc.nat(), fc.constantFrom(...comments), fc.constantFrom(" ", "\n", "\n\n")), { maxLength: 6 }))
+      .tuple(
+        programArb,
+        fc.array(fc.tuple(fc.nat(), fc.constantFrom(...comments), fc.constantFrom(" ", "\n", "\n\n")), {
+          maxLength: 6,
+        }),
+      )
       .map(([program, inserts]) => {
         let text = print(program);
         const gaps = [...text.matchAll(/[ \n]/g)].map((m) => m.index);
-        const at = inserts.map(([n, c, ws]) => [gaps[n % Math.max(1, gaps.length)] ?? 0, c, ws] as const).sort((a, b) => b[0] - a[0]);
+        const at = inserts
+          .map(([n, c, ws]) => [gaps[n % Math.max(1, gaps.length)] ?? 0, c, ws] as const)
+          .sort((a, b) => b[0] - a[0]);
         for (const [i, c, ws] of at) text = `${text.slice(0, i)} ${c}${c.startsWith("//") ? "\n" : ws}${text.slice(i)}`;
         return text;
       });
@@ -182,7 +191,8 @@ describe("round trip over generated ASTs", () => {
         const once = print(first.value);
         const second = parse(FILE, once);
         expect(second.diagnostics).toEqual([]);
-        const withoutDocs = (p: typeof first.value) => stripSpans(p.declarations.map((d) => ({ ...d, doc: undefined })));
+        const withoutDocs = (p: typeof first.value) =>
+          stripSpans(p.declarations.map((d) => ({ ...d, doc: undefined })));
         expect(withoutDocs(second.value)).toEqual(withoutDocs(first.value));
         expect(print(second.value)).toBe(once);
         // Every ordinary comment survives (several `//` comments on one line may merge into one).
