@@ -7,13 +7,15 @@
 //    cause is a bracket that is never closed;
 //  - cascades are cut: at most one parser diagnostic per source line, none on a line that
 //    already has a lexer diagnostic, and one KD1002 per unclosed bracket;
-//  - input nested deeper than MAX_NESTING gives KD1001 "expected a shallower expression" and
-//    the declaration holding it is left out of the AST;
+//  - input nested deeper than MAX_NESTING (parser recursion), or a declaration whose AST is
+//    deeper than MAX_AST_DEPTH (a 10,000-term sum is a 10,000-deep tree), gives KD1001
+//    "expected a shallower expression" and the declaration is left out of the AST, so that no
+//    later phase's recursive walk can overflow the stack;
 //  - anything unexpected becomes KD9001 (internal error) with an empty program.
 import { EOF, tokenMatcher, type IRecognitionException, type IToken } from "chevrotain";
-import type { Program } from "./ast.js";
+import type { Declaration, Program } from "./ast.js";
 import { diagnostic, type Diagnostic } from "../compiler/diagnostics/diagnostic.js";
-import { SourceFile, span } from "../compiler/source.js";
+import { SourceFile, span, type Span } from "../compiler/source.js";
 import { closerOf, matchBrackets } from "./brackets.js";
 import { lex } from "./lexer.js";
 import { DECLARATION, kdParser, TooDeepError, type ErrorInfo } from "./parser.js";
@@ -64,11 +66,74 @@ function parseOrThrow(file: string, text: string): ParseResult {
 
   const parseDiagnostics = [...tooDeep, ...recognitionDiagnostics(file, text, tokens, errors)];
   const diagnostics = [...lexed.diagnostics, ...dropCascades(text, lexed.diagnostics, parseDiagnostics)];
-  diagnostics.sort((a, b) => (a.span?.start ?? 0) - (b.span?.start ?? 0));
 
-  const value = toAst({ file, text, cst, commentTokens: lexed.commentTokens, comments: lexed.comments });
+  const built = toAst({ file, text, cst, commentTokens: lexed.commentTokens, comments: lexed.comments });
+  const declarations: Declaration[] = [];
+  for (const d of built.declarations) {
+    const deep = tooDeepNode(d);
+    if (!deep) {
+      declarations.push(d);
+      continue;
+    }
+    const token = tokenAt(tokens, deep.span.start);
+    diagnostics.push(
+      diagnostic("KD1001", token ? tokenSpan(file, text, token) : deep.span, {
+        expected: "a shallower expression",
+        found: token ? found(token) : "a deeper one",
+      }),
+    );
+  }
+  const value: Program = declarations.length === built.declarations.length ? built : { ...built, declarations };
+  diagnostics.sort((a, b) => (a.span?.start ?? 0) - (b.span?.start ?? 0));
   recordSource(value, text);
   return { value, diagnostics };
+}
+
+/**
+ * The most AST nodes on a path from a declaration down. Later phases walk the tree
+ * recursively; this keeps them well inside the call stack.
+ */
+export const MAX_AST_DEPTH = 1000;
+
+interface SpannedNode {
+  readonly kind: string;
+  readonly span: Span;
+}
+
+/** The first node found below `root` deeper than MAX_AST_DEPTH (walked without recursion). */
+function tooDeepNode(root: Declaration): SpannedNode | undefined {
+  const stack: [unknown, number][] = [[root, 0]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    if (Array.isArray(value)) {
+      for (const item of value) stack.push([item, depth]);
+      continue;
+    }
+    if (value === null || typeof value !== "object") continue;
+    const record = value as Record<string, unknown>;
+    const isNode = typeof record["kind"] === "string";
+    const below = isNode ? depth + 1 : depth;
+    if (isNode && below > MAX_AST_DEPTH) return record as unknown as SpannedNode;
+    for (const [key, child] of Object.entries(record)) {
+      if (key !== "span" && key !== "keywordSpan" && child !== null && typeof child === "object")
+        stack.push([child, below]);
+    }
+  }
+  return undefined;
+}
+
+/** The token that starts at `offset`, if any. */
+function tokenAt(tokens: readonly IToken[], offset: number): IToken | undefined {
+  let lo = 0;
+  let hi = tokens.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const t = tokens[mid]!;
+    if (t.startOffset === offset) return t;
+    if (t.startOffset < offset) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return undefined;
 }
 
 // ── recognition errors ───────────────────────────────────────────────────────

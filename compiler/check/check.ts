@@ -7,6 +7,7 @@ import type {
   ParamDeclaration,
   StageDeclaration,
 } from "../../grammar/ast.js";
+import { isRecoveredName } from "../../grammar/to-ast.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { suggest } from "../diagnostics/suggest.js";
 import type { LoadedModules, Module } from "../resolve/modules.js";
@@ -132,7 +133,7 @@ export function check(modules: LoadedModules, options: CheckOptions = {}): { val
   function checkLossDefinition(decl: LossDeclaration, module: Module): void {
     const locals = new Map<string, Symbol>();
     for (const p of decl.params) {
-      if (!signatureType(p.type.name.name))
+      if (!signatureType(p.type.name.name) && !isRecoveredName(p.type.name))
         report(diagnostic("KD3022", p.type.span, { name: p.type.name.name, types: LOSS_PARAMETER_TYPES.join(", ") }));
       if (locals.has(p.name.name)) report(diagnostic("KD2002", p.name.span, { name: p.name.name }));
       locals.set(p.name.name, { kind: "lossParam", param: p, loss: decl });
@@ -150,6 +151,7 @@ export function check(modules: LoadedModules, options: CheckOptions = {}): { val
     let type: ParamType | undefined;
     if (decl.type) {
       const name = decl.type.name.name;
+      if (isRecoveredName(decl.type.name)) return undefined;
       if (!(PARAM_TYPES as string[]).includes(name)) {
         report(diagnostic("KD3022", decl.type.span, { name, types: PARAM_TYPES.join(", ") }));
         return undefined;

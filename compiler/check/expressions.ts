@@ -12,6 +12,7 @@ import type {
   Parameter,
   StageDeclaration,
 } from "../../grammar/ast.js";
+import { isRecoveredName } from "../../grammar/to-ast.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { suggest } from "../diagnostics/suggest.js";
 import type { Module } from "../resolve/modules.js";
@@ -231,6 +232,8 @@ export class ExpressionChecker {
   }
 
   resolve(id: Identifier, env: Env, what = "name"): Symbol | undefined {
+    // A name the parser had to invent while recovering was already reported.
+    if (isRecoveredName(id)) return undefined;
     const symbol = this.lookup(id.name, env);
     if (!symbol) {
       const suggestion = suggest(id.name, this.visibleNames(env));

@@ -10,6 +10,7 @@ import type {
   SettingName,
   StageDeclaration,
 } from "../../grammar/ast.js";
+import { isRecoveredName } from "../../grammar/to-ast.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { suggest } from "../diagnostics/suggest.js";
 import type { Module } from "../resolve/modules.js";
@@ -75,6 +76,7 @@ export function checkStage(
 
   const after: StageDeclaration[] = [];
   for (const id of decl.after) {
+    if (isRecoveredName(id)) continue;
     const symbol = scope.get(id.name);
     if (symbol?.kind === "stage") {
       state.symbols.set(id, symbol);

@@ -1,6 +1,7 @@
 // Loads the entry file and, transitively, every file it imports; reports missing files and cycles.
 import type { ImportDeclaration, Program } from "../../grammar/ast.js";
 import { parse } from "../../grammar/parse.js";
+import { isRecoveredName } from "../../grammar/to-ast.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { CompilerHost } from "../host.js";
 import { SourceFile } from "../source.js";
@@ -46,6 +47,7 @@ export function loadModules(
     const imports = new Map<ImportDeclaration, Module>();
     for (const decl of parsed.value.declarations) {
       if (decl.kind !== "ImportDeclaration") continue;
+      if (isRecoveredName(decl.from)) continue; // the parser reported the missing path
       const target = host.resolveImport(decl.from.value, path);
       if (target === undefined || host.readFile(target) === undefined) {
         diagnostics.push(diagnostic("KD2003", decl.from.span, { path: decl.from.value }));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Expression, ParamDeclaration } from "../../grammar/ast.js";
-import { parse } from "../../grammar/parse.js";
+import { MAX_AST_DEPTH, parse } from "../../grammar/parse.js";
 import { MAX_NESTING } from "../../grammar/parser.js";
 import { print } from "../../grammar/print.js";
 
@@ -39,25 +39,34 @@ describe("deeply nested input", () => {
     }
   });
 
-  it("a 10,000-term sum parses into a left-leaning tree and prints back", () => {
-    const terms = Array.from({ length: 10_000 }, (_, i) => `x${i}`);
-    const text = `param p = ${terms.join(" + ")}\n`;
-    const result = parse("deep.kd", text);
-    expect(result.diagnostics).toEqual([]);
-    let node: Expression = (result.value.declarations[0] as ParamDeclaration).value;
-    let count = 1;
-    while (node.kind === "BinaryExpression") {
-      count++;
-      node = node.left;
+  it("a 10,000-term sum and a 10,000-long member chain give one diagnostic each", () => {
+    for (const inner of [Array.from({ length: 10_000 }, (_, i) => `x${i}`).join(" + "), `a${".b".repeat(10_000)}`]) {
+      const result = parse("deep.kd", `param p = ${inner}\nmodel m = mlp()`);
+      expect(result.diagnostics).toHaveLength(1);
+      expect(result.diagnostics[0]).toMatchObject({ code: "KD1001" });
+      expect(result.diagnostics[0]!.message).toContain(shallower);
+      expect(result.value.declarations.map((d) => d.kind)).toEqual(["ModelDeclaration"]);
     }
-    expect(count).toBe(10_000);
-    expect(print(result.value)).toBe(text);
   });
 
-  it("a 10,000-long member chain parses and prints back", () => {
-    const text = `param p = a${".b".repeat(10_000)}\n`;
-    const result = parse("deep.kd", text);
-    expect(result.diagnostics).toEqual([]);
-    expect(print(result.value)).toBe(text);
+  it(`chains just under MAX_AST_DEPTH (${MAX_AST_DEPTH}) parse and print back`, () => {
+    const n = MAX_AST_DEPTH - 10;
+    const chains: [string, number][] = [
+      [Array.from({ length: n }, (_, i) => `x${i}`).join(" - "), n], // n - 1 operators over n operands
+      [`a${".b".repeat(n)}`, n + 1], // n member accesses over `a`
+    ];
+    for (const [inner, expected] of chains) {
+      const text = `param p = ${inner}\n`;
+      const result = parse("deep.kd", text);
+      expect(result.diagnostics).toEqual([]);
+      let node: Expression = (result.value.declarations[0] as ParamDeclaration).value;
+      let depth = 1;
+      while (node.kind === "BinaryExpression" || node.kind === "MemberExpression") {
+        depth++;
+        node = node.kind === "BinaryExpression" ? node.left : node.object;
+      }
+      expect(depth).toBe(expected);
+      expect(print(result.value)).toBe(text);
+    }
   });
 });
