@@ -2,7 +2,6 @@
 // CLI writes files. It never throws: a bug in kdc becomes an internal-error diagnostic (KD9001).
 import { check, type CheckOptions } from "./check/check.js";
 import { diagnostic, hasErrors, MAX_DIAGNOSTICS, sortDiagnostics, type Diagnostic } from "./diagnostics/diagnostic.js";
-import { emitTrainer } from "./emit/trainer.js";
 import type { CompilerHost } from "./host.js";
 import type { IrProgram } from "./lower/ir.js";
 import { lower } from "./lower/lower.js";
@@ -42,7 +41,8 @@ export async function compile(entryPath: string, host: CompilerHost, options: Co
     const ir = lower(checked.value);
     const base = baseName(ir.recipe);
     const files = new Map<string, string>([
-      [`${base}.trainer.ts`, await emitTrainer(ir)],
+      // Loaded on demand: ts-morph and prettier are heavy, and `kdc check` never needs them.
+      [`${base}.trainer.ts`, await (await import("./emit/trainer.js")).emitTrainer(ir)],
       [`${base}.ir.json`, `${JSON.stringify(ir, null, 2)}\n`],
     ]);
     return { diagnostics: finish(diagnostics), sources, ir, files };

@@ -7,6 +7,7 @@ import { catalogue, isCode } from "../diagnostics/codes.js";
 import { diagnostic, hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { diagnosticsToJson, renderDiagnostics } from "../diagnostics/render.js";
 import { compile, type CompileResult } from "../program.js";
+import { formatFile } from "./format-file.js";
 import { nodeHost, packageRoot } from "./node-host.js";
 import { runTrainer } from "./run-trainer.js";
 
@@ -101,6 +102,30 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
         if (program.opts().debug && error instanceof Error && error.stack) io.err(`${error.stack}\n`);
         exitCode = 1;
       }
+    });
+
+  program
+    .command("fmt")
+    .description("rewrite recipes in the canonical format (comments kept)")
+    .argument("<files...>", ".kd recipe files")
+    .option("--check", "change nothing; exit 1 and list the files that are not formatted")
+    .action((files: string[], opts: { check?: boolean }) => {
+      const unformatted: string[] = [];
+      for (const file of files) {
+        const result = formatFile(file);
+        if (result.diagnostics.length > 0) {
+          report(result.diagnostics, result.sources, "text");
+          exitCode = 1;
+          continue;
+        }
+        if (result.formatted === result.original) continue;
+        unformatted.push(file);
+        if (!opts.check) writeAtomically(file, result.formatted);
+      }
+      if (opts.check && unformatted.length > 0) {
+        io.err(`${unformatted.map((f) => `not formatted: ${f}`).join("\n")}\nrun \`kdc fmt ${unformatted.join(" ")}\` to fix\n`);
+        exitCode = 1;
+      } else if (!opts.check) for (const f of unformatted) io.out(`formatted ${f}\n`);
     });
 
   program

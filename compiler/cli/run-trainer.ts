@@ -4,7 +4,6 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { ts } from "ts-morph";
 import { packageRoot } from "./node-host.js";
 
 export interface TrainerRunOptions {
@@ -24,6 +23,7 @@ interface RuntimeModule {
 
 export async function runTrainer(trainerPath: string, source: string, options: TrainerRunOptions): Promise<void> {
   const runtimeUrl = pathToFileURL(join(packageRoot(), "dist", "runtime", "index.js")).href;
+  const { ts } = await import("ts-morph");
   const js = ts.transpileModule(source, {
     compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 },
     fileName: trainerPath,

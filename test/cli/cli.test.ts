@@ -122,3 +122,32 @@ stage distill after teach {
     expect(readFileSync(join(out, "tiny.trainer.ts"), "utf8")).toContain("T: 3");
   });
 });
+
+describe("kdc fmt", () => {
+  it("rewrites a file canonically, keeps comments, and --check then passes", () => {
+    const dir = tmp();
+    const file = join(dir, "messy.kd");
+    writeFileSync(file, "// keep me\nmodel   m=mlp( input:784,classes :10 )   // and me\nparam T:float=4\n");
+    const check = kdc(["fmt", "--check", file]);
+    expect(check.code).toBe(1);
+    expect(check.stderr).toContain(`not formatted: ${file}`);
+    expect(kdc(["fmt", file]).code).toBe(0);
+    const text = readFileSync(file, "utf8");
+    expect(text).toBe("// keep me\nmodel m = mlp(input: 784, classes: 10) // and me\n\nparam T: float = 4\n");
+    expect(kdc(["fmt", "--check", file]).code).toBe(0);
+  });
+  it("leaves a file with syntax errors alone and reports them", () => {
+    const dir = tmp();
+    const file = join(dir, "bad.kd");
+    writeFileSync(file, "model m = mlp(input: 784,\n");
+    const r = kdc(["fmt", file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("error[KD1");
+    expect(readFileSync(file, "utf8")).toBe("model m = mlp(input: 784,\n");
+  });
+  it("keeps the repository's recipes formatted", () => {
+    const r = kdc(["fmt", "--check", "recipes/std/kd.kd", "recipes/examples/mnist-hinton.kd"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+  });
+});
