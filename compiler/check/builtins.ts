@@ -3,6 +3,9 @@
 // bound arguments, reporting shape and range mistakes as it goes.
 import type { CallExpression } from "../../grammar/ast.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { checkSameClasses } from "./rules/class-count.js";
+import { checkLabelsMatchLogits } from "./rules/labels-match-logits.js";
+import { checkPositiveTemperature } from "./rules/positive-temperature.js";
 import type { BoundArgument, Signature } from "./signature.js";
 import { lossType, type ModelInfo, type SplitInfo, type Type } from "./types.js";
 import { isDuration, isNumber, range, type DurationValue, type Value } from "./values.js";
@@ -135,11 +138,6 @@ const mlp: Builtin = {
   },
 };
 
-function classesOf(type: Type): number | string | undefined {
-  if (type.kind !== "tensor" || !type.shape || type.shape.length !== 2) return undefined;
-  return type.shape[1];
-}
-
 function requireMatrix(args: ReadonlyMap<string, BoundArgument>, name: string, ctx: BuiltinContext): void {
   const a = arg(args, name);
   if (a.type.kind === "tensor" && a.type.shape && a.type.shape.length !== 2)
@@ -148,18 +146,6 @@ function requireMatrix(args: ReadonlyMap<string, BoundArgument>, name: string, c
         context: `the argument \`${name}\` of \`${calleeName(ctx)}\``,
         expected: "[B, C]",
         found: `[${a.type.shape.join(", ")}]`,
-      }),
-    );
-}
-
-function positiveTemperature(args: ReadonlyMap<string, BoundArgument>, ctx: BuiltinContext): void {
-  const t = arg(args, "T");
-  const r = range(t.value);
-  if (r && r.min <= 0)
-    ctx.report(
-      diagnostic("KD3008", t.node?.span ?? ctx.call.span, {
-        what: "the temperature `T`",
-        value: r.min === r.max ? `positive, not ${r.min}` : `positive at every step, but this schedule reaches ${r.min}`,
       }),
     );
 }
@@ -176,17 +162,7 @@ const ce: Builtin = {
   result(args, ctx) {
     requireMatrix(args, "logits", ctx);
     rate(args, "smoothing", ctx);
-    const logits = arg(args, "logits");
-    const labels = arg(args, "labels");
-    const c = classesOf(logits.type);
-    if (labels.type.kind === "labels" && typeof c === "number" && labels.type.classes !== undefined && labels.type.classes !== c)
-      ctx.report(
-        diagnostic("KD3007", logits.node?.span ?? ctx.call.span, {
-          context: `\`ce\` against ${labels.type.of} (${labels.type.classes} classes)`,
-          expected: `[B, ${labels.type.classes}]`,
-          found: `[B, ${c}]`,
-        }),
-      );
+    checkLabelsMatchLogits(arg(args, "logits"), arg(args, "labels"), ctx);
     return { type: lossType };
   },
 };
@@ -204,25 +180,8 @@ const kd: Builtin = {
   result(args, ctx) {
     requireMatrix(args, "student", ctx);
     requireMatrix(args, "teacher", ctx);
-    positiveTemperature(args, ctx);
-    const s = arg(args, "student");
-    const t = arg(args, "teacher");
-    const cs = classesOf(s.type);
-    const ct = classesOf(t.type);
-    if (typeof cs === "number" && typeof ct === "number" && cs !== ct)
-      ctx.report(
-        diagnostic("KD3005", ctx.call.span, {
-          student: s.type.kind === "tensor" ? s.type.of ?? "student" : "student",
-          teacher: t.type.kind === "tensor" ? t.type.of ?? "teacher" : "teacher",
-          studentClasses: String(cs),
-          teacherClasses: String(ct),
-        }, {
-          labels: [
-            ...(s.node ? [{ span: s.node.span, message: `${cs} classes` }] : []),
-            ...(t.node ? [{ span: t.node.span, message: `${ct} classes` }] : []),
-          ],
-        }),
-      );
+    checkPositiveTemperature(arg(args, "T"), ctx);
+    checkSameClasses(arg(args, "student"), arg(args, "teacher"), ctx);
     return { type: lossType };
   },
 };

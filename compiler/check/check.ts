@@ -17,7 +17,7 @@ import { orderStages } from "./rules/stage-cycle.js";
 import { checkTeachersTrainedEarlier } from "./rules/teacher-trained-earlier.js";
 import { buildScopes } from "./scope.js";
 import { checkStage, type StageInfo } from "./stage.js";
-import { newCheckState, type CheckState, type ParamType } from "./state.js";
+import { newCheckState, recoveredWithin, type CheckState, type ParamType } from "./state.js";
 import type { Symbol } from "./symbols.js";
 import { describe, type ModelInfo } from "./types.js";
 import type { Value } from "./values.js";
@@ -42,7 +42,7 @@ export interface CheckedProgram {
 const PARAM_TYPES: readonly ParamType[] = ["int", "float", "bool", "string"];
 
 export function check(modules: LoadedModules, options: CheckOptions = {}): { value: CheckedProgram | undefined; diagnostics: Diagnostic[] } {
-  const state = newCheckState();
+  const state = newCheckState(modules.parseErrors);
   const report = (d: Diagnostic): void => {
     state.diagnostics.push(d);
   };
@@ -120,8 +120,10 @@ export function check(modules: LoadedModules, options: CheckOptions = {}): { val
     return s?.kind === "stage" ? [s.decl] : [];
   })]));
   const order = orderStages(stageDecls, afterMap, report);
-  checkTeachersTrainedEarlier(infos, report);
-  checkUnusedTeachers(infos, report);
+  // Stages the parser recovered inside may be missing statements: skip rules that count them.
+  const intact = infos.filter((i) => !recoveredWithin(state, i.decl.span));
+  checkTeachersTrainedEarlier(infos, stageDecls, report, (i) => !intact.includes(i));
+  checkUnusedTeachers(intact, report);
 
   const stages = order ? order.flatMap((d) => infos.filter((i) => i.decl === d)) : infos;
   const losses = reachableLosses(stages, state);

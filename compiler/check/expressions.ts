@@ -19,6 +19,8 @@ import type { Module } from "../resolve/modules.js";
 import type { Span } from "../source.js";
 import { builtins, type Builtin, type BuiltinCategory } from "./builtins.js";
 import { bindArguments, type Checked, type ParamType as SignatureType, type Signature } from "./signature.js";
+import { checkLabelsAvailable } from "./rules/labels-required.js";
+import { checkModelInStage } from "./rules/model-in-stage.js";
 import type { CheckState } from "./state.js";
 import { symbolNoun, type Symbol } from "./symbols.js";
 import { describe, errorType, isScalarLike, lossType, type Dim, type SplitInfo, type Type } from "./types.js";
@@ -301,11 +303,9 @@ export class ExpressionChecker {
   /** In an objective or metric, a model must be trained or a teacher of the stage. */
   private useModel(decl: ModelDeclaration, id: Identifier, env: Env): void {
     const stage = env.stage;
-    // Without a known trained model (already reported) the stage's membership is unknown too.
-    if (!stage?.trained || (env.place !== "objective" && env.place !== "metric")) return;
+    if (!stage || (env.place !== "objective" && env.place !== "metric")) return;
     stage.usedModels.add(decl);
-    if (decl !== stage.trained && !stage.teachers.has(decl))
-      env.report(diagnostic("KD3017", id.span, { model: id.name, stage: stage.decl.name.name }));
+    checkModelInStage(decl, id, stage, env.report);
   }
 
   private member(e: MemberExpression, env: Env): Checked {
@@ -334,10 +334,7 @@ export class ExpressionChecker {
       }
       case "batch": {
         if (name === "label") {
-          if (t.split && !t.split.hasLabels) {
-            env.report(diagnostic("KD3006", e.span, { split: t.split.name }));
-            return { type: errorType, value: undefined };
-          }
+          if (!checkLabelsAvailable(t.split, e.span, env.report)) return { type: errorType, value: undefined };
           return { type: { kind: "labels", classes: t.split?.classes, of: t.split ? `${t.split.name} labels` : "the labels" }, value: undefined };
         }
         if (name === "input") return { type: { kind: "tensor", shape: ["B", t.split?.features ?? "F"], of: "batch.input" }, value: undefined };

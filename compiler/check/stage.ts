@@ -17,10 +17,13 @@ import type { Module } from "../resolve/modules.js";
 import type { Span } from "../source.js";
 import { LABELLED_METRICS } from "./builtins.js";
 import { ExpressionChecker, type Env, type Place, type StageScope } from "./expressions.js";
-import type { CheckState } from "./state.js";
+import { checkLabelsAvailable } from "./rules/labels-required.js";
+import { checkTeacherIsNotStudent } from "./rules/teacher-not-student.js";
+import { checkIntervalWithinStage, checkWarmupsWithinStage } from "./rules/warmup-within-stage.js";
+import { recoveredWithin, type CheckState } from "./state.js";
 import type { Symbol } from "./symbols.js";
 import { describe, type SplitInfo } from "./types.js";
-import { durationSteps, isDuration, isNumber, showValue, type Value } from "./values.js";
+import { isDuration, isNumber, type Value } from "./values.js";
 
 export interface EvaluateInfo {
   readonly stmt: EvaluateStatement;
@@ -106,8 +109,7 @@ export function checkStage(
     for (const id of stmt.models) {
       const teacher = modelNamed(id);
       if (!teacher) continue;
-      if (teacher === trained) report(diagnostic("KD3012", id.span, { model: id.name }));
-      else teachers.add(teacher);
+      if (checkTeacherIsNotStudent(teacher, trained, id, report)) teachers.add(teacher);
     }
   }
 
@@ -217,27 +219,10 @@ export function checkStage(
 
   const stepsPerEpoch = split?.size !== undefined && batch !== undefined ? Math.ceil(split.size / batch) : undefined;
   if (stepsPerEpoch !== undefined && epochs !== undefined) {
-    const total = stepsPerEpoch * epochs;
-    for (const s of scopeOfStage.schedules) {
-      if (!s.value.warmup) continue;
-      const steps = durationSteps(s.value.warmup, stepsPerEpoch);
-      if (steps > total)
-        report(
-          diagnostic("KD3018", s.span, {
-            what: "this warm-up",
-            length: showValue(s.value.warmup) + (s.value.warmup.unit === "epochs" ? ` (${steps} steps)` : ""),
-            stage: decl.name.name,
-            stageSteps: total,
-          }),
-        );
-    }
-    if (checkpoint && checkpoint.everyEpochs > epochs)
-      report(diagnostic("KD3018", decl.body.find((s) => s.kind === "CheckpointStatement")!.span, {
-        what: "the checkpoint interval",
-        length: `${checkpoint.everyEpochs} epochs (${checkpoint.everyEpochs * stepsPerEpoch} steps)`,
-        stage: decl.name.name,
-        stageSteps: total,
-      }));
+    checkWarmupsWithinStage(decl.name.name, scopeOfStage.schedules, stepsPerEpoch, stepsPerEpoch * epochs, report);
+    const checkpointStmt = decl.body.find((s) => s.kind === "CheckpointStatement");
+    if (checkpoint && checkpointStmt)
+      checkIntervalWithinStage(decl.name.name, "the checkpoint interval", checkpoint.everyEpochs, epochs, stepsPerEpoch, checkpointStmt.span, report);
   }
 
   if (!complete || !trained || !split || !objective || !optimizerExpr || epochs === undefined || batch === undefined || seed === undefined || stepsPerEpoch === undefined)
@@ -265,7 +250,8 @@ export function checkStage(
 
   function missing(setting: string): void {
     complete = false;
-    report(diagnostic("KD3009", decl.name.span, { stage: decl.name.name, setting }));
+    // The parser may have dropped the statement while recovering; it reported that already.
+    if (!recoveredWithin(state, decl.span)) report(diagnostic("KD3009", decl.name.span, { stage: decl.name.name, setting }));
   }
 
   function setting(name: SettingName, read: (e: Expression) => number | undefined): number | undefined {
@@ -322,8 +308,7 @@ export function checkStage(
         continue;
       }
       const name = metricName(m);
-      if (evalSplit && !evalSplit.hasLabels && name && LABELLED_METRICS.has(name))
-        report(diagnostic("KD3006", m.span, { split: evalSplit.name }));
+      if (name && LABELLED_METRICS.has(name)) checkLabelsAvailable(evalSplit, m.span, report);
     }
     if (!evalSplit) return undefined;
     return { stmt, split: evalSplit, data: stmt.data, everyEpochs: everyEpochs ?? Number.POSITIVE_INFINITY, metrics: stmt.metrics };

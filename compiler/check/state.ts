@@ -9,6 +9,7 @@ import type {
 } from "../../grammar/ast.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Module } from "../resolve/modules.js";
+import type { Span } from "../source.js";
 import type { Symbol } from "./symbols.js";
 import type { Type } from "./types.js";
 import type { Value } from "./values.js";
@@ -27,9 +28,16 @@ export interface CheckState {
   readonly models: Map<ModelDeclaration, Type>;
   /** Loss definitions whose generic check is done (each is checked once, wherever it is imported). */
   readonly checkedLosses: Set<LossDeclaration>;
+  /** Spans of parse errors; see `recoveredWithin`. */
+  readonly parseErrors: readonly Span[];
 }
 
-export function newCheckState(): CheckState {
+/** Did the parser recover from an error inside this span? Then statements may be missing from it. */
+export function recoveredWithin(state: CheckState, span: Span): boolean {
+  return state.parseErrors.some((e) => e.file === span.file && e.start >= span.start && e.start <= span.end);
+}
+
+export function newCheckState(parseErrors: readonly Span[] = []): CheckState {
   return {
     diagnostics: [],
     scopes: new Map(),
@@ -40,5 +48,6 @@ export function newCheckState(): CheckState {
     datasets: new Map(),
     models: new Map(),
     checkedLosses: new Set(),
+    parseErrors,
   };
 }

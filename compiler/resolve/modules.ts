@@ -4,7 +4,7 @@ import { parse } from "../../grammar/parse.js";
 import { isRecoveredName } from "../../grammar/to-ast.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { CompilerHost } from "../host.js";
-import { SourceFile } from "../source.js";
+import { SourceFile, type Span } from "../source.js";
 
 export interface Module {
   /** The host path (absolute in the CLI). */
@@ -21,6 +21,8 @@ export interface LoadedModules {
   readonly all: readonly Module[];
   /** Source files by display path, for rendering diagnostics. */
   readonly sources: ReadonlyMap<string, SourceFile>;
+  /** Where the parser reported errors: checks that count statements stay silent around them. */
+  readonly parseErrors: readonly Span[];
 }
 
 export function loadModules(
@@ -32,6 +34,7 @@ export function loadModules(
   const sources = new Map<string, SourceFile>();
   const all: Module[] = [];
   const inProgress: string[] = [];
+  const parseErrors: Span[] = [];
 
   const load = (path: string): Module | undefined => {
     const done = byPath.get(path);
@@ -43,6 +46,7 @@ export function loadModules(
     sources.set(display, source);
     const parsed = parse(display, text);
     diagnostics.push(...parsed.diagnostics);
+    for (const d of parsed.diagnostics) if (d.span && d.severity === "error") parseErrors.push(d.span);
     inProgress.push(path);
     const imports = new Map<ImportDeclaration, Module>();
     for (const decl of parsed.value.declarations) {
@@ -71,5 +75,5 @@ export function loadModules(
 
   const entry = load(entryPath);
   if (!entry) diagnostics.push(diagnostic("KD9002", undefined, { path: host.displayPath(entryPath) }));
-  return { entry, all, sources };
+  return { entry, all, sources, parseErrors };
 }

@@ -4,23 +4,38 @@ import type { ModelDeclaration, StageDeclaration } from "../../../grammar/ast.js
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { StageInfo } from "../stage.js";
 
-export function checkTeachersTrainedEarlier(stages: readonly StageInfo[], report: (d: Diagnostic) => void): void {
-  const byDecl = new Map<StageDeclaration, StageInfo>(stages.map((s) => [s.decl, s]));
-  const trainedBefore = (stage: StageInfo, seen = new Set<StageInfo>()): Set<ModelDeclaration> => {
+/**
+ * `checked` are the stages that checked cleanly; `all` includes those that did not. A stage
+ * downstream of a stage that failed (or of an unknown `after`) is skipped: what would have been
+ * trained there is unknown, and the failure was already reported.
+ */
+export function checkTeachersTrainedEarlier(
+  checked: readonly StageInfo[],
+  all: readonly StageDeclaration[],
+  report: (d: Diagnostic) => void,
+  /** Stages the parser recovered inside: their `after` list may be incomplete. */
+  recovered: (stage: StageInfo) => boolean = () => false,
+): void {
+  const byDecl = new Map<StageDeclaration, StageInfo>(checked.map((s) => [s.decl, s]));
+  const trainedBefore = (stage: StageInfo, seen = new Set<StageInfo>()): Set<ModelDeclaration> | undefined => {
+    if (stage.after.length !== stage.decl.after.length) return undefined;
     const models = new Set<ModelDeclaration>();
     for (const dep of stage.after) {
       const info = byDecl.get(dep);
-      if (!info || seen.has(info)) continue;
+      if (!info) return all.includes(dep) ? undefined : models;
+      if (seen.has(info)) continue;
       seen.add(info);
       models.add(info.trained);
-      for (const m of trainedBefore(info, seen)) models.add(m);
+      const further = trainedBefore(info, seen);
+      if (!further) return undefined;
+      for (const m of further) models.add(m);
     }
     return models;
   };
-  for (const stage of stages) {
-    // An unknown `after` was already reported; what it would have trained is unknown.
-    if (stage.after.length !== stage.decl.after.length) continue;
+  for (const stage of checked) {
+    if (recovered(stage)) continue;
     const earlier = trainedBefore(stage);
+    if (!earlier) continue;
     for (const stmt of stage.decl.body) {
       if (stmt.kind !== "TeacherStatement") continue;
       for (const id of stmt.models) {

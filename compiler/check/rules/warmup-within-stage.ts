@@ -1,0 +1,47 @@
+// Rule KD3018: a warm-up (or a checkpoint interval) longer than its stage never completes.
+// A stage lasts epochs × ceil(split size / batch) steps.
+import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
+import type { Span } from "../../source.js";
+import { durationSteps, showValue, type ScheduleValue } from "../values.js";
+
+export function checkWarmupsWithinStage(
+  stage: string,
+  schedules: readonly { readonly span: Span; readonly value: ScheduleValue }[],
+  stepsPerEpoch: number,
+  totalSteps: number,
+  report: (d: Diagnostic) => void,
+): void {
+  for (const s of schedules) {
+    if (!s.value.warmup) continue;
+    const steps = durationSteps(s.value.warmup, stepsPerEpoch);
+    if (steps <= totalSteps) continue;
+    report(
+      diagnostic("KD3018", s.span, {
+        what: "this warm-up",
+        length: showValue(s.value.warmup) + (s.value.warmup.unit === "epochs" ? ` (${steps} steps)` : ""),
+        stage,
+        stageSteps: totalSteps,
+      }),
+    );
+  }
+}
+
+export function checkIntervalWithinStage(
+  stage: string,
+  what: string,
+  everyEpochs: number,
+  epochs: number,
+  stepsPerEpoch: number,
+  span: Span,
+  report: (d: Diagnostic) => void,
+): void {
+  if (everyEpochs <= epochs) return;
+  report(
+    diagnostic("KD3018", span, {
+      what,
+      length: `${everyEpochs} epochs (${everyEpochs * stepsPerEpoch} steps)`,
+      stage,
+      stageSteps: epochs * stepsPerEpoch,
+    }),
+  );
+}

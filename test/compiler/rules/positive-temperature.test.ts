@@ -1,0 +1,18 @@
+import { describe } from "vitest";
+import { BASE } from "../../helpers/hosts.js";
+import { ruleCases, variant } from "../../helpers/rule-cases.js";
+
+describe("rule: temperatures are positive at every step (KD3008)", () => {
+  ruleCases({
+    code: "KD3008",
+    valid: [BASE, variant("T: T)", "T: linear(from: 8, to: 1))"), variant("T: T)", "T: 2 * T)")],
+    invalid: [
+      { recipe: variant("T: T)", "T: 0)") },
+      { recipe: variant("T: T)", "T: -T)") },
+      { recipe: variant("T: T)", "T: linear(from: 4, to: 0))") },
+      { recipe: variant("T: T)", "T: cosine(from: 4, warmup: 2 steps))") },
+      { recipe: BASE, overrides: { T: "-1" } },
+    ],
+    recovered: variant("T: T)", "T: -)"),
+  });
+});

@@ -1,0 +1,18 @@
+import { describe } from "vitest";
+import { ruleCases, variant } from "../../helpers/rule-cases.js";
+
+// 512 examples / batch 64 = 8 steps per epoch; 2 epochs = 16 steps per stage.
+const lr = (schedule: string) => variant("optimizer adam(lr: 1e-3)\n  minimize hinton", `optimizer adam(lr: ${schedule})\n  minimize hinton`);
+
+describe("rule: warm-ups and intervals fit in their stage (KD3018)", () => {
+  ruleCases({
+    code: "KD3018",
+    valid: [lr("cosine(from: 1e-3, warmup: 16 steps)"), lr("cosine(from: 1e-3, warmup: 2 epochs)")],
+    invalid: [
+      { recipe: lr("cosine(from: 1e-3, warmup: 17 steps)") },
+      { recipe: lr("cosine(from: 1e-3, warmup: 3 epochs)") },
+      { recipe: variant("minimize hinton(small, big, T: T)", "minimize hinton(small, big, T: T)\n  checkpoint every 3 epochs") },
+    ],
+    recovered: lr("cosine(from: 1e-3, warmup: )"),
+  });
+});
