@@ -9,6 +9,8 @@ export interface CompilerHost {
    * a bare package name → through node_modules. Undefined when it cannot be found.
    */
   resolveImport(specifier: string, fromPath: string): string | undefined;
+  /** A path written in a recipe (`load("runs/x/student")`), relative to the recipe's own folder. */
+  resolvePath(path: string, fromPath: string): string;
   /** How a path is shown to the user: relative to the working directory, or `std/kd.kd`. */
   displayPath(path: string): string;
 }

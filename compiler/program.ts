@@ -34,7 +34,7 @@ export async function compile(entryPath: string, host: CompilerHost, options: Co
   try {
     const modules = loadModules(entryPath, host, diagnostics);
     sources = modules.sources;
-    const checked = check(modules, options);
+    const checked = check(modules, options, host);
     diagnostics.push(...checked.diagnostics);
     if (hasErrors(diagnostics) || !checked.value || options.checkOnly)
       return { diagnostics: finish(diagnostics), sources, ir: undefined, files: new Map() };

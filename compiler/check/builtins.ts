@@ -3,6 +3,7 @@
 // bound arguments, reporting shape and range mistakes as it goes.
 import type { CallExpression } from "../../grammar/ast.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { modelInfoFromTopology } from "./model-topology.js";
 import { checkSameClasses } from "./rules/class-count.js";
 import { checkLabelsMatchLogits } from "./rules/labels-match-logits.js";
 import { checkPositiveTemperature } from "./rules/positive-temperature.js";
@@ -17,6 +18,8 @@ export interface BuiltinContext {
   /** The name being declared (`model small = mlp(…)` → `small`), when there is one. */
   readonly declaredName: string | undefined;
   report(d: Diagnostic): void;
+  /** Reads a file named relative to the recipe (for `load`); undefined when it does not exist. */
+  readRelative(path: string): string | undefined;
 }
 
 export interface Builtin extends Signature {
@@ -96,6 +99,30 @@ const mnist: Builtin = {
     const splits = [split("train", train, true), split("test", test, true)];
     if (unlabeled !== 0) splits.push(split("unlabeled", unlabeled, false));
     return { type: { kind: "dataset", splits } };
+  },
+};
+
+const load: Builtin = {
+  name: "load",
+  category: "model",
+  doc: "A saved TensorFlow.js layers model (a folder with model.json and weights.bin, as `export` writes), typed from its model.json when the recipe is checked. The path is relative to the recipe file.",
+  params: [{ name: "path", type: "string" }],
+  result(args, ctx) {
+    const path = known(args, "path", ctx);
+    if (typeof path !== "string") return { type: { kind: "error" } };
+    const span = arg(args, "path").node?.span ?? ctx.call.span;
+    const file = `${path.replace(/\/$/, "")}/model.json`;
+    const text = ctx.readRelative(file);
+    if (text === undefined) {
+      ctx.report(diagnostic("KD3024", span, { path, problem: "there is no model.json in that folder (relative to this recipe)" }));
+      return { type: { kind: "error" } };
+    }
+    const result = modelInfoFromTopology(ctx.declaredName ?? "load", text);
+    if ("problem" in result) {
+      ctx.report(diagnostic("KD3024", span, { path, problem: result.problem }));
+      return { type: { kind: "error" } };
+    }
+    return { type: { kind: "model", info: result.info } };
   },
 };
 
@@ -293,6 +320,7 @@ export const builtins: ReadonlyMap<string, Builtin> = new Map(
   [
     mnist,
     mlp,
+    load,
     ce,
     kd,
     constant,

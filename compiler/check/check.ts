@@ -10,6 +10,7 @@ import type {
 import { isRecoveredName } from "../../grammar/to-ast.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { suggest } from "../diagnostics/suggest.js";
+import type { CompilerHost } from "../host.js";
 import type { LoadedModules, Module } from "../resolve/modules.js";
 import { ExpressionChecker, LOSS_PARAMETER_TYPES, signatureType, type Env } from "./expressions.js";
 import { checkUnusedTeachers } from "./rules/unused-teacher.js";
@@ -41,8 +42,8 @@ export interface CheckedProgram {
 
 const PARAM_TYPES: readonly ParamType[] = ["int", "float", "bool", "string"];
 
-export function check(modules: LoadedModules, options: CheckOptions = {}): { value: CheckedProgram | undefined; diagnostics: Diagnostic[] } {
-  const state = newCheckState(modules.parseErrors);
+export function check(modules: LoadedModules, options: CheckOptions = {}, host?: CompilerHost): { value: CheckedProgram | undefined; diagnostics: Diagnostic[] } {
+  const state = newCheckState(modules.parseErrors, host);
   const report = (d: Diagnostic): void => {
     state.diagnostics.push(d);
   };

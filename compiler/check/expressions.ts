@@ -401,7 +401,13 @@ export class ExpressionChecker {
     const node: CallExpression = call ?? { kind: "CallExpression", span: id.span, callee: id, args: [] };
     const bound = bindArguments(node, b, args, env.report);
     if (!bound) return { type: b.category === "loss" ? lossType : errorType, value: undefined };
-    const result = b.result(bound, { call: node, declaredName: env.declaredName, report: env.report });
+    const host = this.state.host;
+    const result = b.result(bound, {
+      call: node,
+      declaredName: env.declaredName,
+      report: env.report,
+      readRelative: (path) => (host ? host.readFile(host.resolvePath(path, env.module.path)) : undefined),
+    });
     if (b.category === "schedule" && env.stage && isSchedule(result.value))
       env.stage.schedules.push({ span: node.span, value: result.value });
     return { type: result.type, value: result.value };

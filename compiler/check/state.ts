@@ -8,6 +8,7 @@ import type {
   ParamDeclaration,
 } from "../../grammar/ast.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import type { CompilerHost } from "../host.js";
 import type { Module } from "../resolve/modules.js";
 import type { Span } from "../source.js";
 import type { Symbol } from "./symbols.js";
@@ -30,6 +31,8 @@ export interface CheckState {
   readonly checkedLosses: Set<LossDeclaration>;
   /** Spans of parse errors; see `recoveredWithin`. */
   readonly parseErrors: readonly Span[];
+  /** For compile-time reads the recipe asks for (`load("dir")` reads its model.json). */
+  readonly host: CompilerHost | undefined;
 }
 
 /** Did the parser recover from an error inside this span? Then statements may be missing from it. */
@@ -37,7 +40,7 @@ export function recoveredWithin(state: CheckState, span: Span): boolean {
   return state.parseErrors.some((e) => e.file === span.file && e.start >= span.start && e.start <= span.end);
 }
 
-export function newCheckState(parseErrors: readonly Span[] = []): CheckState {
+export function newCheckState(parseErrors: readonly Span[] = [], host?: CompilerHost): CheckState {
   return {
     diagnostics: [],
     scopes: new Map(),
@@ -49,5 +52,6 @@ export function newCheckState(parseErrors: readonly Span[] = []): CheckState {
     models: new Map(),
     checkedLosses: new Set(),
     parseErrors,
+    host,
   };
 }

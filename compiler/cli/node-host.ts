@@ -43,6 +43,9 @@ export function nodeHost(cwd: string = process.cwd()): CompilerHost {
       if (isAbsolute(specifier)) return undefined;
       return resolvePackage(specifier, dirname(fromPath));
     },
+    resolvePath(path, fromPath) {
+      return isAbsolute(path) ? path : resolve(dirname(fromPath), path);
+    },
     displayPath(path) {
       const fromStd = relative(stdDir, path);
       if (!fromStd.startsWith("..") && !isAbsolute(fromStd)) return `std/${fromStd.split(sep).join("/")}`;

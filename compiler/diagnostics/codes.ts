@@ -333,6 +333,19 @@ directly or through other losses.`,
 one of them: \`evaluate … every\` and \`checkpoint every\` count epochs.`,
   }),
 
+  KD3024: entry<{ path: string; problem: string }>({
+    severity: "error",
+    title: "cannot load model",
+    message: (a) => `cannot load the model at \`${a.path}\`: ${a.problem}`,
+    help: () => "point `load(…)` at a folder written by `export` (model.json + weights.bin), relative to this recipe",
+    explanation: `\`load("dir")\` reads a saved TensorFlow.js layers model when the recipe is checked, so a
+loaded teacher is typed like a declared one (its input width, hidden widths and class count come
+from model.json). The folder must exist when you run \`kdc check\`, and its topology must be one kdc
+can type: today, a Sequential stack of Dense layers (what \`export\` writes for an \`mlp\`).
+
+    model teacher = load("../runs/mnist-hinton/student")`,
+  }),
+
   // ── lowering ──
   KD4001: entry<{ what: string }>({
     severity: "error",

@@ -42,7 +42,8 @@ export interface IrDataset {
 
 export interface IrModel {
   readonly name: string;
-  readonly builtin: "mlp";
+  /** `load` models read their weights at run time from `args.path`, relative to the recipe file. */
+  readonly builtin: "mlp" | "load";
   readonly args: Readonly<Record<string, IrConstant>>;
   /** Seed for weight initialisation: a stable hash of the name, so reordering declarations changes nothing. */
   readonly seed: number;

@@ -185,10 +185,11 @@ export function lower(program: CheckedProgram): IrProgram {
     const widths = [info.input!, ...hidden, info.classes!];
     let parameters = 0;
     for (let i = 1; i < widths.length; i++) parameters += widths[i - 1]! * widths[i]! + widths[i]!;
+    const builtin = info.builtin === "load" ? "load" : "mlp";
     return {
       name: decl.name.name,
-      builtin: "mlp" as const,
-      args: constants(c, builtins.get("mlp")!),
+      builtin,
+      args: constants(c, builtins.get(builtin)!),
       seed: stableSeed(decl.name.name),
       input: info.input!,
       classes: info.classes!,

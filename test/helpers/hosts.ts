@@ -34,6 +34,7 @@ export function memoryHost(files: Readonly<Record<string, string>>): CompilerHos
       if (specifier.startsWith(".")) return normalise(`${from.split("/").slice(0, -1).join("/")}/${ext(specifier)}`);
       return ext(`node_modules/${specifier}`);
     },
+    resolvePath: (path, from) => (path.startsWith("/") ? path : normalise(`${from.split("/").slice(0, -1).join("/")}/${path}`)),
     displayPath: (path) => path,
   };
 }

@@ -9,6 +9,11 @@ import type { StageInfo } from "../stage.js";
  * downstream of a stage that failed (or of an unknown `after`) is skipped: what would have been
  * trained there is unknown, and the failure was already reported.
  */
+function loaded(model: ModelDeclaration): boolean {
+  const v = model.value;
+  return v.kind === "CallExpression" && v.callee.kind === "Identifier" && v.callee.name === "load";
+}
+
 export function checkTeachersTrainedEarlier(
   checked: readonly StageInfo[],
   all: readonly StageDeclaration[],
@@ -40,7 +45,8 @@ export function checkTeachersTrainedEarlier(
       if (stmt.kind !== "TeacherStatement") continue;
       for (const id of stmt.models) {
         const teacher = stage.teachers.find((t) => t.name.name === id.name);
-        if (teacher && !earlier.has(teacher))
+        // A loaded model arrives trained.
+        if (teacher && !earlier.has(teacher) && !loaded(teacher))
           report(diagnostic("KD3015", id.span, { model: id.name, stage: stage.decl.name.name }));
       }
     }
