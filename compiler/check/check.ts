@@ -16,6 +16,8 @@ import { ExpressionChecker, LOSS_PARAMETER_TYPES, signatureType, type Env } from
 import { checkUnusedTeachers } from "./rules/unused-teacher.js";
 import { orderStages } from "./rules/stage-cycle.js";
 import { checkTeachersTrainedEarlier } from "./rules/teacher-trained-earlier.js";
+import { expandStage } from "./expand-recipe.js";
+import { checkRunSettings, type RunSettings } from "./rules/run-settings.js";
 import { buildScopes } from "./scope.js";
 import { checkStage, type StageInfo } from "./stage.js";
 import { newCheckState, recoveredWithin, type CheckState, type ParamType } from "./state.js";
@@ -38,6 +40,8 @@ export interface CheckedProgram {
   readonly losses: readonly { readonly decl: LossDeclaration; readonly module: Module }[];
   /** In run order. */
   readonly stages: readonly StageInfo[];
+  /** The top-level `run { … }` settings. */
+  readonly run: RunSettings;
 }
 
 const PARAM_TYPES: readonly ParamType[] = ["int", "float", "bool", "string"];
@@ -77,8 +81,18 @@ export function check(modules: LoadedModules, options: CheckOptions = {}, host?:
   const datasets: DatasetDeclaration[] = [];
   const models: { decl: ModelDeclaration; info: ModelInfo }[] = [];
   const stageDecls: StageDeclaration[] = [];
+  let run: RunSettings = {};
+  let runSeen = false;
   for (const decl of entry.ast.declarations) {
     switch (decl.kind) {
+      case "RunDeclaration":
+        if (runSeen) report(diagnostic("KD3010", decl.span, { setting: "run" }));
+        else run = checkRunSettings(decl.entries, expressions, env(entry, "setting"), report, false);
+        runSeen = true;
+        break;
+      case "ModuleDeclaration":
+        report(diagnostic("KD4002", decl.name.span, { what: "an auxiliary `module`" }));
+        break;
       case "ParamDeclaration": {
         const p = checkParam(decl);
         if (p) params.push(p);
@@ -113,7 +127,8 @@ export function check(modules: LoadedModules, options: CheckOptions = {}, host?:
 
   const infos: StageInfo[] = [];
   for (const decl of stageDecls) {
-    const info = checkStage(decl, entry, state, expressions);
+    const body = expandStage(decl, entry, state, expressions, report);
+    const info = body && checkStage(decl, body, entry, state, expressions);
     if (info) infos.push(info);
   }
   const afterMap = new Map(stageDecls.map((d) => [d, d.after.flatMap((id) => {
@@ -129,7 +144,7 @@ export function check(modules: LoadedModules, options: CheckOptions = {}, host?:
   const stages = order ? order.flatMap((d) => infos.filter((i) => i.decl === d)) : infos;
   const losses = reachableLosses(stages, state);
   return {
-    value: { entry, state, params, datasets, models, losses, stages },
+    value: { entry, state, params, datasets, models, losses, stages, run },
     diagnostics: state.diagnostics,
   };
 

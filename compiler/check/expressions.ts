@@ -3,6 +3,7 @@
 import type {
   BinaryExpression,
   CallExpression,
+  ComprehensionExpression,
   Expression,
   Identifier,
   IndexExpression,
@@ -16,15 +17,19 @@ import { isRecoveredName } from "../../grammar/to-ast.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { suggest } from "../diagnostics/suggest.js";
 import type { Module } from "../resolve/modules.js";
-import type { Span } from "../source.js";
+import { cover, type Span } from "../source.js";
+import { substituteExpression } from "./substitute.js";
 import { builtins, type Builtin, type BuiltinCategory } from "./builtins.js";
 import { bindArguments, type Checked, type ParamType as SignatureType, type Signature } from "./signature.js";
 import { checkLabelsAvailable } from "./rules/labels-required.js";
 import { checkModelInStage } from "./rules/model-in-stage.js";
-import type { CheckState } from "./state.js";
+import { recoveredWithin, type CheckState } from "./state.js";
 import { symbolNoun, type Symbol } from "./symbols.js";
 import { describe, errorType, isScalarLike, lossType, type Dim, type SplitInfo, type Type } from "./types.js";
 import { isNumber, isSchedule, range, type ScheduleValue, type Value } from "./values.js";
+
+/** A comprehension unrolls at compile time; more terms than this is surely a mistake. */
+const MAX_TERMS = 64;
 
 /** Where an expression stands decides which built-ins it may call and whether `batch` exists. */
 export type Place = "param" | "dataset" | "model" | "let" | "setting" | "optimizer" | "objective" | "loss-body" | "metric" | "data";
@@ -97,7 +102,8 @@ export function signatureType(name: string): SignatureType | undefined {
   return Object.prototype.hasOwnProperty.call(TYPE_NAMES, name) ? TYPE_NAMES[name] : undefined;
 }
 
-export function lossSignature(decl: LossDeclaration): Signature {
+/** The signature of a `loss` or `recipe` definition. */
+export function lossSignature(decl: { readonly name: Identifier; readonly params: readonly Parameter[] }): Signature {
   return {
     name: decl.name.name,
     params: decl.params.map((p) => ({
@@ -166,6 +172,12 @@ export class ExpressionChecker {
         return { type: { kind: "string" }, value: e.value };
       case "BooleanLiteral":
         return { type: { kind: "bool" }, value: e.value };
+      case "PercentLiteral":
+        if (!(e.value.value > 0 && e.value.value <= 100))
+          env.report(diagnostic("KD3008", e.span, { what: "a share of the stage", value: `between 0% and 100%, not ${e.value.raw}%` }));
+        return { type: { kind: "duration" }, value: { kind: "duration", value: e.value.value, unit: "percent" } };
+      case "ComprehensionExpression":
+        return this.comprehension(e, env);
       case "UnitLiteral":
         if (e.unit === "steps" && !Number.isInteger(e.value.value))
           env.report(diagnostic("KD3008", e.span, { what: "a number of steps", value: `a whole number, not ${e.value.raw}` }));
@@ -215,10 +227,10 @@ export class ExpressionChecker {
   }
 
   /** Finds what a name means here: locals, then the file's names, then built-ins, then `batch`. */
-  lookup(name: string, env: Env): Symbol | undefined {
+  lookup(name: string, env: Env, module: Module = env.module): Symbol | undefined {
     const local = env.locals.get(name);
     if (local) return local;
-    const top = this.state.scopes.get(env.module)?.get(name);
+    const top = this.state.scopes.get(module)?.get(name);
     if (top) return top;
     const builtin = builtins.get(name);
     if (builtin) return { kind: "builtin", builtin };
@@ -236,7 +248,7 @@ export class ExpressionChecker {
   resolve(id: Identifier, env: Env, what = "name"): Symbol | undefined {
     // A name the parser had to invent while recovering was already reported.
     if (isRecoveredName(id)) return undefined;
-    const symbol = this.lookup(id.name, env);
+    const symbol = this.lookup(id.name, env, this.state.moduleOf.get(id));
     if (!symbol) {
       const suggestion = suggest(id.name, this.visibleNames(env));
       env.report(
@@ -295,8 +307,14 @@ export class ExpressionChecker {
         env.report(diagnostic("KD3004", id.span, { context: "this place", expected: "a value", found: `the loss \`${id.name}\` (call it with arguments)` }));
         return { type: errorType, value: undefined };
       case "stage":
-        env.report(diagnostic("KD3004", id.span, { context: "this place", expected: "a value", found: `the stage \`${id.name}\`` }));
+      case "recipe":
+        env.report(diagnostic("KD3004", id.span, { context: "this place", expected: "a value", found: `the ${symbol.kind} \`${id.name}\`` }));
         return { type: errorType, value: undefined };
+      case "module":
+        // Reported once, at the declaration (KD4002).
+        return { type: errorType, value: undefined };
+      case "index":
+        return { type: { kind: "number", integer: true }, value: symbol.value };
     }
   }
 
@@ -392,6 +410,14 @@ export class ExpressionChecker {
     return { type: errorType, value: undefined };
   }
 
+  /** Where the parser dropped arguments while recovering, missing or surplus ones are not news. */
+  private arityReporter(call: CallExpression, env: Env): (d: Diagnostic) => void {
+    if (!recoveredWithin(this.state, call.span)) return env.report;
+    return (d) => {
+      if (d.code !== "KD3002" && d.code !== "KD3003") env.report(d);
+    };
+  }
+
   private builtinCall(b: Builtin, call: CallExpression | undefined, id: Identifier, env: Env): Checked {
     const args = (call?.args ?? []).map((a) => this.check(a.value, env));
     if (!ALLOWED[env.place].includes(b.category)) {
@@ -399,7 +425,7 @@ export class ExpressionChecker {
       return { type: errorType, value: undefined };
     }
     const node: CallExpression = call ?? { kind: "CallExpression", span: id.span, callee: id, args: [] };
-    const bound = bindArguments(node, b, args, env.report);
+    const bound = bindArguments(node, b, args, this.arityReporter(node, env));
     if (!bound) return { type: b.category === "loss" ? lossType : errorType, value: undefined };
     const host = this.state.host;
     const result = b.result(bound, {
@@ -423,7 +449,7 @@ export class ExpressionChecker {
       env.report(diagnostic("KD3020", call.span, { name: decl.name.name }));
       return { type: errorType, value: undefined };
     }
-    const bound = bindArguments(call, lossSignature(decl), args, env.report);
+    const bound = bindArguments(call, lossSignature(decl), args, this.arityReporter(call, env));
     if (!bound) return { type: lossType, value: undefined };
     const bindings = new Map<Parameter, Checked>();
     for (const p of decl.params) {
@@ -446,11 +472,60 @@ export class ExpressionChecker {
     return { type: lossType, value: undefined };
   }
 
+  /** Expands `sum over i in a..b { body }` into `body[i := a] + … + body[i := b-1]` and checks that. */
+  private comprehension(e: ComprehensionExpression, env: Env): Checked {
+    const from = this.check(e.from, env);
+    const to = this.check(e.to, env);
+    if (from.type.kind === "error" || to.type.kind === "error") return { type: errorType, value: undefined };
+    const bound = (c: Checked, node: Expression): number | undefined => {
+      if (c.type.kind === "number" && c.type.integer && isNumber(c.value)) return c.value;
+      env.report(diagnostic("KD3004", node.span, { context: "a comprehension's range", expected: "an integer known before training", found: describe(c.type) }));
+      return undefined;
+    };
+    const a = bound(from, e.from);
+    const b = bound(to, e.to);
+    if (a === undefined || b === undefined) return { type: errorType, value: undefined };
+    if (b <= a || b - a > MAX_TERMS) {
+      env.report(diagnostic("KD3008", cover(e.from.span, e.to.span), { what: "the range", value: `non-empty and at most ${MAX_TERMS} terms, not ${a}..${b}` }));
+      return { type: errorType, value: undefined };
+    }
+    const terms: Expression[] = [];
+    for (let i = a; i < b; i++) {
+      terms.push(
+        substituteExpression(e.body, {
+          expression: (id) => (id.name === e.variable.name ? { kind: "NumberLiteral", value: i, raw: String(i), span: id.span } : undefined),
+          copied: (original, copy) => {
+            const module = this.state.moduleOf.get(original);
+            if (module) this.state.moduleOf.set(copy, module);
+          },
+        }),
+      );
+    }
+    let expanded = terms.reduce((l, r): Expression => ({ kind: "BinaryExpression", operator: "+", left: l, right: r, span: e.span }));
+    if (e.reducer === "mean")
+      expanded = { kind: "BinaryExpression", operator: "/", left: expanded, right: { kind: "NumberLiteral", value: terms.length, raw: String(terms.length), span: e.span }, span: e.span };
+    if (env.record) this.state.expansions.set(e, expanded);
+    // Every term repeats the body: report each distinct problem once.
+    const seen = new Set<string>();
+    const report = (d: Diagnostic): void => {
+      const key = `${d.code}:${d.span?.start}:${d.span?.end}:${d.message}`;
+      if (!seen.has(key)) {
+        seen.add(key);
+        env.report(d);
+      }
+    };
+    return this.check(expanded, { ...env, report });
+  }
+
   private binary(e: BinaryExpression, env: Env): Checked {
     const left = this.check(e.left, env);
     const right = this.check(e.right, env);
     const l = left.type;
     const r = right.type;
+    if (e.operator === ">>") {
+      env.report(diagnostic("KD4002", e.span, { what: "a module pipeline (`>>`)" }));
+      return { type: errorType, value: undefined };
+    }
     if (l.kind === "error" || r.kind === "error") return { type: errorType, value: undefined };
     if (l.kind === "number" && r.kind === "number") {
       const integer = l.integer && r.integer && e.operator !== "/" && e.operator !== "^";
@@ -480,7 +555,7 @@ export class ExpressionChecker {
   }
 }
 
-function fold(op: BinaryExpression["operator"], a: number, b: number): number {
+function fold(op: Exclude<BinaryExpression["operator"], ">>">, a: number, b: number): number {
   switch (op) {
     case "+":
       return a + b;
@@ -496,7 +571,7 @@ function fold(op: BinaryExpression["operator"], a: number, b: number): number {
 }
 
 /** Interval arithmetic on ranges, so `2 * linear(from: 1, to: 2)` is known to lie in [2, 4]. */
-function scheduleArithmetic(op: BinaryExpression["operator"], a: Value | undefined, b: Value | undefined): Value | undefined {
+function scheduleArithmetic(op: Exclude<BinaryExpression["operator"], ">>">, a: Value | undefined, b: Value | undefined): Value | undefined {
   const x = range(a);
   const y = range(b);
   if (!x || !y || op === "/" || op === "^") return undefined;

@@ -1,13 +1,13 @@
 // Each file's top-level names: its own declarations plus what it imports. Duplicates and bad
 // imports are reported here, once.
-import type { Declaration, ImportDeclaration } from "../../grammar/ast.js";
+import type { Declaration, ImportDeclaration, RunDeclaration } from "../../grammar/ast.js";
 import { diagnostic } from "../diagnostics/diagnostic.js";
 import { suggest } from "../diagnostics/suggest.js";
 import type { Module } from "../resolve/modules.js";
 import type { CheckState } from "./state.js";
 import type { Symbol } from "./symbols.js";
 
-type Named = Exclude<Declaration, ImportDeclaration>;
+type Named = Exclude<Declaration, ImportDeclaration | RunDeclaration>;
 
 function symbolOf(decl: Named, module: Module): Symbol {
   switch (decl.kind) {
@@ -17,8 +17,12 @@ function symbolOf(decl: Named, module: Module): Symbol {
       return { kind: "dataset", decl, module };
     case "ModelDeclaration":
       return { kind: "model", decl, module };
+    case "ModuleDeclaration":
+      return { kind: "module", decl, module };
     case "LossDeclaration":
       return { kind: "loss", decl, module };
+    case "RecipeDeclaration":
+      return { kind: "recipe", decl, module };
     case "StageDeclaration":
       return { kind: "stage", decl, module };
   }
@@ -28,12 +32,14 @@ const NOUN: Record<Named["kind"], string> = {
   ParamDeclaration: "param",
   DatasetDeclaration: "dataset",
   ModelDeclaration: "model",
+  ModuleDeclaration: "module",
   LossDeclaration: "loss",
+  RecipeDeclaration: "recipe",
   StageDeclaration: "stage",
 };
 
 function ownDeclarations(module: Module): Named[] {
-  return module.ast.declarations.filter((d): d is Named => d.kind !== "ImportDeclaration");
+  return module.ast.declarations.filter((d): d is Named => d.kind !== "ImportDeclaration" && d.kind !== "RunDeclaration");
 }
 
 export function buildScopes(modules: readonly Module[], state: CheckState): void {
@@ -61,7 +67,7 @@ export function buildScopes(modules: readonly Module[], state: CheckState): void
             state.diagnostics.push(diagnostic("KD2004", id.span, { name: id.name, path: decl.from.value, suggestion }));
             continue;
           }
-          if (found.kind !== "LossDeclaration") {
+          if (found.kind !== "LossDeclaration" && found.kind !== "RecipeDeclaration") {
             state.diagnostics.push(diagnostic("KD2008", id.span, { name: id.name, what: NOUN[found.kind] }));
             continue;
           }
@@ -69,6 +75,7 @@ export function buildScopes(modules: readonly Module[], state: CheckState): void
         }
         continue;
       }
+      if (decl.kind === "RunDeclaration") continue;
       declare(decl.name.name, decl.name.span, symbolOf(decl, module));
     }
     state.scopes.set(module, scope);

@@ -9,6 +9,7 @@ import type {
   ModelDeclaration,
   SettingName,
   StageDeclaration,
+  StageStatement,
 } from "../../grammar/ast.js";
 import { isRecoveredName } from "../../grammar/to-ast.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
@@ -18,6 +19,8 @@ import type { Span } from "../source.js";
 import { LABELLED_METRICS } from "./builtins.js";
 import { ExpressionChecker, type Env, type Place, type StageScope } from "./expressions.js";
 import { checkLabelsAvailable } from "./rules/labels-required.js";
+import { checkNotTestSplit } from "./rules/best-not-on-test.js";
+import { checkRunSettings } from "./rules/run-settings.js";
 import { checkTeacherIsNotStudent } from "./rules/teacher-not-student.js";
 import { checkIntervalWithinStage, checkWarmupsWithinStage } from "./rules/warmup-within-stage.js";
 import { recoveredWithin, type CheckState } from "./state.js";
@@ -35,6 +38,8 @@ export interface EvaluateInfo {
 
 export interface StageInfo {
   readonly decl: StageDeclaration;
+  /** The statements, a recipe template's included. */
+  readonly body: readonly StageStatement[];
   readonly module: Module;
   readonly after: readonly StageDeclaration[];
   readonly trained: ModelDeclaration;
@@ -50,12 +55,16 @@ export interface StageInfo {
   readonly objective: Expression;
   readonly evaluate: readonly EvaluateInfo[];
   readonly checkpoint: { readonly everyEpochs: number; readonly keep: number } | undefined;
+  /** Clip the gradient to this global norm. */
+  readonly clip: number | undefined;
+  readonly accumulate: { readonly steps: number; readonly by: "examples" | "tokens" } | undefined;
   readonly exports: readonly { readonly model: ModelDeclaration; readonly path: string; readonly stmt: ExportStatement }[];
   readonly usedModels: ReadonlySet<ModelDeclaration>;
 }
 
 export function checkStage(
   decl: StageDeclaration,
+  body: readonly StageStatement[],
   module: Module,
   state: CheckState,
   expressions: ExpressionChecker,
@@ -91,7 +100,7 @@ export function checkStage(
   }
 
   // Who is trained and who teaches come first: every expression below depends on them.
-  const trainStatements = decl.body.filter((s) => s.kind === "TrainStatement");
+  const trainStatements = body.filter((s) => s.kind === "TrainStatement");
   for (const extra of trainStatements.slice(1)) report(diagnostic("KD3010", extra.span, { setting: "train" }));
   const train = trainStatements[0];
   const trained = train ? modelNamed(train.model) : undefined;
@@ -104,9 +113,10 @@ export function checkStage(
   }
 
   const teachers = new Set<ModelDeclaration>();
-  for (const stmt of decl.body) {
+  for (const stmt of body) {
     if (stmt.kind !== "TeacherStatement") continue;
-    for (const id of stmt.models) {
+    for (const [i, id] of stmt.models.entries()) {
+      if (stmt.trainable[i]) report(diagnostic("KD4002", id.span, { what: "a trainable teacher" }));
       const teacher = modelNamed(id);
       if (!teacher) continue;
       if (checkTeacherIsNotStudent(teacher, trained, id, report)) teachers.add(teacher);
@@ -134,20 +144,47 @@ export function checkStage(
   let objective: Expression | undefined;
   const evaluate: EvaluateInfo[] = [];
   let checkpoint: StageInfo["checkpoint"];
+  let accumulate: StageInfo["accumulate"];
   const exports: { model: ModelDeclaration; path: string; stmt: ExportStatement }[] = [];
   const deferred: (() => void)[] = [];
   const firstLet = new Map<string, Span>();
 
-  for (const stmt of decl.body) {
+  for (const stmt of body) {
     switch (stmt.kind) {
       case "SettingStatement": {
         if (settings.has(stmt.setting)) {
           report(diagnostic("KD3010", stmt.keywordSpan, { setting: stmt.setting }));
           break;
         }
+        if (stmt.setting === "steps") {
+          report(diagnostic("KD4002", stmt.keywordSpan, { what: "training for a number of steps (`steps`; use `epochs`)" }));
+          break;
+        }
         settings.set(stmt.setting, stmt.value);
         break;
       }
+      case "AccumulateStatement": {
+        if (accumulate) {
+          report(diagnostic("KD3010", stmt.span, { setting: "accumulate" }));
+          break;
+        }
+        const steps = intAtLeast(stmt.value, "`accumulate`", 1);
+        if (stmt.by === "tokens" && split && split.kind !== "tokens") {
+          report(diagnostic("KD3004", stmt.span, { context: "`accumulate … by tokens`", expected: "a split of token sequences", found: `\`${split.name}\`, a split of vectors` }));
+          break;
+        }
+        if (steps !== undefined) accumulate = { steps, by: stmt.by ?? "examples" };
+        break;
+      }
+      case "ReferenceStatement":
+        report(diagnostic("KD4002", stmt.span, { what: "a `reference` snapshot (the preference losses that read it)" }));
+        break;
+      case "FreezeStatement":
+        report(diagnostic("KD4002", stmt.span, { what: "freezing part of a model (`freeze`)" }));
+        break;
+      case "RunStatement":
+        checkRunSettings(stmt.entries, expressions, baseEnv("setting"), report);
+        break;
       case "LetStatement": {
         const first = firstLet.get(stmt.name.name) ;
         if (first || scope.has(stmt.name.name)) {
@@ -178,14 +215,24 @@ export function checkStage(
         break;
       case "EvaluateStatement":
         deferred.push(() => {
-          const info = checkEvaluate(stmt);
-          if (info) evaluate.push(info);
+          for (const data of [stmt.data, ...stmt.also]) {
+            const info = checkEvaluate(stmt, data);
+            if (info) evaluate.push(info);
+          }
         });
         break;
       case "CheckpointStatement":
         if (checkpoint) {
           report(diagnostic("KD3010", stmt.span, { setting: "checkpoint" }));
           break;
+        }
+        if (stmt.best) {
+          const best = stmt.best;
+          deferred.push(() => {
+            const data = expressions.check(best.split, baseEnv("data"));
+            if (data.type.kind === "split") checkNotTestSplit(data.type.info, best.split.span, report);
+            report(diagnostic("KD4002", stmt.span, { what: "choosing the best checkpoint by a metric (`checkpoint best by`)" }));
+          });
         }
         checkpoint = {
           everyEpochs: stmt.every ? epochsOf(stmt.every, "`checkpoint every`") ?? 1 : 1,
@@ -208,6 +255,7 @@ export function checkStage(
   const epochs = setting("epochs", (e) => intAtLeast(e, "`epochs`", 1));
   const batch = setting("batch", (e) => intAtLeast(e, "`batch`", 1));
   const seed = settings.has("seed") ? intAtLeast(settings.get("seed")!, "`seed`", 0) : 0;
+  const clip = settings.has("clip") ? positiveNumber(settings.get("clip")!, "`clip`") : undefined;
   const optimizerExpr = settings.get("optimizer");
   if (optimizerExpr) {
     const t = expressions.check(optimizerExpr, baseEnv("optimizer")).type;
@@ -217,10 +265,12 @@ export function checkStage(
   if (!train) missing("train");
   if (!objective) missing("minimize");
 
-  const stepsPerEpoch = split?.size !== undefined && batch !== undefined ? Math.ceil(split.size / batch) : undefined;
+  // Optimizer steps: batches per epoch grouped by `accumulate` (the last group may be short).
+  const stepsPerEpoch =
+    split?.size !== undefined && batch !== undefined ? Math.ceil(Math.ceil(split.size / batch) / (accumulate?.steps ?? 1)) : undefined;
   if (stepsPerEpoch !== undefined && epochs !== undefined) {
     checkWarmupsWithinStage(decl.name.name, scopeOfStage.schedules, stepsPerEpoch, stepsPerEpoch * epochs, report);
-    const checkpointStmt = decl.body.find((s) => s.kind === "CheckpointStatement");
+    const checkpointStmt = body.find((s) => s.kind === "CheckpointStatement");
     if (checkpoint && checkpointStmt)
       checkIntervalWithinStage(decl.name.name, "the checkpoint interval", checkpoint.everyEpochs, epochs, stepsPerEpoch, checkpointStmt.span, report);
   }
@@ -229,6 +279,7 @@ export function checkStage(
     return undefined;
   return {
     decl,
+    body,
     module,
     after,
     trained,
@@ -244,6 +295,8 @@ export function checkStage(
     objective,
     evaluate,
     checkpoint,
+    clip,
+    accumulate,
     exports,
     usedModels: scopeOfStage.usedModels,
   };
@@ -284,6 +337,20 @@ export function checkStage(
     return v;
   }
 
+  function positiveNumber(e: Expression, what: string): number | undefined {
+    const v = known(e, what);
+    if (v === undefined) return undefined;
+    if (!isNumber(v)) {
+      report(diagnostic("KD3004", e.span, { context: what, expected: "a number", found: describe(expressions.check(e, baseEnv("setting")).type) }));
+      return undefined;
+    }
+    if (!(v > 0)) {
+      report(diagnostic("KD3008", e.span, { what, value: `positive, not ${v}` }));
+      return undefined;
+    }
+    return v;
+  }
+
   function epochsOf(e: Expression, what: string): number | undefined {
     const v = known(e, what);
     if (v === undefined) return undefined;
@@ -294,12 +361,12 @@ export function checkStage(
     return v.value;
   }
 
-  function checkEvaluate(stmt: EvaluateStatement): EvaluateInfo | undefined {
-    const data = expressions.check(stmt.data, baseEnv("data"));
+  function checkEvaluate(stmt: EvaluateStatement, dataExpr: Expression): EvaluateInfo | undefined {
+    const data = expressions.check(dataExpr, baseEnv("data"));
     let evalSplit: SplitInfo | undefined;
     if (data.type.kind === "split") evalSplit = data.type.info;
     else if (data.type.kind !== "error")
-      report(diagnostic("KD3004", stmt.data.span, { context: "`evaluate on`", expected: "a dataset split", found: describe(data.type) }));
+      report(diagnostic("KD3004", dataExpr.span, { context: "`evaluate on`", expected: "a dataset split", found: describe(data.type) }));
     const everyEpochs = stmt.every ? epochsOf(stmt.every, "`evaluate … every`") : undefined;
     for (const m of stmt.metrics) {
       const t = expressions.check(m, baseEnv("metric")).type;
@@ -311,7 +378,7 @@ export function checkStage(
       if (name && LABELLED_METRICS.has(name)) checkLabelsAvailable(evalSplit, m.span, report);
     }
     if (!evalSplit) return undefined;
-    return { stmt, split: evalSplit, data: stmt.data, everyEpochs: everyEpochs ?? Number.POSITIVE_INFINITY, metrics: stmt.metrics };
+    return { stmt, split: evalSplit, data: dataExpr, everyEpochs: everyEpochs ?? Number.POSITIVE_INFINITY, metrics: stmt.metrics };
   }
 }
 

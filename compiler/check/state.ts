@@ -33,6 +33,10 @@ export interface CheckState {
   readonly parseErrors: readonly Span[];
   /** For compile-time reads the recipe asks for (`load("dir")` reads its model.json). */
   readonly host: CompilerHost | undefined;
+  /** Names copied out of another file by recipe expansion resolve in that file. */
+  readonly moduleOf: Map<Identifier, Module>;
+  /** What each comprehension expanded to (`sum over i in 0..2 { f(i) }` → `f(0) + f(1)`). */
+  readonly expansions: Map<Expression, Expression>;
 }
 
 /** Did the parser recover from an error inside this span? Then statements may be missing from it. */
@@ -53,5 +57,7 @@ export function newCheckState(parseErrors: readonly Span[] = [], host?: Compiler
     checkedLosses: new Set(),
     parseErrors,
     host,
+    moduleOf: new Map(),
+    expansions: new Map(),
   };
 }

@@ -5,7 +5,9 @@ import type {
   LetStatement,
   LossDeclaration,
   ModelDeclaration,
+  ModuleDeclaration,
   ParamDeclaration,
+  RecipeDeclaration,
   Parameter,
   StageDeclaration,
 } from "../../grammar/ast.js";
@@ -17,9 +19,13 @@ export type Symbol =
   | { readonly kind: "dataset"; readonly decl: DatasetDeclaration; readonly module: Module }
   | { readonly kind: "model"; readonly decl: ModelDeclaration; readonly module: Module }
   | { readonly kind: "loss"; readonly decl: LossDeclaration; readonly module: Module }
+  | { readonly kind: "recipe"; readonly decl: RecipeDeclaration; readonly module: Module }
+  | { readonly kind: "module"; readonly decl: ModuleDeclaration; readonly module: Module }
   | { readonly kind: "stage"; readonly decl: StageDeclaration; readonly module: Module }
   | { readonly kind: "let"; readonly stmt: LetStatement; readonly stage: StageDeclaration }
   | { readonly kind: "lossParam"; readonly param: Parameter; readonly loss: LossDeclaration }
+  /** The variable of a comprehension (`sum over i in 0..3 { … }`), bound to one integer at a time. */
+  | { readonly kind: "index"; readonly value: number }
   | { readonly kind: "builtin"; readonly builtin: Builtin }
   /** The current training batch, inside objectives and loss bodies. */
   | { readonly kind: "batch" };

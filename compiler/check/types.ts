@@ -21,6 +21,8 @@ export interface SplitInfo {
   readonly features: number | undefined;
   readonly classes: number | undefined;
   readonly hasLabels: boolean;
+  /** What its batches hold; vectors unless said otherwise. */
+  readonly kind?: "vectors" | "tokens" | "preferences";
 }
 
 export type Type =

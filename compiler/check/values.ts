@@ -5,7 +5,8 @@
 export interface DurationValue {
   readonly kind: "duration";
   readonly value: number;
-  readonly unit: "steps" | "epochs";
+  /** `percent` is a share of the stage: `10%` of its steps. */
+  readonly unit: "steps" | "epochs" | "percent";
 }
 
 export interface ScheduleValue {
@@ -41,13 +42,14 @@ export function range(v: Value | undefined): { min: number; max: number } | unde
 
 export function showValue(v: Value): string {
   if (Array.isArray(v)) return `[${v.map(showValue).join(", ")}]`;
-  if (isDuration(v)) return `${v.value} ${v.unit}`;
+  if (isDuration(v)) return v.unit === "percent" ? `${v.value}%` : `${v.value} ${v.unit}`;
   if (isSchedule(v)) return v.describe;
   if (typeof v === "string") return JSON.stringify(v);
   return String(v);
 }
 
-/** Steps a duration lasts in a stage with this many steps per epoch. */
-export function durationSteps(d: DurationValue, stepsPerEpoch: number): number {
+/** Steps a duration lasts in a stage with this many steps per epoch and steps in all. */
+export function durationSteps(d: DurationValue, stepsPerEpoch: number, totalSteps: number): number {
+  if (d.unit === "percent") return (d.value / 100) * totalSteps;
   return d.unit === "steps" ? d.value : d.value * stepsPerEpoch;
 }

@@ -96,10 +96,10 @@ stage and import in a file shares one namespace; a \`let\` shares its stage's.
   KD2008: entry<{ name: string; what: string }>({
     severity: "error",
     title: "cannot be imported",
-    message: (a) => `\`${a.name}\` is a ${a.what}; only \`loss\` definitions can be imported`,
+    message: (a) => `\`${a.name}\` is a ${a.what}; only \`loss\` and \`recipe\` definitions can be imported`,
     help: () => "declare datasets, models, params and stages in the recipe that trains them",
-    explanation: `A recipe library shares objectives (\`loss\` definitions). Datasets, models and
-stages belong to the recipe that runs them.`,
+    explanation: `A recipe library shares objectives (\`loss\` definitions) and reusable stage bodies
+(\`recipe\` definitions). Datasets, models and stages belong to the recipe that runs them.`,
   }),
   KD2003: entry<{ path: string }>({
     severity: "error",
@@ -346,6 +346,39 @@ can type: today, a Sequential stack of Dense layers (what \`export\` writes for 
     model teacher = load("../runs/mnist-hinton/student")`,
   }),
 
+  KD3025: entry<{ name: string; expected: string }>({
+    severity: "error",
+    title: "recipe argument of the wrong kind",
+    message: (a) => `the recipe parameter \`${a.name}\` is used where ${a.expected} is required`,
+    help: () => "pass a name (a model, a split) for parameters used in `train`, `teacher` or `export`",
+    explanation: `A \`recipe\` is expanded into the stage that uses it, its parameters replaced by the
+arguments. A parameter used as \`train student on data\` must receive a model name and a split.`,
+  }),
+  KD3026: entry<{ setting: string; value: string; reason: string }>({
+    severity: "error",
+    title: "setting the runtime cannot honour",
+    message: (a) => `\`${a.setting}: ${a.value}\` cannot be honoured by the TensorFlow.js runtime: ${a.reason}`,
+    explanation: `\`run { … }\` settings are checked against what the selected runtime can do. A setting
+it cannot honour is an error rather than a silent no-op, so a recipe written for another runtime
+(mixed precision, data parallelism) says clearly what would change here.`,
+  }),
+  KD3027: entry<{ name: string; available: string; suggestion?: string }>({
+    severity: "error",
+    title: "unknown run setting",
+    message: (a) => `\`run\` has no setting \`${a.name}\``,
+    help: (a) => (a.suggestion ? `did you mean \`${a.suggestion}\`?` : `the settings are ${a.available}`),
+    explanation: `\`run { … }\` takes: backend (wasm, cpu, tensorflow), threads, precision (float32,
+float16, bfloat16, mixed), strategy (single, data_parallel), devices.`,
+  }),
+  KD3028: entry<{ split: string }>({
+    severity: "warning",
+    title: "model selection on the test split",
+    message: (a) => `the best checkpoint is chosen on \`${a.split}\`, a test split`,
+    help: () => "choose on a validation split; a test score used for selection no longer measures generalisation",
+    explanation: `Selecting the best checkpoint by a metric on the test split leaks the test set into
+training decisions: the reported test score becomes optimistic.`,
+  }),
+
   // ── lowering ──
   KD4001: entry<{ what: string }>({
     severity: "error",
@@ -353,6 +386,16 @@ can type: today, a Sequential stack of Dense layers (what \`export\` writes for 
     message: (a) => `${a.what} must be known when the recipe is compiled`,
     explanation: `Some values (epochs, batch size, model sizes) fix the shape of the program and must
 be constants or params, not schedules or tensors.`,
+  }),
+
+  KD4002: entry<{ what: string }>({
+    severity: "error",
+    title: "not supported yet",
+    message: (a) => `${a.what} is not supported by this version of kdc yet`,
+    help: () => "see docs/language.md for what runs today; the recipe is otherwise checked",
+    explanation: `The language parses and checks more than the runtime can execute today. Rather than
+ignore a construct, kdc stops with this error, so a recipe never trains differently from what it
+says.`,
   }),
 
   // ── tool ──

@@ -54,12 +54,16 @@ export function emitExpr(e: IrExpr, scope: ExprScope): string {
       if (e.fn === "constant") return `kd.schedules.constant(${sub(e.args.value!)})`;
       return `kd.schedules.${e.fn}(${options(e.args, scope)})`;
     case "primitive":
-      if (e.fn === "ce")
-        return `kd.losses.crossEntropy(${sub(e.args.logits!)}, ${sub(e.args.labels!)}, { smoothing: ${sub(e.args.smoothing!)} })`;
-      return `kd.losses.kd(${sub(e.args.student!)}, ${sub(e.args.teacher!)}, { T: ${sub(e.args.T!)}, t2: ${sub(e.args.t2!)} })`;
+      // Each primitive is a named term, so a NaN is reported with the recipe line that made it.
+      return `ctx.term(${stringLiteral(e.fn)}, ${stringLiteral(e.origin)}, ${primitive(e, sub)})`;
     case "call":
       return `${lookup(scope.losses, e.loss)}(${["ctx", ...e.args.map(sub)].join(", ")})`;
   }
+}
+
+function primitive(e: Extract<IrExpr, { op: "primitive" }>, sub: (x: IrExpr) => string): string {
+  if (e.fn === "ce") return `kd.losses.crossEntropy(${sub(e.args.logits!)}, ${sub(e.args.labels!)}, { smoothing: ${sub(e.args.smoothing!)} })`;
+  return `kd.losses.kd(${sub(e.args.student!)}, ${sub(e.args.teacher!)}, { T: ${sub(e.args.T!)}, t2: ${sub(e.args.t2!)} })`;
 }
 
 /** `{ from: 1, to: 2 }` from named arguments, in signature order. */

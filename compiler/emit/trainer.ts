@@ -166,6 +166,8 @@ function emitStage(
       .join(", ")}],`,
   );
   w.writeLine(`checkpoint: ${stage.checkpoint ? `{ everyEpochs: ${stage.checkpoint.everyEpochs}, keep: ${stage.checkpoint.keep} }` : "undefined"},`);
+  if (stage.clip !== undefined) w.writeLine(`clip: ${number(stage.clip)},`);
+  if (stage.accumulate) w.writeLine(`accumulate: { steps: ${stage.accumulate.steps}, by: ${stringLiteral(stage.accumulate.by)} },`);
   w.writeLine(`exports: [${stage.exports.map((x) => `{ model: ${model(x.model)}, path: ${stringLiteral(x.path)} }`).join(", ")}],`);
   w.writeLine("};");
   return id;

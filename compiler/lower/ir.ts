@@ -17,7 +17,7 @@ export interface IrParam {
 
 export interface IrDuration {
   readonly value: number;
-  readonly unit: "steps" | "epochs";
+  readonly unit: "steps" | "epochs" | "percent";
 }
 
 /** A compile-time constant argument of a dataset or model constructor. */
@@ -62,7 +62,7 @@ export type IrExpr =
   | { readonly op: "number"; readonly value: number }
   | { readonly op: "bool"; readonly value: boolean }
   | { readonly op: "string"; readonly value: string }
-  | { readonly op: "duration"; readonly value: number; readonly unit: "steps" | "epochs" }
+  | { readonly op: "duration"; readonly value: number; readonly unit: "steps" | "epochs" | "percent" }
   /** A recipe `param`, read from the trainer's params at run time. */
   | { readonly op: "param"; readonly name: string; readonly kind: IrKind }
   /** A stage `let` or a loss parameter. */
@@ -114,6 +114,10 @@ export interface IrStage {
     readonly metrics: readonly IrMetric[];
   }[];
   readonly checkpoint: { readonly everyEpochs: number; readonly keep: number } | undefined;
+  /** Clip the gradient to this global L2 norm before each update. */
+  readonly clip?: number;
+  /** Accumulate gradients over this many batches per update, weighting by examples or tokens. */
+  readonly accumulate?: { readonly steps: number; readonly by: "examples" | "tokens" };
   readonly exports: readonly { readonly model: string; readonly path: string }[];
   readonly doc?: string;
   readonly origin: string;
@@ -129,4 +133,6 @@ export interface IrProgram {
   readonly losses: readonly IrLoss[];
   /** In run order. */
   readonly stages: readonly IrStage[];
+  /** Execution settings from `run { … }`; the command line may override the backend. */
+  readonly run: { readonly backend?: "wasm" | "cpu" | "tensorflow" };
 }

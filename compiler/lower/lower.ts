@@ -70,6 +70,13 @@ export function lower(program: CheckedProgram): IrProgram {
         return { op: "bool", value: e.value };
       case "UnitLiteral":
         return { op: "duration", value: e.value.value, unit: e.unit };
+      case "PercentLiteral":
+        return { op: "duration", value: e.value.value, unit: "percent" };
+      case "ComprehensionExpression": {
+        const expanded = state.expansions.get(e);
+        if (!expanded) throw new InternalError("comprehension without expansion");
+        return expr(expanded, context);
+      }
       case "Identifier": {
         const symbol = state.symbols.get(e);
         switch (symbol?.kind) {
@@ -100,6 +107,7 @@ export function lower(program: CheckedProgram): IrProgram {
         return { op: "tap", model: expr(e.object.object, context), tap: "hidden", index };
       }
       case "BinaryExpression": {
+        if (e.operator === ">>") throw new InternalError("a pipeline reached lowering");
         const kind = kindOf(e) === "schedule" && context === "step" ? "number" : kindOf(e);
         return { op: "binary", operator: e.operator, left: expr(e.left, context), right: expr(e.right, context), kind };
       }
@@ -261,6 +269,8 @@ export function lower(program: CheckedProgram): IrProgram {
       metrics: ev.metrics.map(metric),
     })),
     checkpoint: s.checkpoint,
+    ...(s.clip !== undefined ? { clip: s.clip } : {}),
+    ...(s.accumulate ? { accumulate: s.accumulate } : {}),
     exports: s.exports.map((x) => ({ model: x.model.name.name, path: x.path })),
     ...(s.decl.doc ? { doc: s.decl.doc } : {}),
     origin: origin(s.decl.span),
@@ -280,6 +290,7 @@ export function lower(program: CheckedProgram): IrProgram {
     models,
     losses,
     stages,
+    run: program.run,
   };
 }
 

@@ -41,7 +41,7 @@ export function checkTeachersTrainedEarlier(
     if (recovered(stage)) continue;
     const earlier = trainedBefore(stage);
     if (!earlier) continue;
-    for (const stmt of stage.decl.body) {
+    for (const stmt of stage.body) {
       if (stmt.kind !== "TeacherStatement") continue;
       for (const id of stmt.models) {
         const teacher = stage.teachers.find((t) => t.name.name === id.name);

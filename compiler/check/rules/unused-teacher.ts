@@ -4,7 +4,7 @@ import type { StageInfo } from "../stage.js";
 
 export function checkUnusedTeachers(stages: readonly StageInfo[], report: (d: Diagnostic) => void): void {
   for (const stage of stages) {
-    for (const stmt of stage.decl.body) {
+    for (const stmt of stage.body) {
       if (stmt.kind !== "TeacherStatement") continue;
       for (const id of stmt.models) {
         const teacher = stage.teachers.find((t) => t.name.name === id.name);

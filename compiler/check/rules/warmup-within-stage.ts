@@ -13,12 +13,12 @@ export function checkWarmupsWithinStage(
 ): void {
   for (const s of schedules) {
     if (!s.value.warmup) continue;
-    const steps = durationSteps(s.value.warmup, stepsPerEpoch);
+    const steps = durationSteps(s.value.warmup, stepsPerEpoch, totalSteps);
     if (steps <= totalSteps) continue;
     report(
       diagnostic("KD3018", s.span, {
         what: "this warm-up",
-        length: showValue(s.value.warmup) + (s.value.warmup.unit === "epochs" ? ` (${steps} steps)` : ""),
+        length: showValue(s.value.warmup) + (s.value.warmup.unit !== "steps" ? ` (${steps} steps)` : ""),
         stage,
         stageSteps: totalSteps,
       }),

@@ -27,11 +27,19 @@ export function hinton(
   return kd.ops.add(
     kd.ops.mul(
       alpha,
-      kd.losses.kd(ctx.outputs(s).logits, ctx.outputs(t).logits, { T: T, t2: true }),
+      ctx.term(
+        "kd",
+        "std/kd.kd:8:11",
+        kd.losses.kd(ctx.outputs(s).logits, ctx.outputs(t).logits, { T: T, t2: true }),
+      ),
     ),
     kd.ops.mul(
       1 - alpha,
-      kd.losses.crossEntropy(ctx.outputs(s).logits, ctx.labels(), { smoothing: 0 }),
+      ctx.term(
+        "ce",
+        "std/kd.kd:8:56",
+        kd.losses.crossEntropy(ctx.outputs(s).logits, ctx.labels(), { smoothing: 0 }),
+      ),
     ),
   ) as kd.tf.Scalar;
 }
@@ -79,7 +87,11 @@ export function program(params: Params): kd.ProgramSpec {
     }),
     // test/cases/valid/hinton/recipe.kd:18:12
     objective: (ctx) =>
-      kd.losses.crossEntropy(ctx.outputs(big).logits, ctx.labels(), { smoothing: 0 }),
+      ctx.term(
+        "ce",
+        "test/cases/valid/hinton/recipe.kd:18:12",
+        kd.losses.crossEntropy(ctx.outputs(big).logits, ctx.labels(), { smoothing: 0 }),
+      ),
     evaluate: [{ split: digits.test, everyEpochs: 1, metrics: [kd.metrics.accuracy()] }],
     checkpoint: undefined,
     exports: [],

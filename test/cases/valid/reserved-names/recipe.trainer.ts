@@ -46,7 +46,11 @@ export function program(params: Params): kd.ProgramSpec {
     }),
     // test/cases/valid/reserved-names/recipe.kd:12:12
     objective: (ctx) =>
-      kd.losses.crossEntropy(ctx.outputs(function_2).logits, ctx.labels(), { smoothing: 0 }),
+      ctx.term(
+        "ce",
+        "test/cases/valid/reserved-names/recipe.kd:12:12",
+        kd.losses.crossEntropy(ctx.outputs(function_2).logits, ctx.labels(), { smoothing: 0 }),
+      ),
     evaluate: [],
     checkpoint: undefined,
     exports: [],
@@ -72,10 +76,14 @@ export function program(params: Params): kd.ProgramSpec {
     }),
     // test/cases/valid/reserved-names/recipe.kd:22:12
     objective: (ctx) =>
-      kd.losses.kd(ctx.outputs(ctx_2).logits, ctx.outputs(function_2).logits, {
-        T: program_delete,
-        t2: true,
-      }),
+      ctx.term(
+        "kd",
+        "test/cases/valid/reserved-names/recipe.kd:22:12",
+        kd.losses.kd(ctx.outputs(ctx_2).logits, ctx.outputs(function_2).logits, {
+          T: program_delete,
+          t2: true,
+        }),
+      ),
     evaluate: [],
     checkpoint: undefined,
     exports: [],

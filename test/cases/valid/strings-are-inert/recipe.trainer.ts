@@ -43,7 +43,11 @@ export function program(params: Params): kd.ProgramSpec {
     }),
     // test/cases/valid/strings-are-inert/recipe.kd:13:12
     objective: (ctx) =>
-      kd.losses.crossEntropy(ctx.outputs(m).logits, ctx.labels(), { smoothing: 0 }),
+      ctx.term(
+        "ce",
+        "test/cases/valid/strings-are-inert/recipe.kd:13:12",
+        kd.losses.crossEntropy(ctx.outputs(m).logits, ctx.labels(), { smoothing: 0 }),
+      ),
     evaluate: [],
     checkpoint: undefined,
     exports: [{ model: m, path: 'out/"; process.exit(1); "`${x}`*/' }],

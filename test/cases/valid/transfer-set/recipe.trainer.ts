@@ -17,9 +17,20 @@ export const defaults: Params = { weight: 0.5, epochs_alone: 3 };
  */
 export function soft_mix(ctx: kd.StepContext, s: kd.Model, t: kd.Model, w: number): kd.tf.Scalar {
   return kd.ops.add(
-    kd.losses.kd(ctx.outputs(s).logits, ctx.outputs(t).logits, { T: 2, t2: false }),
+    ctx.term(
+      "kd",
+      "test/cases/valid/transfer-set/recipe.kd:12:3",
+      kd.losses.kd(ctx.outputs(s).logits, ctx.outputs(t).logits, { T: 2, t2: false }),
+    ),
     kd.ops.div(
-      kd.ops.mul(w, kd.losses.kd(ctx.outputs(s).logits, ctx.outputs(t).logits, { T: 1, t2: true })),
+      kd.ops.mul(
+        w,
+        ctx.term(
+          "kd",
+          "test/cases/valid/transfer-set/recipe.kd:12:49",
+          kd.losses.kd(ctx.outputs(s).logits, ctx.outputs(t).logits, { T: 1, t2: true }),
+        ),
+      ),
       2,
     ),
   ) as kd.tf.Scalar;
@@ -62,7 +73,11 @@ export function program(params: Params): kd.ProgramSpec {
     optimizer: kd.optim.sgd({ lr: kd.schedules.constant(0.1), momentum: 0.9 }),
     // test/cases/valid/transfer-set/recipe.kd:20:12
     objective: (ctx) =>
-      kd.losses.crossEntropy(ctx.outputs(teacher_net).logits, ctx.labels(), { smoothing: 0.1 }),
+      ctx.term(
+        "ce",
+        "test/cases/valid/transfer-set/recipe.kd:20:12",
+        kd.losses.crossEntropy(ctx.outputs(teacher_net).logits, ctx.labels(), { smoothing: 0.1 }),
+      ),
     evaluate: [
       { split: digits.test, everyEpochs: 3, metrics: [kd.metrics.accuracy(), kd.metrics.ece()] },
     ],
