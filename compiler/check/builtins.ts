@@ -8,7 +8,7 @@ import { checkSameClasses } from "./rules/class-count.js";
 import { checkLabelsMatchLogits } from "./rules/labels-match-logits.js";
 import { checkPositiveTemperature } from "./rules/positive-temperature.js";
 import type { BoundArgument, Signature } from "./signature.js";
-import { lossType, type ModelInfo, type SplitInfo, type Type } from "./types.js";
+import { lossType, shapesAgree, type ModelInfo, type SplitInfo, type Type } from "./types.js";
 import { isDuration, isNumber, range, type DurationValue, type Value } from "./values.js";
 
 export type BuiltinCategory = "dataset" | "model" | "loss" | "schedule" | "optimizer" | "metric";
@@ -213,6 +213,91 @@ const kd: Builtin = {
   },
 };
 
+/** A distillation primitive over student and teacher logits `[B, C]`. */
+function logitLoss(
+  name: string,
+  doc: string,
+  options: readonly { name: string; type: "scalar" | "number" | "bool" | "labels"; default?: Value }[],
+  extra?: (args: ReadonlyMap<string, BoundArgument>, ctx: BuiltinContext) => void,
+): Builtin {
+  return {
+    name,
+    category: "loss",
+    doc,
+    params: [{ name: "student", type: "tensor" }, { name: "teacher", type: "tensor" }, ...options],
+    result(args, ctx) {
+      requireMatrix(args, "student", ctx);
+      requireMatrix(args, "teacher", ctx);
+      if (args.has("T")) checkPositiveTemperature(arg(args, "T"), ctx);
+      checkSameClasses(arg(args, "student"), arg(args, "teacher"), ctx);
+      if (args.has("labels")) checkLabelsMatchLogits(arg(args, "student"), arg(args, "labels"), ctx);
+      extra?.(args, ctx);
+      return { type: lossType };
+    },
+  };
+}
+
+const T = (value: number) => ({ name: "T", type: "scalar" as const, default: value });
+const t2 = (value: boolean) => ({ name: "t2", type: "bool" as const, default: value });
+
+const logitLosses: Builtin[] = [
+  logitLoss("reverse_kl", "Reverse KL: T²·mean_b KL(softmax(s/T) ‖ softmax(t/T)); same reduction and T² default as `kd`.", [T(4), t2(true)]),
+  logitLoss("jsd", "Jensen–Shannon divergence (generalized JSD with β = 0.5), batch mean; no T² by default.", [T(1), t2(false)]),
+  logitLoss(
+    "gjsd",
+    "Generalized JSD (GKD convention): M = β·P_t + (1−β)·Q_s; β·KL(P_t‖M) + (1−β)·KL(Q_s‖M); β = 0 is forward KL, β = 1 reverse KL.",
+    [{ name: "beta", type: "number", default: 0.5 }, T(1), t2(false)],
+    (args, ctx) => {
+      const b = arg(args, "beta");
+      if (isNumber(b.value) && !(b.value >= 0 && b.value <= 1))
+        ctx.report(diagnostic("KD3008", b.node?.span ?? ctx.call.span, { what: "`beta`", value: `in [0, 1], not ${b.value}` }));
+    },
+  ),
+  logitLoss("tvd", "Total variation distance: 0.5·Σ|p − q| per example, batch mean; no T² by default.", [T(1), t2(false)]),
+  logitLoss(
+    "dkd",
+    "Decoupled KD (Zhao et al., 2022): T²·mean_b[α·KL(b_t‖b_s) + β·KL(p̂_t‖p̂_s)] over target/non-target parts.",
+    [{ name: "labels", type: "labels" }, { name: "alpha", type: "scalar", default: 1 }, { name: "beta", type: "scalar", default: 8 }, T(4), t2(true)],
+  ),
+  logitLoss(
+    "pld",
+    "Plackett–Luce distillation: the true label first, then the others by the teacher's logits; raw student logits, no T².",
+    [{ name: "labels", type: "labels" }, { name: "tau", type: "number", default: 1 }],
+  ),
+];
+
+const MSE_REDUCTIONS = ["mean", "sum-per-example"];
+
+const mse: Builtin = {
+  name: "mse",
+  category: "loss",
+  doc: "Mean squared error between two tensors of the same shape: mean over all elements, or `reduction: \"sum-per-example\"`. The second is a constant (a teacher).",
+  params: [
+    { name: "student", type: "tensor" },
+    { name: "teacher", type: "tensor" },
+    { name: "reduction", type: "string", default: "mean" },
+  ],
+  result(args, ctx) {
+    const s = arg(args, "student");
+    const t = arg(args, "teacher");
+    if (s.type.kind === "tensor" && t.type.kind === "tensor" && s.type.shape && t.type.shape) {
+      const same = shapesAgree(s.type.shape, t.type.shape);
+      if (!same)
+        ctx.report(
+          diagnostic("KD3007", ctx.call.span, {
+            context: "`mse` compares tensors element by element",
+            expected: `[${s.type.shape.join(", ")}]`,
+            found: `[${t.type.shape.join(", ")}]`,
+          }, { labels: [{ span: t.node?.span ?? ctx.call.span, message: "use `project(…)` to map features of another width" }] }),
+        );
+    }
+    const r = arg(args, "reduction");
+    if (typeof r.value === "string" && !MSE_REDUCTIONS.includes(r.value))
+      ctx.report(diagnostic("KD3008", r.node?.span ?? ctx.call.span, { what: "`reduction`", value: `one of ${MSE_REDUCTIONS.map((x) => `"${x}"`).join(", ")}` }));
+    return { type: lossType };
+  },
+};
+
 function scheduleResult(describe: string, values: number[], warmup: DurationValue | undefined): { type: Type; value?: Value } {
   if (values.some((v) => !Number.isFinite(v))) return { type: { kind: "schedule" } };
   const all = warmup && warmup.value > 0 ? [...values, 0] : values;
@@ -323,6 +408,8 @@ export const builtins: ReadonlyMap<string, Builtin> = new Map(
     load,
     ce,
     kd,
+    ...logitLosses,
+    mse,
     constant,
     linear,
     cosine,

@@ -40,7 +40,8 @@ export function expandStage(
   const recipeModule = symbol.module;
   const args = call.args.map((a) => expressions.check(a.value, env));
   const bound = bindArguments(call, lossSignature(recipe), args, report);
-  if (!bound) return undefined;
+  // An argument of the wrong kind was reported; expanding with it would only repeat that.
+  if (!bound || [...bound.values()].some((a) => a.type.kind === "error")) return undefined;
 
   const replacements = new Map<string, Expression>();
   for (const p of recipe.params) {

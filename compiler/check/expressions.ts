@@ -25,7 +25,7 @@ import { checkLabelsAvailable } from "./rules/labels-required.js";
 import { checkModelInStage } from "./rules/model-in-stage.js";
 import { recoveredWithin, type CheckState } from "./state.js";
 import { symbolNoun, type Symbol } from "./symbols.js";
-import { describe, errorType, isScalarLike, lossType, type Dim, type SplitInfo, type Type } from "./types.js";
+import { describe, errorType, isScalarLike, lossType, shapesAgree, type Dim, type SplitInfo, type Type } from "./types.js";
 import { isNumber, isSchedule, range, type ScheduleValue, type Value } from "./values.js";
 
 /** A comprehension unrolls at compile time; more terms than this is surely a mistake. */
@@ -536,7 +536,7 @@ export class ExpressionChecker {
     if (l.kind === "tensor" && isScalarLike(r)) return { type: l, value: undefined };
     if (isScalarLike(l) && r.kind === "tensor") return { type: r, value: undefined };
     if (l.kind === "tensor" && r.kind === "tensor") {
-      if (!sameShape(l.shape, r.shape)) {
+      if (!shapesAgree(l.shape, r.shape)) {
         env.report(
           diagnostic("KD3007", e.span, {
             context: `\`${e.operator}\` combines tensors element by element`,
@@ -588,11 +588,6 @@ function scheduleArithmetic(op: Exclude<BinaryExpression["operator"], ">>">, a: 
   };
 }
 
-function sameShape(a: readonly Dim[] | undefined, b: readonly Dim[] | undefined): boolean {
-  if (!a || !b) return true;
-  if (a.length !== b.length) return false;
-  return a.every((d, i) => typeof d !== "number" || typeof b[i] !== "number" || d === b[i]);
-}
 
 function showDims(shape: readonly Dim[] | undefined): string {
   return shape ? `[${shape.join(", ")}]` : "[…]";

@@ -100,3 +100,10 @@ export function describe(type: Type): string {
 export function isScalarLike(type: Type): boolean {
   return type.kind === "number" || type.kind === "schedule";
 }
+
+/** Shapes agree when ranks match and every pair of known (numeric) dimensions is equal. */
+export function shapesAgree(a: readonly Dim[] | undefined, b: readonly Dim[] | undefined): boolean {
+  if (!a || !b) return true;
+  if (a.length !== b.length) return false;
+  return a.every((d, i) => typeof d !== "number" || typeof b[i] !== "number" || d === b[i]);
+}

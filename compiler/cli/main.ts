@@ -79,9 +79,10 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
     .description("build a recipe, then train it")
     .argument("<file>", ".kd recipe file")
     .addOption(setOption())
-    .addOption(new Option("--backend <backend>", "TensorFlow.js backend").choices(["wasm", "cpu", "tensorflow"]).default("wasm"))
+    .addOption(new Option("--backend <backend>", "TensorFlow.js backend (default: the recipe's `run { backend }`, else wasm)").choices(["wasm", "cpu", "tensorflow"]))
     .option("--out <dir>", "run folder for the trainer, checkpoints and exports (default runs/<recipe>)")
-    .action(async (file: string, opts: { set?: string[]; backend: "wasm" | "cpu" | "tensorflow"; out?: string }) => {
+    .option("--resume", "continue the run in the run folder from its newest checkpoint")
+    .action(async (file: string, opts: { set?: string[]; backend?: "wasm" | "cpu" | "tensorflow"; out?: string; resume?: boolean }) => {
       const result = await compileFile(file, opts.set, false);
       report(result.diagnostics, result.sources, "text");
       if (hasErrors(result.diagnostics)) {
@@ -93,8 +94,21 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
       const trainerPath = join(outDir, `${base}.trainer.ts`);
       for (const [name, text] of result.files) writeAtomically(join(outDir, name), text);
       try {
-        await runTrainer(trainerPath, result.files.get(`${base}.trainer.ts`)!, { backend: opts.backend, outDir, interactive: Boolean(process.stdout.isTTY) });
+        await runTrainer(trainerPath, result.files.get(`${base}.trainer.ts`)!, {
+          backend: opts.backend ?? result.ir?.run.backend ?? "wasm",
+          outDir,
+          interactive: Boolean(process.stdout.isTTY),
+          resume: Boolean(opts.resume),
+        });
       } catch (error) {
+        // Ctrl-C: the runtime finished the step and wrote a checkpoint; its message says how to resume.
+        if ((error as { name?: unknown })?.name === "KdcInterrupted") {
+          io.err(`${error instanceof Error ? error.message : String(error)}\n`);
+          const help = (error as { help?: unknown }).help;
+          if (typeof help === "string") io.err(`  = help: ${help}\n`);
+          exitCode = 130;
+          return;
+        }
         // Runtime errors (KdcRuntimeError) carry a help line; anything else is shown by its message.
         const help = typeof (error as { help?: unknown })?.help === "string" ? (error as { help: string }).help : undefined;
         io.err(`${paintError(io, "error")}: the run failed: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -10,6 +10,7 @@ export interface TrainerRunOptions {
   readonly backend: "wasm" | "cpu" | "tensorflow";
   readonly outDir: string;
   readonly interactive: boolean;
+  readonly resume: boolean;
 }
 
 interface TrainerModule {
@@ -18,7 +19,7 @@ interface TrainerModule {
 }
 
 interface RuntimeModule {
-  run(build: () => unknown, options: { backend: string; outDir: string; interactive: boolean }): Promise<unknown>;
+  run(build: () => unknown, options: { backend: string; outDir: string; interactive: boolean; resume: boolean }): Promise<unknown>;
 }
 
 export async function runTrainer(trainerPath: string, source: string, options: TrainerRunOptions): Promise<void> {

@@ -61,9 +61,29 @@ export function emitExpr(e: IrExpr, scope: ExprScope): string {
   }
 }
 
+/** How each built-in loss is called in the runtime: positional tensors, then an options object. */
+const PRIMITIVES: Readonly<Record<string, { readonly runtime: string; readonly positional: readonly string[]; readonly options: readonly string[] }>> = {
+  ce: { runtime: "crossEntropy", positional: ["logits", "labels"], options: ["smoothing"] },
+  kd: { runtime: "kd", positional: ["student", "teacher"], options: ["T", "t2"] },
+  reverse_kl: { runtime: "reverseKl", positional: ["student", "teacher"], options: ["T", "t2"] },
+  jsd: { runtime: "jsd", positional: ["student", "teacher"], options: ["T", "t2"] },
+  gjsd: { runtime: "generalizedJsd", positional: ["student", "teacher"], options: ["beta", "T", "t2"] },
+  tvd: { runtime: "tvd", positional: ["student", "teacher"], options: ["T", "t2"] },
+  mse: { runtime: "mse", positional: ["student", "teacher"], options: ["reduction"] },
+  dkd: { runtime: "dkd", positional: ["student", "teacher", "labels"], options: ["alpha", "beta", "T", "t2"] },
+  pld: { runtime: "pld", positional: ["student", "teacher", "labels"], options: ["tau"] },
+};
+
 function primitive(e: Extract<IrExpr, { op: "primitive" }>, sub: (x: IrExpr) => string): string {
-  if (e.fn === "ce") return `kd.losses.crossEntropy(${sub(e.args.logits!)}, ${sub(e.args.labels!)}, { smoothing: ${sub(e.args.smoothing!)} })`;
-  return `kd.losses.kd(${sub(e.args.student!)}, ${sub(e.args.teacher!)}, { T: ${sub(e.args.T!)}, t2: ${sub(e.args.t2!)} })`;
+  const call = PRIMITIVES[e.fn];
+  if (!call) throw new Error(`emit: no runtime call for the loss ${e.fn}`);
+  const arg = (name: string): string => {
+    const a = e.args[name];
+    if (!a) throw new Error(`emit: ${e.fn} without ${name}`);
+    return sub(a);
+  };
+  const options = call.options.map((o) => `${o}: ${arg(o)}`).join(", ");
+  return `kd.losses.${call.runtime}(${[...call.positional.map(arg), `{ ${options} }`].join(", ")})`;
 }
 
 /** `{ from: 1, to: 2 }` from named arguments, in signature order. */

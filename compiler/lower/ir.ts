@@ -76,7 +76,8 @@ export type IrExpr =
   | { readonly op: "labels" }
   | { readonly op: "input" }
   | { readonly op: "schedule"; readonly fn: "constant" | "linear" | "cosine"; readonly args: Readonly<Record<string, IrExpr>> }
-  | { readonly op: "primitive"; readonly fn: "ce" | "kd"; readonly args: Readonly<Record<string, IrExpr>>; readonly origin: string }
+  /** A built-in loss by its recipe name (`kd`, `reverse_kl`), every argument by name, defaults included. */
+  | { readonly op: "primitive"; readonly fn: string; readonly args: Readonly<Record<string, IrExpr>>; readonly origin: string }
   | { readonly op: "call"; readonly loss: string; readonly args: readonly IrExpr[]; readonly origin: string };
 
 export interface IrLoss {

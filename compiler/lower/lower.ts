@@ -140,7 +140,7 @@ export function lower(program: CheckedProgram): IrProgram {
     const builtin = symbol?.kind === "builtin" ? symbol.builtin : undefined;
     if (!builtin) throw new InternalError(`cannot lower a call of ${e.callee.name}`);
     const args = namedArgs(e, builtin, context);
-    if (builtin.category === "loss") return { op: "primitive", fn: builtin.name as "ce" | "kd", args, origin: origin(e.span) };
+    if (builtin.category === "loss") return { op: "primitive", fn: builtin.name, args, origin: origin(e.span) };
     if (builtin.category === "schedule")
       return { op: "schedule", fn: builtin.name as "constant" | "linear" | "cosine", args };
     throw new InternalError(`cannot lower ${builtin.name} in an expression`);
