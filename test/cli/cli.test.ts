@@ -151,3 +151,47 @@ describe("kdc fmt", () => {
     expect(r.code).toBe(0);
   });
 });
+
+describe("kdc run, interrupted and resumed", () => {
+  const recipe = `dataset digits = mnist(train: 2000, test: 100, seed: 1)
+model m = mlp(input: 784, hidden: [64], classes: 10)
+stage s {
+  train m on digits.train
+  epochs 40
+  batch 50
+  optimizer adam()
+  minimize ce(m.logits, batch.label)
+  checkpoint every 1 epoch keep 2
+}
+`;
+
+  it("Ctrl-C writes a checkpoint and exits 130; --resume finishes from it", async () => {
+    const dir = tmp();
+    const file = join(dir, "long.kd");
+    writeFileSync(file, recipe);
+    const out = join(dir, "run");
+    const { spawn } = await import("node:child_process");
+    const child = spawn(process.execPath, [join(ROOT, "bin/kdc.js"), "run", file, "--out", out], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" } });
+    let stdout = "";
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolvePromise) => {
+      child.stdout.on("data", (d: Buffer) => {
+        stdout += d.toString();
+        // Interrupt once the second epoch has been reported (a checkpoint exists by then).
+        if (/epoch 2\/40/.test(stdout) && !child.killed) child.kill("SIGINT");
+      });
+      child.on("close", resolvePromise);
+    });
+    expect(code).toBe(130);
+    expect(stderr).not.toMatch(/at \w+ \(.*:\d+:\d+\)/);
+    const checkpoints = readdirSync(join(out, "checkpoints", "s"));
+    expect(checkpoints.length).toBeGreaterThan(0);
+
+    const resumed = kdc(["run", file, "--out", out, "--resume"]);
+    expect(resumed.stderr).toBe("");
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toMatch(/epoch 40\/40/);
+    expect(resumed.stdout).not.toMatch(/epoch 1\/40  step/);
+  }, 120_000);
+});
