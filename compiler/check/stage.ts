@@ -104,6 +104,8 @@ export function checkStage(
   for (const extra of trainStatements.slice(1)) report(diagnostic("KD3010", extra.span, { setting: "train" }));
   const train = trainStatements[0];
   const trained = train ? modelNamed(train.model) : undefined;
+  if (train && trained && isLoaded(trained))
+    report(diagnostic("KD4002", train.model.span, { what: "training a loaded model (loaded models are frozen teachers)" }));
   let split: SplitInfo | undefined;
   if (train) {
     const data = expressions.check(train.data, baseEnv("data"));
@@ -380,6 +382,11 @@ export function checkStage(
     if (!evalSplit) return undefined;
     return { stmt, split: evalSplit, data: dataExpr, everyEpochs: everyEpochs ?? Number.POSITIVE_INFINITY, metrics: stmt.metrics };
   }
+}
+
+function isLoaded(model: ModelDeclaration): boolean {
+  const v = model.value;
+  return v.kind === "CallExpression" && v.callee.kind === "Identifier" && v.callee.name === "load";
 }
 
 function metricName(e: Expression): string | undefined {

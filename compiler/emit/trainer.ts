@@ -1,5 +1,6 @@
 // IR → the trainer's TypeScript source. Built with ts-morph, formatted with pinned prettier
 // options. Deterministic: no timestamps, no absolute paths, names and order fixed by the IR.
+import { posix } from "node:path";
 import { Project, VariableDeclarationKind, type WriterFunction } from "ts-morph";
 import type { IrKind, IrProgram, IrStage } from "../lower/ir.js";
 import { camel, emitExpr, number, type ExprScope } from "./expressions.js";
@@ -96,7 +97,10 @@ function programBody(ir: IrProgram, names: Names, lossNames: ReadonlyMap<string,
       const id = names.name(`top:${m.name}`, m.name);
       top.set(m.name, id);
       w.writeLine(`// ${commentText(m.origin)}: ${m.parameters.toLocaleString("en-US")} parameters`);
-      const args = Object.entries(m.args).map(([k, v]) => `${camel(k)}: ${constant(v)}`);
+      // A loaded model's path is relative to its recipe; the trainer runs where kdc ran.
+      const args = Object.entries(m.args).map(([k, v]) =>
+        m.builtin === "load" && k === "path" ? `path: ${stringLiteral(fromRecipe(ir.recipe, String(v)))}` : `${camel(k)}: ${constant(v)}`,
+      );
       w.writeLine(`const ${id} = kd.models.${m.builtin}(${stringLiteral(m.name)}, { ${args.join(", ")} }, ${m.seed});`);
     }
     const stageIds: string[] = [];
@@ -176,6 +180,10 @@ function emitStage(
 /** kd.ops returns a general tensor; the checker proved this one is a scalar loss. */
 function asScalar(text: string, op: string): string {
   return op === "binary" || op === "neg" ? `${text} as kd.tf.Scalar` : text;
+}
+
+function fromRecipe(recipe: string, path: string): string {
+  return posix.isAbsolute(path) ? path : posix.normalize(posix.join(posix.dirname(recipe), path));
 }
 
 function constant(v: unknown): string {

@@ -195,3 +195,46 @@ stage s {
     expect(resumed.stdout).not.toMatch(/epoch 1\/40  step/);
   }, 120_000);
 });
+
+describe("kdc run with a loaded teacher", () => {
+  it("distils from a model exported by an earlier run", () => {
+    const dir = tmp();
+    writeFileSync(
+      join(dir, "first.kd"),
+      `dataset digits = mnist(train: 300, test: 100, seed: 1)
+model t = mlp(input: 784, hidden: [32], classes: 10)
+stage s {
+  train t on digits.train
+  epochs 2
+  batch 50
+  optimizer adam()
+  minimize ce(t.logits, batch.label)
+  export t to "${join(dir, "teacher")}"
+}
+`,
+    );
+    expect(kdc(["run", join(dir, "first.kd"), "--out", join(dir, "run1")]).code).toBe(0);
+    writeFileSync(
+      join(dir, "second.kd"),
+      `dataset digits = mnist(train: 300, test: 100, seed: 1)
+model t = load("teacher")
+model s = mlp(input: 784, hidden: [8], classes: 10)
+stage d {
+  train s on digits.train
+  teacher t
+  epochs 2
+  batch 50
+  optimizer adam()
+  minimize kd(s.logits, t.logits)
+  evaluate on digits.test { agreement(t) }
+}
+`,
+    );
+    const check = kdc(["check", join(dir, "second.kd")]);
+    expect(check.stderr).toBe("");
+    const r = kdc(["run", join(dir, "second.kd"), "--out", join(dir, "run2")]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/d\s+s\s+digits\.test\s+\d+\.\d\d%/);
+  });
+});
