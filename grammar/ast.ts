@@ -44,6 +44,13 @@ export interface UnitLiteral extends NodeBase {
   readonly unitText: string;
 }
 
+/** `10%` (a fraction of something the context names: `warmup: 10%` is a tenth of the stage). */
+export interface PercentLiteral extends NodeBase {
+  readonly kind: "PercentLiteral";
+  /** The number as written before the `%` (`10` for `10%`). */
+  readonly value: NumberLiteral;
+}
+
 export interface ListExpression extends NodeBase {
   readonly kind: "ListExpression";
   readonly items: readonly Expression[];
@@ -74,7 +81,8 @@ export interface IndexExpression extends NodeBase {
   readonly index: Expression;
 }
 
-export type BinaryOperator = "+" | "-" | "*" | "/" | "^";
+/** `>>` is the pipeline (`conv(kernel: 1) >> batchnorm >> relu`): loosest, left-associative. */
+export type BinaryOperator = "+" | "-" | "*" | "/" | "^" | ">>";
 
 export interface BinaryExpression extends NodeBase {
   readonly kind: "BinaryExpression";
@@ -89,6 +97,21 @@ export interface UnaryExpression extends NodeBase {
   readonly operand: Expression;
 }
 
+/**
+ * `sum over i in 0..3 { body }`, `mean over i in 0..n { body }`: `body` evaluated with
+ * `variable` bound to each integer of the half-open range [from, to) (0, 1, 2 for `0..3`),
+ * then summed or averaged.
+ */
+export interface ComprehensionExpression extends NodeBase {
+  readonly kind: "ComprehensionExpression";
+  readonly reducer: "sum" | "mean";
+  readonly variable: Identifier;
+  readonly from: Expression;
+  /** Exclusive. */
+  readonly to: Expression;
+  readonly body: Expression;
+}
+
 /** Stands where the parser expected something and recovered; never reported again. */
 export interface Missing extends NodeBase {
   readonly kind: "Missing";
@@ -100,12 +123,14 @@ export type Expression =
   | StringLiteral
   | BooleanLiteral
   | UnitLiteral
+  | PercentLiteral
   | ListExpression
   | CallExpression
   | MemberExpression
   | IndexExpression
   | BinaryExpression
   | UnaryExpression
+  | ComprehensionExpression
   | Missing;
 
 // ── types written in source (`param T: float`, `loss f(s: model)`) ─────────────
@@ -149,7 +174,15 @@ export interface ModelDeclaration extends NodeBase {
   readonly doc: DocComment;
 }
 
-/** A parameter of a `loss` definition: `T: scalar = 4`. */
+/** `module proj = mlp(input: 32, hidden: [], classes: 64)`: an auxiliary trainable network. */
+export interface ModuleDeclaration extends NodeBase {
+  readonly kind: "ModuleDeclaration";
+  readonly name: Identifier;
+  readonly value: Expression;
+  readonly doc: DocComment;
+}
+
+/** A parameter of a `loss` or `recipe` definition: `T: scalar = 4`. */
 export interface Parameter extends NodeBase {
   readonly kind: "Parameter";
   readonly name: Identifier;
@@ -165,11 +198,35 @@ export interface LossDeclaration extends NodeBase {
   readonly doc: DocComment;
 }
 
+/** `recipe distill_with(student: model, data: split, T: scalar = 4) { statements }` */
+export interface RecipeDeclaration extends NodeBase {
+  readonly kind: "RecipeDeclaration";
+  readonly name: Identifier;
+  readonly params: readonly Parameter[];
+  readonly body: readonly StageStatement[];
+  readonly doc: DocComment;
+}
+
+/**
+ * `stage NAME [after A, B] { statements }`, or `stage NAME [after A, B] = recipe(args) [{ statements }]`
+ * (the recipe's statements, then these).
+ */
 export interface StageDeclaration extends NodeBase {
   readonly kind: "StageDeclaration";
   readonly name: Identifier;
   readonly after: readonly Identifier[];
+  /** The recipe instantiated (`= distill_with(small, big, digits.train)`); its callee is an Identifier. */
+  readonly template: CallExpression | undefined;
+  /** Empty when written without braces (`stage s = r(…)`) or with empty ones. */
   readonly body: readonly StageStatement[];
+  readonly doc: DocComment;
+}
+
+/** `run { backend: wasm, threads: 2, precision: float32 }` at the top level: the recipe's execution settings. */
+export interface RunDeclaration extends NodeBase {
+  readonly kind: "RunDeclaration";
+  /** Every entry is named (`name` is always set). */
+  readonly entries: readonly Argument[];
   readonly doc: DocComment;
 }
 
@@ -178,8 +235,11 @@ export type Declaration =
   | ParamDeclaration
   | DatasetDeclaration
   | ModelDeclaration
+  | ModuleDeclaration
   | LossDeclaration
-  | StageDeclaration;
+  | RecipeDeclaration
+  | StageDeclaration
+  | RunDeclaration;
 
 // ── stage statements ─────────────────────────────────────────────────────────
 
@@ -190,21 +250,57 @@ export interface TrainStatement extends NodeBase {
   readonly data: Expression;
 }
 
-/** `teacher big` or `teacher a, b` */
+/** `teacher big`, `teacher a, b` or `teacher big trainable, small` */
 export interface TeacherStatement extends NodeBase {
   readonly kind: "TeacherStatement";
   readonly models: readonly Identifier[];
+  /** Parallel to `models`: `trainable[i]` when `trainable` follows `models[i]`. */
+  readonly trainable: readonly boolean[];
 }
 
-export type SettingName = "epochs" | "batch" | "seed" | "optimizer";
+/**
+ * `reference ref = policy`: `ref` names a frozen snapshot of `policy` taken when the stage starts.
+ * `reference none`: explicitly reference-free (both fields undefined).
+ */
+export interface ReferenceStatement extends NodeBase {
+  readonly kind: "ReferenceStatement";
+  readonly name: Identifier | undefined;
+  readonly model: Identifier | undefined;
+}
 
-/** `epochs 20`, `batch 128`, `seed 1`, `optimizer adam(lr: 1e-3)` */
+export type SettingName = "epochs" | "steps" | "batch" | "seed" | "optimizer" | "clip";
+
+/**
+ * `epochs 20`, `steps 500` (train for a number of steps instead of epochs), `batch 128`,
+ * `seed 1`, `optimizer adam(lr: 1e-3)`, `clip 1.0` (gradient clipping by global norm)
+ */
 export interface SettingStatement extends NodeBase {
   readonly kind: "SettingStatement";
   readonly setting: SettingName;
   /** The keyword's span, for diagnostics about the setting itself. */
   readonly keywordSpan: Span;
   readonly value: Expression;
+}
+
+/** `accumulate 8`, `accumulate 8 by tokens`: gradient accumulation over 8 batches. */
+export interface AccumulateStatement extends NodeBase {
+  readonly kind: "AccumulateStatement";
+  readonly value: Expression;
+  /** Undefined when written without `by` (the default, by examples, is for the checker to state). */
+  readonly by: "examples" | "tokens" | undefined;
+}
+
+/** `freeze small.hidden[0]`, `freeze small` */
+export interface FreezeStatement extends NodeBase {
+  readonly kind: "FreezeStatement";
+  readonly target: Expression;
+}
+
+/** `run { threads: 2 }` inside a stage: execution settings for that stage. */
+export interface RunStatement extends NodeBase {
+  readonly kind: "RunStatement";
+  /** Every entry is named (`name` is always set). */
+  readonly entries: readonly Argument[];
 }
 
 /** `let temp = linear(from: 2 * T, to: T)`, local to its stage. */
@@ -220,19 +316,34 @@ export interface MinimizeStatement extends NodeBase {
   readonly objective: Expression;
 }
 
-/** `evaluate on digits.test every 1 epoch { accuracy, agreement(big), ece }` */
+/** `evaluate on digits.val, digits.test every 1 epoch { accuracy, agreement(big), ece }` */
 export interface EvaluateStatement extends NodeBase {
   readonly kind: "EvaluateStatement";
+  /** The first split. */
   readonly data: Expression;
+  /** The splits after the first (`digits.test` above); empty for one split. */
+  readonly also: readonly Expression[];
   /** A unit literal (`1 epoch`, `500 steps`); undefined means once, at the end of the stage. */
   readonly every: Expression | undefined;
   readonly metrics: readonly Expression[];
 }
 
-/** `checkpoint every 1 epoch keep 3` */
+/** `best by accuracy on digits.val`, `best by ece on digits.val min` */
+export interface CheckpointBest {
+  readonly metric: Expression;
+  readonly split: Expression;
+  /** Written `min` or `max`; undefined leaves it to the metric (higher accuracy, lower ece is better). */
+  readonly mode: "max" | "min" | undefined;
+}
+
+/**
+ * `checkpoint every 1 epoch keep 3`, `checkpoint best by accuracy on digits.val keep 2`; the
+ * clauses come in this order: `every`, `best`, `keep`.
+ */
 export interface CheckpointStatement extends NodeBase {
   readonly kind: "CheckpointStatement";
   readonly every: Expression | undefined;
+  readonly best: CheckpointBest | undefined;
   readonly keep: Expression | undefined;
 }
 
@@ -246,7 +357,11 @@ export interface ExportStatement extends NodeBase {
 export type StageStatement =
   | TrainStatement
   | TeacherStatement
+  | ReferenceStatement
   | SettingStatement
+  | AccumulateStatement
+  | FreezeStatement
+  | RunStatement
   | LetStatement
   | MinimizeStatement
   | EvaluateStatement

@@ -7,10 +7,12 @@
 // is two settings and not `batch (128 epochs)`.
 //
 // Recovery is chevrotain's (single-token insertion and deletion, re-synchronisation on follow
-// sets, `Missing` partial nodes) with three refinements, because keywords double as names:
+// sets, `Missing` partial nodes) with four refinements, because keywords double as names:
 // a declaration or statement keyword is a re-synchronisation point only at the start of a
-// line; re-synchronisation never stops inside brackets opened after the error; and a list
-// that goes wrong skips to its own matching closing bracket (see `close`).
+// line; single-token deletion never makes such a keyword the name it expected (see
+// `canTokenTypeBeDeletedInRecovery`); re-synchronisation never stops inside brackets opened
+// after the error; and a list that goes wrong skips to its own matching closing bracket (see
+// `close`).
 //
 // The parser only recognises; grammar/to-ast.ts turns the CST into the AST and grammar/parse.ts
 // turns recognition errors into diagnostics. Error messages are produced by `messages` below as
@@ -25,8 +27,11 @@ import {
   type TokenType,
 } from "chevrotain";
 import {
+  Accumulate,
   After,
   allTokens,
+  Best,
+  By,
   Caret,
   Checkpoint,
   Colon,
@@ -35,43 +40,60 @@ import {
   declarationKeywords,
   describeTokenType,
   Dot,
+  DotDot,
   Epoch,
   Equals,
   Evaluate,
   Every,
+  Examples,
   Export,
   False,
+  Freeze,
   From,
   Identifier,
   Import,
+  In,
   Keep,
   LBrace,
   LBracket,
   Let,
   Loss,
   LParen,
+  Max,
+  Mean,
+  Min,
   Minimize,
   Minus,
   Model,
+  Module,
   Name,
+  None,
   NumberLiteral,
   On,
+  Over,
   Param,
+  Percent,
+  Pipe,
   Plus,
   RBrace,
   RBracket,
+  Recipe,
+  Reference,
   RParen,
+  Run,
   SettingKeyword,
   Slash,
   Stage,
   Star,
   statementKeywords,
   Step,
-  Steps,
   StringLiteral,
+  Sum,
   Teacher,
   To,
+  Tokens,
   Train,
+  Trainable,
   True,
   Unit,
 } from "./tokens.js";
@@ -104,9 +126,9 @@ export interface ErrorInfo {
   readonly closer?: ")" | "]" | "}";
 }
 
-export const DECLARATION = "a declaration (import, param, dataset, model, loss or stage)";
+export const DECLARATION = "a declaration (import, param, dataset, model, module, loss, recipe, stage or run)";
 export const STAGE_STATEMENT =
-  "a stage statement (train, teacher, epochs, batch, seed, optimizer, let, minimize, evaluate, checkpoint or export)";
+  "a stage statement (train, teacher, reference, epochs, steps, batch, seed, optimizer, clip, accumulate, freeze, run, let, minimize, evaluate, checkpoint or export)";
 export const EXPRESSION = "an expression";
 
 const closers = new Map<TokenType, ErrorInfo["closer"]>([
@@ -119,6 +141,8 @@ const closers = new Map<TokenType, ErrorInfo["closer"]>([
 const lists: Record<string, { end: TokenType; open: TokenType; item: string }> = {
   importDeclaration: { end: RBrace, open: LBrace, item: "a name" },
   lossDeclaration: { end: RParen, open: LParen, item: "a parameter" },
+  recipeDeclaration: { end: RParen, open: LParen, item: "a parameter" },
+  runBlock: { end: RBrace, open: LBrace, item: "a setting (`name: value`)" },
   callSuffix: { end: RParen, open: LParen, item: EXPRESSION },
   listLiteral: { end: RBracket, open: LBracket, item: EXPRESSION },
   evaluateStatement: { end: RBrace, open: LBrace, item: EXPRESSION },
@@ -128,7 +152,7 @@ function expectedToken(ruleName: string, expected: TokenType, previous: IToken |
   const closer = closers.get(expected);
   const withCloser = (what: string): ErrorInfo => (closer ? { expected: what, closer } : { expected: what });
   if (expected === EOF) return { expected: ruleName === "file" ? DECLARATION : "end of file" };
-  if (ruleName === "stageDeclaration" && expected === RBrace) return withCloser("a stage statement or `}`");
+  if (ruleName === "stageBody" && expected === RBrace) return withCloser("a stage statement or `}`");
   const list = lists[ruleName];
   if (list?.end === expected) {
     // Right after the opening bracket the list is still empty: an item or the end may come.
@@ -145,6 +169,12 @@ function expectedAlternative(ruleName: string): ErrorInfo {
       return { expected: DECLARATION };
     case "stageStatement":
       return { expected: STAGE_STATEMENT };
+    case "stageDeclaration":
+      return { expected: "`{` or `=`" };
+    case "referenceStatement":
+      return { expected: "a name or `none`" };
+    case "accumulateStatement":
+      return { expected: "`tokens` or `examples`" };
     default:
       return { expected: EXPRESSION };
   }
@@ -154,11 +184,20 @@ const messages: IParserErrorMessageProvider = {
   buildMismatchTokenMessage: ({ expected, ruleName, previous }) =>
     JSON.stringify(expectedToken(ruleName, expected, previous)),
   buildNotAllInputParsedMessage: () => JSON.stringify({ expected: DECLARATION } satisfies ErrorInfo),
-  buildNoViableAltMessage: ({ ruleName }) => JSON.stringify(expectedAlternative(ruleName)),
+  buildNoViableAltMessage: ({ ruleName, expectedPathsPerAlt }) =>
+    JSON.stringify(
+      // A gated name (see `isListName`) is the only alternative.
+      expectedPathsPerAlt.length === 1 && expectedPathsPerAlt[0]!.every((path) => path[0] === Name)
+        ? { expected: "a name" }
+        : expectedAlternative(ruleName),
+    ),
   buildEarlyExitMessage: ({ ruleName }) => JSON.stringify(expectedAlternative(ruleName)),
 };
 
-/** Tokens that can never directly follow a complete expression. */
+/**
+ * Tokens that can never directly follow a complete expression. (`on` can: `checkpoint best by
+ * accuracy on …`; so can `steps`, which starts a statement.)
+ */
 const cannotFollowExpression: readonly TokenType[] = [
   NumberLiteral,
   StringLiteral,
@@ -167,10 +206,9 @@ const cannotFollowExpression: readonly TokenType[] = [
   Identifier,
   From,
   To,
-  On,
   After,
+  None,
   Step,
-  Steps,
   Epoch,
   Colon,
   Equals,
@@ -243,8 +281,11 @@ export class KdParser extends CstParser {
       { ALT: () => this.SUBRULE(this.paramDeclaration) },
       { ALT: () => this.SUBRULE(this.datasetDeclaration) },
       { ALT: () => this.SUBRULE(this.modelDeclaration) },
+      { ALT: () => this.SUBRULE(this.moduleDeclaration) },
       { ALT: () => this.SUBRULE(this.lossDeclaration) },
+      { ALT: () => this.SUBRULE(this.recipeDeclaration) },
       { ALT: () => this.SUBRULE(this.stageDeclaration) },
+      { ALT: () => this.SUBRULE(this.runBlock) },
     ]);
   });
 
@@ -287,6 +328,13 @@ export class KdParser extends CstParser {
     this.SUBRULE(this.expression, { LABEL: "value" });
   });
 
+  moduleDeclaration = this.RULE("moduleDeclaration", () => {
+    this.CONSUME(Module);
+    this.CONSUME(Name, { LABEL: "name" });
+    this.CONSUME(Equals);
+    this.SUBRULE(this.expression, { LABEL: "value" });
+  });
+
   lossDeclaration = this.RULE("lossDeclaration", () => {
     this.CONSUME(Loss);
     this.CONSUME(Name, { LABEL: "name" });
@@ -314,6 +362,27 @@ export class KdParser extends CstParser {
     });
   });
 
+  /** `recipe NAME(params) { statements }`: a reusable stage body. */
+  recipeDeclaration = this.RULE("recipeDeclaration", () => {
+    this.CONSUME(Recipe);
+    this.CONSUME(Name, { LABEL: "name" });
+    const open = this.CONSUME(LParen);
+    this.OPTION(() => {
+      this.SUBRULE(this.parameter, { LABEL: "params" });
+      this.MANY(() => {
+        this.CONSUME(Comma);
+        this.SUBRULE2(this.parameter, { LABEL: "params" });
+      });
+      this.OPTION2(() => this.CONSUME2(Comma));
+    });
+    this.close(open, RParen);
+    this.SUBRULE(this.stageBody, { LABEL: "body" });
+  });
+
+  /**
+   * `stage NAME [after A, B] { … }`, or an instantiation of a recipe:
+   * `stage NAME [after A, B] = callee(args) [{ … }]`.
+   */
   stageDeclaration = this.RULE("stageDeclaration", () => {
     this.CONSUME(Stage);
     this.CONSUME(Name, { LABEL: "name" });
@@ -322,12 +391,47 @@ export class KdParser extends CstParser {
       this.CONSUME2(Name, { LABEL: "after" });
       this.MANY(() => {
         this.CONSUME(Comma);
-        this.CONSUME3(Name, { LABEL: "after" });
+        this.OR2([{ GATE: () => this.isListName(), ALT: () => this.CONSUME3(Name, { LABEL: "after" }) }]);
       });
     });
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(Equals);
+          this.CONSUME4(Name, { LABEL: "callee" });
+          this.SUBRULE(this.callSuffix, { LABEL: "template" });
+          this.OPTION2(() => this.SUBRULE(this.stageBody, { LABEL: "body" }));
+        },
+      },
+      { ALT: () => this.SUBRULE2(this.stageBody, { LABEL: "body" }) },
+    ]);
+  });
+
+  stageBody = this.RULE("stageBody", () => {
     const open = this.CONSUME(LBrace);
-    this.MANY2(() => this.SUBRULE(this.stageStatement, { LABEL: "body" }));
+    this.MANY(() => this.SUBRULE(this.stageStatement, { LABEL: "statements" }));
     this.close(open, RBrace);
+  });
+
+  /** `run { backend: wasm, threads: 2 }`: a declaration at the top level, a statement in a stage. */
+  runBlock = this.RULE("runBlock", () => {
+    this.CONSUME(Run);
+    const open = this.CONSUME(LBrace);
+    this.OPTION(() => {
+      this.SUBRULE(this.runEntry, { LABEL: "entries" });
+      this.MANY(() => {
+        this.CONSUME(Comma);
+        this.SUBRULE2(this.runEntry, { LABEL: "entries" });
+      });
+      this.OPTION2(() => this.CONSUME2(Comma));
+    });
+    this.close(open, RBrace);
+  });
+
+  runEntry = this.RULE("runEntry", () => {
+    this.CONSUME(Name, { LABEL: "name" });
+    this.CONSUME(Colon);
+    this.SUBRULE(this.expression, { LABEL: "value" });
   });
 
   // ── stage statements ───────────────────────────────────────────────────────
@@ -336,7 +440,11 @@ export class KdParser extends CstParser {
     this.OR([
       { ALT: () => this.SUBRULE(this.trainStatement) },
       { ALT: () => this.SUBRULE(this.teacherStatement) },
+      { ALT: () => this.SUBRULE(this.referenceStatement) },
       { ALT: () => this.SUBRULE(this.settingStatement) },
+      { ALT: () => this.SUBRULE(this.accumulateStatement) },
+      { ALT: () => this.SUBRULE(this.freezeStatement) },
+      { ALT: () => this.SUBRULE(this.runBlock) },
       { ALT: () => this.SUBRULE(this.letStatement) },
       { ALT: () => this.SUBRULE(this.minimizeStatement) },
       { ALT: () => this.SUBRULE(this.evaluateStatement) },
@@ -352,13 +460,50 @@ export class KdParser extends CstParser {
     this.SUBRULE(this.expression, { LABEL: "data" });
   });
 
+  /** `teacher big trainable, small` */
   teacherStatement = this.RULE("teacherStatement", () => {
     this.CONSUME(Teacher);
     this.CONSUME(Name, { LABEL: "models" });
+    this.OPTION(() => this.CONSUME(Trainable, { LABEL: "trainable" }));
     this.MANY(() => {
       this.CONSUME(Comma);
-      this.CONSUME2(Name, { LABEL: "models" });
+      this.OR([{ GATE: () => this.isListName(), ALT: () => this.CONSUME2(Name, { LABEL: "models" }) }]);
+      this.OPTION2(() => this.CONSUME2(Trainable, { LABEL: "trainable" }));
     });
+  });
+
+  /** `reference ref = policy` or `reference none` */
+  referenceStatement = this.RULE("referenceStatement", () => {
+    this.CONSUME(Reference);
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(Name, { LABEL: "name" });
+          this.CONSUME(Equals);
+          this.CONSUME2(Name, { LABEL: "model" });
+        },
+      },
+      { ALT: () => this.CONSUME(None, { LABEL: "none" }) },
+    ]);
+  });
+
+  /** `accumulate 8`, `accumulate 8 by tokens` */
+  accumulateStatement = this.RULE("accumulateStatement", () => {
+    this.CONSUME(Accumulate);
+    this.SUBRULE(this.expression, { LABEL: "value" });
+    this.OPTION(() => {
+      this.CONSUME(By);
+      this.OR([
+        { ALT: () => this.CONSUME(Tokens, { LABEL: "by" }) },
+        { ALT: () => this.CONSUME(Examples, { LABEL: "by" }) },
+      ]);
+    });
+  });
+
+  /** `freeze small.hidden[0]` */
+  freezeStatement = this.RULE("freezeStatement", () => {
+    this.CONSUME(Freeze);
+    this.SUBRULE(this.expression, { LABEL: "target" });
   });
 
   settingStatement = this.RULE("settingStatement", () => {
@@ -378,10 +523,15 @@ export class KdParser extends CstParser {
     this.SUBRULE(this.expression, { LABEL: "objective" });
   });
 
+  /** `evaluate on a, b every 1 epoch { metrics }` */
   evaluateStatement = this.RULE("evaluateStatement", () => {
     this.CONSUME(Evaluate);
     this.CONSUME(On);
     this.SUBRULE(this.expression, { LABEL: "data" });
+    this.MANY2(() => {
+      this.CONSUME3(Comma);
+      this.SUBRULE5(this.expression, { LABEL: "data" });
+    });
     this.OPTION(() => {
       this.CONSUME(Every);
       this.SUBRULE2(this.expression, { LABEL: "every" });
@@ -398,11 +548,25 @@ export class KdParser extends CstParser {
     this.close(open, RBrace);
   });
 
+  /** `checkpoint [every E] [best by METRIC on SPLIT [min|max]] [keep N]` */
   checkpointStatement = this.RULE("checkpointStatement", () => {
     this.CONSUME(Checkpoint);
     this.OPTION(() => {
       this.CONSUME(Every);
       this.SUBRULE(this.expression, { LABEL: "every" });
+    });
+    this.OPTION3(() => {
+      this.CONSUME(Best);
+      this.CONSUME(By);
+      this.SUBRULE3(this.expression, { LABEL: "metric" });
+      this.CONSUME(On);
+      this.SUBRULE4(this.expression, { LABEL: "split" });
+      this.OPTION4(() =>
+        this.OR([
+          { ALT: () => this.CONSUME(Min, { LABEL: "mode" }) },
+          { ALT: () => this.CONSUME(Max, { LABEL: "mode" }) },
+        ]),
+      );
     });
     this.OPTION2(() => {
       this.CONSUME(Keep);
@@ -419,8 +583,17 @@ export class KdParser extends CstParser {
 
   // ── expressions ────────────────────────────────────────────────────────────
 
-  /** additive := multiplicative (("+" | "-") multiplicative)* */
+  /** expression := additive (">>" additive)*   (the pipeline binds loosest, left-associative) */
   expression = this.RULE("expression", () => {
+    this.SUBRULE(this.additive, { LABEL: "operands" });
+    this.MANY(() => {
+      this.CONSUME(Pipe, { LABEL: "operators" });
+      this.SUBRULE2(this.additive, { LABEL: "operands" });
+    });
+  });
+
+  /** additive := multiplicative (("+" | "-") multiplicative)* */
+  additive = this.RULE("additive", () => {
     this.SUBRULE(this.multiplicative, { LABEL: "operands" });
     this.MANY(() => {
       this.OR([
@@ -518,12 +691,21 @@ export class KdParser extends CstParser {
       {
         ALT: () => {
           this.CONSUME(NumberLiteral, { LABEL: "number" });
-          this.OPTION({ GATE: () => this.unitOnSameLine(), DEF: () => this.CONSUME(Unit, { LABEL: "unit" }) });
+          this.OPTION({
+            GATE: () => tokenMatcher(this.LA(1), Percent) || this.unitOnSameLine(),
+            DEF: () =>
+              this.OR2([
+                { ALT: () => this.CONSUME(Unit, { LABEL: "unit" }) },
+                { ALT: () => this.CONSUME(Percent, { LABEL: "percent" }) },
+              ]),
+          });
         },
       },
       { ALT: () => this.CONSUME(StringLiteral, { LABEL: "string" }) },
       { ALT: () => this.CONSUME(True, { LABEL: "boolean" }) },
       { ALT: () => this.CONSUME(False, { LABEL: "boolean" }) },
+      // Before the name: `sum` and `mean` are names unless `over` follows.
+      { ALT: () => this.SUBRULE(this.comprehension, { LABEL: "comprehension" }) },
       { GATE: () => this.nameIsExpression(), ALT: () => this.CONSUME(Name, { LABEL: "name" }) },
       { ALT: () => this.SUBRULE(this.listLiteral, { LABEL: "list" }) },
       {
@@ -534,6 +716,23 @@ export class KdParser extends CstParser {
         },
       },
     ]);
+  });
+
+  /** `sum over i in 0..3 { body }`, `mean over …` (the range is half-open). */
+  comprehension = this.RULE("comprehension", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(Sum, { LABEL: "reducer" }) },
+      { ALT: () => this.CONSUME(Mean, { LABEL: "reducer" }) },
+    ]);
+    this.CONSUME(Over);
+    this.CONSUME(Name, { LABEL: "variable" });
+    this.CONSUME(In);
+    this.SUBRULE(this.expression, { LABEL: "from" });
+    this.CONSUME(DotDot);
+    this.SUBRULE2(this.expression, { LABEL: "to" });
+    const open = this.CONSUME(LBrace);
+    this.SUBRULE3(this.expression, { LABEL: "body" });
+    this.close(open, RBrace);
   });
 
   listLiteral = this.RULE("listLiteral", () => {
@@ -586,6 +785,25 @@ export class KdParser extends CstParser {
       while (this.LA(1) !== target && this.LA(1).tokenType !== EOF) this.SKIP_TOKEN();
     });
     this.CONSUME(closer);
+  }
+
+  /**
+   * Chevrotain hook for single-token deletion: recovery may drop LA(1) and take LA(2) as the
+   * `tokType` expected, except when LA(2) is a declaration or statement keyword that starts a
+   * line: that keyword begins the next declaration or statement (`stage s = 3` ⏎ `model m = …`
+   * must not read `model` as the recipe's name).
+   */
+  protected override canTokenTypeBeDeletedInRecovery(_tokType: TokenType): boolean {
+    return !(isOneOf(this.LA(2), starters) && this.startsLine(2));
+  }
+
+  /**
+   * Whether LA(1) may be the next name of a comma-separated list (`teacher a, b`, `after a, b`):
+   * not a declaration or statement keyword that starts a line, which begins the next one
+   * (`teacher big,` ⏎ `epochs 2` has a stray comma, not a teacher called `epochs`).
+   */
+  private isListName(): boolean {
+    return !(isOneOf(this.LA(1), starters) && this.startsLine(1));
   }
 
   /** Whether LA(k) is the first token on its line. */
@@ -707,11 +925,16 @@ export class KdParser extends CstParser {
    */
   private nameIsExpression(): boolean {
     const first = this.LA(1);
-    if (first.tokenType === Identifier || !isOneOf(first, starters)) return true;
     const second = this.LA(2);
+    // `accumulate by tokens`: the value is missing, `by` is not it.
+    if (first.tokenType === By) return !isOneOf(second, [Tokens, Examples]);
+    if (first.tokenType === Identifier || !isOneOf(first, starters)) return true;
     if (first.tokenType === Import) return !tokenMatcher(second, LBrace);
-    if (first.tokenType === Checkpoint && (tokenMatcher(second, Every) || tokenMatcher(second, Keep))) return false;
-    if (first.tokenType === Evaluate && tokenMatcher(second, On)) return false;
+    if (first.tokenType === Checkpoint && isOneOf(second, [Every, Keep, Best])) return false;
+    // `evaluate on` and `run {` are names in the middle of a line (`checkpoint best by evaluate
+    // on d`, `evaluate on run { … }`), statements at its start.
+    if (first.tokenType === Evaluate && tokenMatcher(second, On)) return !this.startsLine(1);
+    if (first.tokenType === Run && tokenMatcher(second, LBrace)) return !this.startsLine(1);
     return !isOneOf(second, cannotFollowExpression);
   }
 }

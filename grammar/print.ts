@@ -4,6 +4,11 @@
 //  - one declaration or stage statement per line, stage bodies indented by 2 spaces;
 //  - exactly one blank line between declarations (whatever their kind);
 //  - a loss body goes on its own line, indented: `loss f(…) =\n  body`;
+//  - a stage that instantiates a recipe and adds no statements has no braces:
+//    `stage s after a = distill_with(small, big)`; a recipe always has them (`recipe r() {}`);
+//  - `run { name: value, … }`, `evaluate on a, b every … { … }` and `checkpoint every … best by
+//    … on … [min|max] keep …` on one line; `teacher a trainable, b`; `reference none`;
+//  - `sum over i in 0..3 { body }` (no spaces around `..`), `10%`, ` >> ` like other operators;
 //  - `name: value` for named arguments and parameters, `, ` between list items, spaces around
 //    binary operators, the fewest parentheses that keep the tree (precedence and
 //    associativity: `a - (b - c)` keeps them, `a ^ (b ^ c)` prints as `a ^ b ^ c`);
@@ -18,9 +23,10 @@
 //  - on a line of its own before an item (or inside a multi-line item) → leading, printed on
 //    its own lines above the item (and above its doc comment); blank lines between leading
 //    comments and between the last one and the item are kept;
-//  - on the header line of a stage (`stage s { // note`) → after the `{`;
-//  - after the last statement of a stage → before its `}`; after the last declaration → at the
-//    end of the file, after a blank line.
+//  - on the header line of a stage or recipe (`stage s { // note`) → after the `{`;
+//  - after the last statement of a stage or recipe → before its `}`; after the last declaration →
+//    at the end of the file, after a blank line;
+//  - inside a stage printed without braces (`stage s = r(x)`) → like any one-line declaration.
 // Whether a comment shares a line with code is read from the source text: `options.source`,
 // or the text the program was parsed from (grammar/parse.ts records it). Without either,
 // every comment is printed on its own line above the item that follows it.
@@ -34,6 +40,7 @@ import type {
   Expression,
   Parameter,
   Program,
+  RecipeDeclaration,
   StageDeclaration,
   StageStatement,
 } from "./ast.js";
@@ -53,23 +60,28 @@ export function print(program: Program, options: PrintOptions = {}): string {
 
 // ── expressions ──────────────────────────────────────────────────────────────
 
-/** Binding strength: 1 additive, 2 multiplicative, 3 unary, 4 power, 5 postfix, 6 atoms. */
+/**
+ * Binding strength: 1 pipeline (`>>`), 2 additive, 3 multiplicative, 4 unary, 5 power,
+ * 6 postfix, 7 atoms (literals, names, lists, comprehensions).
+ */
 function level(e: Expression): number {
   switch (e.kind) {
     case "BinaryExpression":
-      return e.operator === "+" || e.operator === "-" ? 1 : e.operator === "^" ? 4 : 2;
+      if (e.operator === ">>") return 1;
+      if (e.operator === "+" || e.operator === "-") return 2;
+      return e.operator === "^" ? 5 : 3;
     case "UnaryExpression":
-      return 3;
+      return 4;
     case "CallExpression":
     case "MemberExpression":
     case "IndexExpression":
-      return 5;
-    default:
       return 6;
+    default:
+      return 7;
   }
 }
 
-/** Prints `e` so that it parses back at binding strength `min` or stronger. */
+/** Prints `e` so that it parses back at binding strength `min` or stronger (1: anywhere). */
 export function printExpression(e: Expression, min = 1): string {
   const text = expressionText(e);
   return level(e) < min ? `(${text})` : text;
@@ -87,18 +99,22 @@ function expressionText(e: Expression): string {
       return e.value ? "true" : "false";
     case "UnitLiteral":
       return `${e.value.raw} ${e.unitText}`;
+    case "PercentLiteral":
+      return `${e.value.raw}%`;
     case "ListExpression":
       return `[${e.items.map((i) => printExpression(i)).join(", ")}]`;
     case "Missing":
       return "";
     case "UnaryExpression":
-      return `-${printExpression(e.operand, 3)}`;
+      return `-${printExpression(e.operand, 4)}`;
     case "BinaryExpression":
-      return e.operator === "^" ? `${printExpression(e.left, 5)} ^ ${printExpression(e.right, 3)}` : binaryChain(e);
+      return e.operator === "^" ? `${printExpression(e.left, 6)} ^ ${printExpression(e.right, 4)}` : binaryChain(e);
     case "CallExpression":
     case "MemberExpression":
     case "IndexExpression":
       return postfixChain(e);
+    case "ComprehensionExpression":
+      return `${e.reducer} over ${e.variable.name} in ${printExpression(e.from)}..${printExpression(e.to)} { ${printExpression(e.body)} }`;
   }
 }
 
@@ -134,7 +150,7 @@ function postfixChain(e: Expression): string {
       base = base.object;
     } else break;
   }
-  return printExpression(base, 5) + suffixes.reverse().join("");
+  return printExpression(base, 6) + suffixes.reverse().join("");
 }
 
 function printArgument(a: Argument): string {
@@ -148,8 +164,24 @@ function printParameter(p: Parameter): string {
 
 // ── declarations and statements (without comments) ───────────────────────────
 
-/** The lines of a declaration other than a stage. */
-function declarationLines(d: Exclude<Declaration, StageDeclaration>): string[] {
+function printParameters(params: readonly Parameter[]): string {
+  return `(${params.map(printParameter).join(", ")})`;
+}
+
+function printEntries(entries: readonly Argument[]): string {
+  return entries.length > 0 ? `{ ${entries.map(printArgument).join(", ")} }` : "{}";
+}
+
+/** A declaration with a `{ … }` body of stage statements. */
+type Block = StageDeclaration | RecipeDeclaration;
+
+/** Whether a declaration prints with braces: a recipe always, a stage unless it is `= recipe(…)` alone. */
+function isBlock(d: Declaration): d is Block {
+  return d.kind === "RecipeDeclaration" || (d.kind === "StageDeclaration" && (!d.template || d.body.length > 0));
+}
+
+/** The lines of a declaration, without comments. */
+function declarationLines(d: Declaration): string[] {
   switch (d.kind) {
     case "ImportDeclaration":
       return [`import { ${d.names.map((n) => n.name).join(", ")} } from ${encodeString(d.from.value)}`];
@@ -159,17 +191,26 @@ function declarationLines(d: Exclude<Declaration, StageDeclaration>): string[] {
       return [`dataset ${d.name.name} = ${printExpression(d.value)}`];
     case "ModelDeclaration":
       return [`model ${d.name.name} = ${printExpression(d.value)}`];
+    case "ModuleDeclaration":
+      return [`module ${d.name.name} = ${printExpression(d.value)}`];
     case "LossDeclaration":
-      return [
-        `loss ${d.name.name}(${d.params.map(printParameter).join(", ")}) =`,
-        `${INDENT}${printExpression(d.body)}`,
-      ];
+      return [`loss ${d.name.name}${printParameters(d.params)} =`, `${INDENT}${printExpression(d.body)}`];
+    case "RunDeclaration":
+      return [`run ${printEntries(d.entries)}`];
+    case "StageDeclaration":
+    case "RecipeDeclaration":
+      if (!isBlock(d)) return [blockHead(d)];
+      if (d.body.length === 0) return [`${blockHead(d)} {}`];
+      return [`${blockHead(d)} {`, ...d.body.map((s) => INDENT + printStatement(s)), "}"];
   }
 }
 
-function stageHeader(d: StageDeclaration): string {
+/** `stage s after a = r(x)` or `recipe r(p: model)`, without the brace. */
+function blockHead(d: Block): string {
+  if (d.kind === "RecipeDeclaration") return `recipe ${d.name.name}${printParameters(d.params)}`;
   const after = d.after.length > 0 ? ` after ${d.after.map((n) => n.name).join(", ")}` : "";
-  return `stage ${d.name.name}${after} {`;
+  const template = d.template ? ` = ${printExpression(d.template)}` : "";
+  return `stage ${d.name.name}${after}${template}`;
 }
 
 export function printStatement(s: StageStatement): string {
@@ -177,22 +218,36 @@ export function printStatement(s: StageStatement): string {
     case "TrainStatement":
       return `train ${s.model.name} on ${printExpression(s.data)}`;
     case "TeacherStatement":
-      return `teacher ${s.models.map((m) => m.name).join(", ")}`;
+      return `teacher ${s.models.map((m, i) => (s.trainable[i] ? `${m.name} trainable` : m.name)).join(", ")}`;
+    case "ReferenceStatement":
+      return s.name ? `reference ${s.name.name} = ${s.model?.name ?? ""}` : "reference none";
     case "SettingStatement":
       return `${s.setting} ${printExpression(s.value)}`;
+    case "AccumulateStatement":
+      return `accumulate ${printExpression(s.value)}${s.by ? ` by ${s.by}` : ""}`;
+    case "FreezeStatement":
+      return `freeze ${printExpression(s.target)}`;
+    case "RunStatement":
+      return `run ${printEntries(s.entries)}`;
     case "LetStatement":
       return `let ${s.name.name} = ${printExpression(s.value)}`;
     case "MinimizeStatement":
       return `minimize ${printExpression(s.objective)}`;
     case "EvaluateStatement": {
+      const splits = [s.data, ...s.also].map((d) => printExpression(d)).join(", ");
       const every = s.every ? ` every ${printExpression(s.every)}` : "";
       const metrics = s.metrics.length > 0 ? `{ ${s.metrics.map((m) => printExpression(m)).join(", ")} }` : "{}";
-      return `evaluate on ${printExpression(s.data)}${every} ${metrics}`;
+      return `evaluate on ${splits}${every} ${metrics}`;
     }
     case "CheckpointStatement":
       return [
         "checkpoint",
         ...(s.every ? [`every ${printExpression(s.every)}`] : []),
+        ...(s.best
+          ? [
+              `best by ${printExpression(s.best.metric)} on ${printExpression(s.best.split)}${s.best.mode ? ` ${s.best.mode}` : ""}`,
+            ]
+          : []),
         ...(s.keep ? [`keep ${printExpression(s.keep)}`] : []),
       ].join(" ");
     case "ExportStatement":
@@ -225,8 +280,8 @@ function trailingText(comments: readonly Comment[]): string {
 
 class Printer {
   private readonly attachments = new Map<Item, Attachment>();
-  private readonly headerComments = new Map<StageDeclaration, Comment[]>();
-  private readonly bodyEndComments = new Map<StageDeclaration, Comment[]>();
+  private readonly headerComments = new Map<Block, Comment[]>();
+  private readonly bodyEndComments = new Map<Block, Comment[]>();
   private readonly endComments: Comment[] = [];
   /** The doc comments of each declaration, as found among `program.comments`. */
   private readonly docComments = new Map<Declaration, Comment[]>();
@@ -289,7 +344,7 @@ class Printer {
       this.docComments.set(d, found);
     }
 
-    const stageInner = new Map<StageDeclaration, Comment[]>();
+    const blockInner = new Map<Block, Comment[]>();
     let di = 0;
     for (const c of this.comments) {
       if (docs.has(c)) continue;
@@ -297,10 +352,10 @@ class Printer {
       const next = declarations[di];
       const prev = declarations[di - 1];
       if (next && next.span.start <= c.span.start) {
-        if (next.kind === "StageDeclaration") {
-          const list = stageInner.get(next) ?? [];
+        if (isBlock(next)) {
+          const list = blockInner.get(next) ?? [];
           list.push(c);
-          stageInner.set(next, list);
+          blockInner.set(next, list);
         } else this.inside(next, c);
       } else if (prev && this.sameLine(this.endWithTrailing(prev), c.span.start)) {
         this.attachment(prev).trailing.push(c);
@@ -311,7 +366,7 @@ class Printer {
       }
     }
 
-    for (const [stage, inner] of stageInner) this.placeStageComments(stage, inner);
+    for (const [block, inner] of blockInner) this.placeBlockComments(block, inner);
   }
 
   private inside(item: Item, c: Comment): void {
@@ -326,7 +381,7 @@ class Printer {
     a.above++;
   }
 
-  private placeStageComments(stage: StageDeclaration, comments: readonly Comment[]): void {
+  private placeBlockComments(stage: Block, comments: readonly Comment[]): void {
     const body = stage.body;
     let si = 0;
     for (const c of comments) {
@@ -361,7 +416,7 @@ class Printer {
       if (d.doc !== undefined) {
         for (const line of d.doc.split("\n")) out.push(line === "" ? "///" : `/// ${line}`);
       }
-      if (d.kind === "StageDeclaration") this.stage(out, d);
+      if (isBlock(d)) this.block(out, d);
       else out.push(...declarationLines(d));
       this.trailing(out, d);
     }
@@ -381,10 +436,10 @@ class Printer {
     return out.join("\n") + (unterminated ? "" : "\n");
   }
 
-  private stage(out: string[], d: StageDeclaration): void {
+  private block(out: string[], d: Block): void {
     const header = this.headerComments.get(d) ?? [];
     const bodyEnd = this.bodyEndComments.get(d) ?? [];
-    const headerText = stageHeader(d) + trailingText(header);
+    const headerText = `${blockHead(d)} {` + trailingText(header);
     if (d.body.length === 0 && bodyEnd.length === 0) {
       out.push(header.length === 0 ? `${headerText}}` : `${headerText}\n}`);
       return;

@@ -15,6 +15,8 @@
 import type { CstNode, IToken } from "chevrotain";
 import type {
   Argument,
+  CallExpression,
+  CheckpointBest,
   Comment,
   Declaration,
   DocComment,
@@ -197,10 +199,24 @@ class Builder {
       case "datasetDeclaration":
       case "modelDeclaration":
         return this.valueDeclaration(inner);
+      case "moduleDeclaration":
+        return this.valueDeclaration(inner);
       case "lossDeclaration":
         return this.lossDeclaration(inner);
+      case "recipeDeclaration":
+        return this.recipeDeclaration(inner);
       case "stageDeclaration":
         return this.stageDeclaration(inner);
+      case "runBlock": {
+        const keyword = this.token(inner, "Run");
+        if (!keyword) return undefined;
+        return {
+          kind: "RunDeclaration",
+          entries: this.runEntries(inner),
+          doc: this.doc(this.start(keyword)),
+          span: this.span(this.start(keyword), this.nodeEnd(inner, this.end(keyword))),
+        };
+      }
       default:
         return undefined;
     }
@@ -250,8 +266,15 @@ class Builder {
   }
 
   private valueDeclaration(node: CstNode): Declaration | undefined {
-    const isModel = node.name === "modelDeclaration";
-    const keyword = this.token(node, isModel ? "Model" : "Dataset");
+    const forms = {
+      datasetDeclaration: ["DatasetDeclaration", "Dataset"],
+      modelDeclaration: ["ModelDeclaration", "Model"],
+      moduleDeclaration: ["ModuleDeclaration", "Module"],
+    } as const;
+    const form = forms[node.name as keyof typeof forms];
+    if (!form) return undefined;
+    const [kind, keywordLabel] = form;
+    const keyword = this.token(node, keywordLabel);
     const nameToken = this.token(node, "name");
     if (!keyword || !nameToken) return undefined;
     const after = this.lastEnd(this.end(nameToken), this.token(node, "Equals"));
@@ -262,18 +285,23 @@ class Builder {
       doc: this.doc(this.start(keyword)),
       span: this.span(this.start(keyword), Math.max(this.nodeEnd(node, after), value.span.end)),
     };
-    return isModel ? { kind: "ModelDeclaration", ...common } : { kind: "DatasetDeclaration", ...common };
+    return { kind, ...common };
+  }
+
+  private parameters(node: CstNode): Parameter[] {
+    const params: Parameter[] = [];
+    for (const p of this.nodes(node, "params")) {
+      const param = this.parameter(p);
+      if (param) params.push(param);
+    }
+    return params;
   }
 
   private lossDeclaration(node: CstNode): Declaration | undefined {
     const keyword = this.token(node, "Loss");
     const nameToken = this.token(node, "name");
     if (!keyword || !nameToken) return undefined;
-    const params: Parameter[] = [];
-    for (const p of this.nodes(node, "params")) {
-      const param = this.parameter(p);
-      if (param) params.push(param);
-    }
+    const params = this.parameters(node);
     const after = this.lastEnd(
       Math.max(this.end(nameToken), ...params.map((p) => p.span.end)),
       this.token(node, "LParen"),
@@ -288,6 +316,20 @@ class Builder {
       body,
       doc: this.doc(this.start(keyword)),
       span: this.span(this.start(keyword), Math.max(this.nodeEnd(node, after), body.span.end)),
+    };
+  }
+
+  private recipeDeclaration(node: CstNode): Declaration | undefined {
+    const keyword = this.token(node, "Recipe");
+    const nameToken = this.token(node, "name");
+    if (!keyword || !nameToken) return undefined;
+    return {
+      kind: "RecipeDeclaration",
+      name: this.identifier(nameToken),
+      params: this.parameters(node),
+      body: this.stageBody(this.node(node, "body")),
+      doc: this.doc(this.start(keyword)),
+      span: this.span(this.start(keyword), this.nodeEnd(node, this.end(nameToken))),
     };
   }
 
@@ -318,19 +360,48 @@ class Builder {
     const keyword = this.token(node, "Stage");
     const nameToken = this.token(node, "name");
     if (!keyword || !nameToken) return undefined;
-    const body: StageStatement[] = [];
-    for (const s of this.nodes(node, "body")) {
-      const statement = this.stageStatement(s);
-      if (statement) body.push(statement);
+    const after = this.tokens(node, "after").map((t) => this.identifier(t));
+    const calleeToken = this.token(node, "callee");
+    const templateNode = this.node(node, "template");
+    let template: CallExpression | undefined;
+    if (calleeToken) {
+      const callee = this.identifier(calleeToken);
+      const { args, end } = this.callArguments(templateNode, callee.span.end);
+      template = { kind: "CallExpression", callee, args, span: this.span(callee.span.start, end) };
     }
     return {
       kind: "StageDeclaration",
       name: this.identifier(nameToken),
-      after: this.tokens(node, "after").map((t) => this.identifier(t)),
-      body,
+      after,
+      template,
+      body: this.stageBody(this.node(node, "body")),
       doc: this.doc(this.start(keyword)),
       span: this.span(this.start(keyword), this.nodeEnd(node, this.end(nameToken))),
     };
+  }
+
+  private stageBody(node: CstNode | undefined): StageStatement[] {
+    const body: StageStatement[] = [];
+    if (!node) return body;
+    for (const s of this.nodes(node, "statements")) {
+      const statement = this.stageStatement(s);
+      if (statement) body.push(statement);
+    }
+    return body;
+  }
+
+  /** The named entries of a `run { … }` block. */
+  private runEntries(node: CstNode): Argument[] {
+    const entries: Argument[] = [];
+    for (const e of this.nodes(node, "entries")) {
+      const nameToken = this.token(e, "name");
+      if (!nameToken) continue;
+      const name = this.identifier(nameToken);
+      const value = this.expression(this.node(e, "value"), this.lastEnd(name.span.end, this.token(e, "Colon")));
+      const end = Math.max(this.nodeEnd(e, value.span.end), value.span.end);
+      entries.push({ kind: "Argument", name, value, span: this.span(name.span.start, end) });
+    }
+    return entries;
   }
 
   // ── stage statements ───────────────────────────────────────────────────────
@@ -356,10 +427,51 @@ class Builder {
         return { kind: "TrainStatement", model: this.identifier(model), data, span: spanTo(data.span.end) };
       }
       case "teacherStatement": {
-        const models = this.tokens(inner, "models").map((t) => this.identifier(t));
-        if (models.length === 0) return undefined;
-        return { kind: "TeacherStatement", models, span: spanTo(kwEnd) };
+        const modelTokens = this.tokens(inner, "models");
+        if (modelTokens.length === 0) return undefined;
+        const flags = this.tokens(inner, "trainable");
+        const trainable = modelTokens.map((t, i) => {
+          const next = modelTokens[i + 1];
+          return flags.some((f) => f.startOffset > t.startOffset && (!next || f.startOffset < next.startOffset));
+        });
+        return {
+          kind: "TeacherStatement",
+          models: modelTokens.map((t) => this.identifier(t)),
+          trainable,
+          span: spanTo(kwEnd),
+        };
       }
+      case "referenceStatement": {
+        if (this.token(inner, "none")) {
+          return { kind: "ReferenceStatement", name: undefined, model: undefined, span: spanTo(kwEnd) };
+        }
+        const name = this.token(inner, "name");
+        if (!name) return undefined;
+        const model = this.token(inner, "model");
+        const end = this.lastEnd(this.end(name), this.token(inner, "Equals"));
+        return {
+          kind: "ReferenceStatement",
+          name: this.identifier(name),
+          model: model ? this.identifier(model) : this.recoveredIdentifier(end),
+          span: spanTo(end),
+        };
+      }
+      case "accumulateStatement": {
+        const value = this.expression(this.node(inner, "value"), kwEnd);
+        const by = this.token(inner, "by");
+        return {
+          kind: "AccumulateStatement",
+          value,
+          by: by ? (by.image as "tokens" | "examples") : undefined,
+          span: spanTo(value.span.end),
+        };
+      }
+      case "freezeStatement": {
+        const target = this.expression(this.node(inner, "target"), kwEnd);
+        return { kind: "FreezeStatement", target, span: spanTo(target.span.end) };
+      }
+      case "runBlock":
+        return { kind: "RunStatement", entries: this.runEntries(inner), span: spanTo(kwEnd) };
       case "settingStatement": {
         const value = this.expression(this.node(inner, "value"), kwEnd);
         return {
@@ -384,28 +496,51 @@ class Builder {
         return { kind: "MinimizeStatement", objective, span: spanTo(objective.span.end) };
       }
       case "evaluateStatement": {
-        const data = this.expression(this.node(inner, "data"), this.lastEnd(kwEnd, this.token(inner, "On")));
+        const [dataNode, ...alsoNodes] = this.nodes(inner, "data");
+        const data = this.expression(dataNode, this.lastEnd(kwEnd, this.token(inner, "On")));
+        const also: Expression[] = [];
+        let splitAfter = this.nodeEnd(dataNode, data.span.end);
+        for (const n of alsoNodes) {
+          const split = this.expression(n, splitAfter);
+          also.push(split);
+          splitAfter = Math.max(splitAfter, this.nodeEnd(n, split.span.end));
+        }
         const everyToken = this.token(inner, "Every");
         const every = everyToken ? this.expression(this.node(inner, "every"), this.end(everyToken)) : undefined;
         const metrics: Expression[] = [];
-        let metricAfter = this.lastEnd(every?.span.end ?? data.span.end, this.token(inner, "LBrace"));
+        let metricAfter = this.lastEnd(every?.span.end ?? splitAfter, this.token(inner, "LBrace"));
         for (const m of this.nodes(inner, "metrics")) {
           const metric = this.expression(m, metricAfter);
           metrics.push(metric);
           metricAfter = Math.max(metricAfter, this.nodeEnd(m, metric.span.end));
         }
-        return { kind: "EvaluateStatement", data, every, metrics, span: spanTo(metricAfter) };
+        return { kind: "EvaluateStatement", data, also, every, metrics, span: spanTo(metricAfter) };
       }
       case "checkpointStatement": {
         const everyToken = this.token(inner, "Every");
         const keepToken = this.token(inner, "Keep");
         const every = everyToken ? this.expression(this.node(inner, "every"), this.end(everyToken)) : undefined;
         const keep = keepToken ? this.expression(this.node(inner, "keep"), this.end(keepToken)) : undefined;
+        const bestToken = this.token(inner, "Best");
+        let best: CheckpointBest | undefined;
+        if (bestToken) {
+          const metric = this.expression(
+            this.node(inner, "metric"),
+            this.lastEnd(this.end(bestToken), this.token(inner, "By")),
+          );
+          const split = this.expression(
+            this.node(inner, "split"),
+            this.lastEnd(metric.span.end, this.token(inner, "On")),
+          );
+          const mode = this.token(inner, "mode");
+          best = { metric, split, mode: mode ? (mode.image as "min" | "max") : undefined };
+        }
         return {
           kind: "CheckpointStatement",
           every,
+          best,
           keep,
-          span: spanTo(Math.max(every?.span.end ?? 0, keep?.span.end ?? 0)),
+          span: spanTo(Math.max(every?.span.end ?? 0, best?.split.span.end ?? 0, keep?.span.end ?? 0)),
         };
       }
       case "exportStatement": {
@@ -430,6 +565,10 @@ class Builder {
   /** `after`: where a missing expression would have started (the end of what precedes it). */
   expression(node: CstNode | undefined, after: number): Expression {
     if (!node) return this.missing(after);
+    return this.binaryChain(node, after, (n, a) => this.additive(n, a));
+  }
+
+  private additive(node: CstNode, after: number): Expression {
     return this.binaryChain(node, after, (n, a) => this.multiplicative(n, a));
   }
 
@@ -450,7 +589,7 @@ class Builder {
       const right = rightNode ? operand(rightNode, this.end(op)) : this.missing(this.end(op));
       left = {
         kind: "BinaryExpression",
-        operator: op.image as "+" | "-" | "*" | "/",
+        operator: op.image as "+" | "-" | "*" | "/" | ">>",
         left,
         right,
         span: this.span(
@@ -502,14 +641,8 @@ class Builder {
       const end = this.nodeEnd(suffix, expr.span.end);
       switch (suffix.name) {
         case "callSuffix": {
-          const args: Argument[] = [];
-          let argAfter = this.lastEnd(expr.span.end, this.token(suffix, "LParen"));
-          for (const a of this.nodes(suffix, "args")) {
-            const arg = this.argument(a, argAfter);
-            args.push(arg);
-            argAfter = arg.span.end;
-          }
-          expr = { kind: "CallExpression", callee: expr, args, span: this.span(start, Math.max(end, argAfter)) };
+          const call = this.callArguments(suffix, expr.span.end);
+          expr = { kind: "CallExpression", callee: expr, args: call.args, span: this.span(start, call.end) };
           break;
         }
         case "memberSuffix": {
@@ -542,6 +675,19 @@ class Builder {
     return expr;
   }
 
+  /** The arguments of a call suffix `(…)` after `after`, and where the call ends. */
+  private callArguments(suffix: CstNode | undefined, after: number): { args: Argument[]; end: number } {
+    const args: Argument[] = [];
+    if (!suffix) return { args, end: after };
+    let argAfter = this.lastEnd(after, this.token(suffix, "LParen"));
+    for (const a of this.nodes(suffix, "args")) {
+      const arg = this.argument(a, argAfter);
+      args.push(arg);
+      argAfter = arg.span.end;
+    }
+    return { args, end: Math.max(this.nodeEnd(suffix, after), argAfter) };
+  }
+
   private argument(node: CstNode, after: number): Argument {
     const nameToken = this.token(node, "name");
     const name = nameToken ? this.identifier(nameToken) : undefined;
@@ -564,6 +710,10 @@ class Builder {
         raw: number.image,
         span: this.span(this.start(number), this.end(number)),
       };
+      const percent = this.token(node, "percent");
+      if (percent) {
+        return { kind: "PercentLiteral", value: literal, span: this.span(this.start(number), this.end(percent)) };
+      }
       const unit = this.token(node, "unit");
       if (!unit) return literal;
       return {
@@ -586,6 +736,8 @@ class Builder {
     }
     const name = this.token(node, "name");
     if (name) return this.identifier(name);
+    const comprehension = this.node(node, "comprehension");
+    if (comprehension) return this.comprehension(comprehension, after);
     const list = this.node(node, "list");
     if (list) {
       const items: Expression[] = [];
@@ -607,5 +759,29 @@ class Builder {
       return this.expression(this.node(node, "parenthesized"), this.lastEnd(after, lparen));
     }
     return this.missing(after);
+  }
+
+  private comprehension(node: CstNode, after: number): Expression {
+    const reducer = this.token(node, "reducer");
+    if (!reducer) return this.missing(after);
+    const variableToken = this.token(node, "variable");
+    const overEnd = this.lastEnd(this.end(reducer), this.token(node, "Over"));
+    const variable = variableToken ? this.identifier(variableToken) : this.recoveredIdentifier(overEnd);
+    const fromNode = this.node(node, "from");
+    const from = this.expression(fromNode, this.lastEnd(variable.span.end, this.token(node, "In")));
+    const fromEnd = Math.max(this.nodeEnd(fromNode, from.span.end), from.span.end);
+    const toNode = this.node(node, "to");
+    const to = this.expression(toNode, this.lastEnd(fromEnd, this.token(node, "DotDot")));
+    const toEnd = Math.max(this.nodeEnd(toNode, to.span.end), to.span.end);
+    const body = this.expression(this.node(node, "body"), this.lastEnd(toEnd, this.token(node, "LBrace")));
+    return {
+      kind: "ComprehensionExpression",
+      reducer: reducer.image === "mean" ? "mean" : "sum",
+      variable,
+      from,
+      to,
+      body,
+      span: this.span(this.start(reducer), Math.max(this.nodeEnd(node, body.span.end), body.span.end)),
+    };
   }
 }

@@ -18,7 +18,7 @@ export const Name = createToken({ name: "Name", pattern: Lexer.NA });
 /** The unit words of a unit literal: `steps`, `step`, `epochs`, `epoch`. */
 export const Unit = createToken({ name: "Unit", pattern: Lexer.NA });
 
-/** The keywords of a setting statement: `epochs`, `batch`, `seed`, `optimizer`. */
+/** The keywords of a setting statement: `epochs`, `steps`, `batch`, `seed`, `optimizer`, `clip`. */
 export const SettingKeyword = createToken({ name: "SettingKeyword", pattern: Lexer.NA });
 
 // ── trivia ───────────────────────────────────────────────────────────────────
@@ -97,28 +97,46 @@ export const From = keyword("from", "From");
 export const Param = keyword("param", "Param");
 export const Dataset = keyword("dataset", "Dataset");
 export const Model = keyword("model", "Model");
+export const Module = keyword("module", "Module");
 export const Loss = keyword("loss", "Loss");
+export const Recipe = keyword("recipe", "Recipe");
 export const Stage = keyword("stage", "Stage");
 export const After = keyword("after", "After");
+export const Run = keyword("run", "Run");
 export const Train = keyword("train", "Train");
 export const On = keyword("on", "On");
 export const Teacher = keyword("teacher", "Teacher");
+export const Trainable = keyword("trainable", "Trainable");
+export const Reference = keyword("reference", "Reference");
+export const None = keyword("none", "None");
 export const Batch = keyword("batch", "Batch", SettingKeyword);
 export const Seed = keyword("seed", "Seed", SettingKeyword);
 export const Optimizer = keyword("optimizer", "Optimizer", SettingKeyword);
+export const Clip = keyword("clip", "Clip", SettingKeyword);
+export const Accumulate = keyword("accumulate", "Accumulate");
+export const By = keyword("by", "By");
+export const Tokens = keyword("tokens", "Tokens");
+export const Examples = keyword("examples", "Examples");
+export const Freeze = keyword("freeze", "Freeze");
 export const Let = keyword("let", "Let");
 export const Minimize = keyword("minimize", "Minimize");
 export const Evaluate = keyword("evaluate", "Evaluate");
 export const Every = keyword("every", "Every");
 export const Checkpoint = keyword("checkpoint", "Checkpoint");
+export const Best = keyword("best", "Best");
+export const Min = keyword("min", "Min");
+export const Max = keyword("max", "Max");
 export const Keep = keyword("keep", "Keep");
 export const Export = keyword("export", "Export");
 export const To = keyword("to", "To");
-// Unit words. The longer word comes first: `epoch` with longer_alt would otherwise lose
-// `epochs` to Identifier. `epochs` is also the stage setting.
+export const Sum = keyword("sum", "Sum");
+export const Mean = keyword("mean", "Mean");
+export const Over = keyword("over", "Over");
+export const In = keyword("in", "In");
+// Unit words. `epochs` and `steps` are also stage settings.
 export const Epochs = keyword("epochs", "Epochs", Unit, SettingKeyword);
 export const Epoch = keyword("epoch", "Epoch", Unit);
-export const Steps = keyword("steps", "Steps", Unit);
+export const Steps = keyword("steps", "Steps", Unit, SettingKeyword);
 export const Step = keyword("step", "Step", Unit);
 
 /** Boolean literals are reserved: not names. */
@@ -132,9 +150,15 @@ export const Minus = createToken({ name: "Minus", pattern: "-" });
 export const Star = createToken({ name: "Star", pattern: "*" });
 export const Slash = createToken({ name: "Slash", pattern: "/" });
 export const Caret = createToken({ name: "Caret", pattern: "^" });
+/** `>>`, the pipeline operator (`conv(kernel: 1) >> batchnorm >> relu`). */
+export const Pipe = createToken({ name: "Pipe", pattern: ">>" });
+/** `%` after a number: `10%`. */
+export const Percent = createToken({ name: "Percent", pattern: "%" });
 export const Equals = createToken({ name: "Equals", pattern: "=" });
 export const Colon = createToken({ name: "Colon", pattern: ":" });
 export const Comma = createToken({ name: "Comma", pattern: "," });
+/** `..`, the half-open range of a comprehension (`0..3` is 0, 1, 2). Tried before `.`. */
+export const DotDot = createToken({ name: "DotDot", pattern: ".." });
 export const Dot = createToken({ name: "Dot", pattern: "." });
 export const LParen = createToken({ name: "LParen", pattern: "(" });
 export const RParen = createToken({ name: "RParen", pattern: ")" });
@@ -143,35 +167,63 @@ export const RBracket = createToken({ name: "RBracket", pattern: "]" });
 export const LBrace = createToken({ name: "LBrace", pattern: "{" });
 export const RBrace = createToken({ name: "RBrace", pattern: "}" });
 
-/** Keywords in lexing order. */
+/** Every keyword (lexing order is by length, see `allTokens`). */
 export const keywordTokens: readonly TokenType[] = [
   Import,
   From,
   Param,
   Dataset,
   Model,
+  Module,
   Loss,
+  Recipe,
   Stage,
   After,
+  Run,
   Train,
   On,
   Teacher,
+  Trainable,
+  Reference,
+  None,
   Batch,
   Seed,
   Optimizer,
+  Clip,
+  Accumulate,
+  By,
+  Tokens,
+  Examples,
+  Freeze,
   Let,
   Minimize,
   Evaluate,
   Every,
   Checkpoint,
+  Best,
+  Min,
+  Max,
   Keep,
   Export,
   To,
+  Sum,
+  Mean,
+  Over,
+  In,
   Epochs,
   Epoch,
   Steps,
   Step,
 ];
+
+const patternLength = (type: TokenType): number => (type.PATTERN instanceof RegExp ? type.PATTERN.source.length : 0);
+
+/**
+ * Keywords, longest first: a keyword that is a prefix of another (`to` of `tokens`, `train` of
+ * `trainable`, `min` of `minimize`, `epoch` of `epochs`) would otherwise match first and lose
+ * the longer word to Identifier through `longer_alt`.
+ */
+const keywordsLongestFirst = [...keywordTokens].sort((a, b) => patternLength(b) - patternLength(a));
 
 /** Every token type, in the order the lexer tries them (first match wins). */
 export const allTokens: readonly TokenType[] = [
@@ -184,16 +236,19 @@ export const allTokens: readonly TokenType[] = [
   NumberLiteral,
   True,
   False,
-  ...keywordTokens,
+  ...keywordsLongestFirst,
   Identifier,
   Plus,
   Minus,
   Star,
   Slash,
   Caret,
+  Pipe,
+  Percent,
   Equals,
   Colon,
   Comma,
+  DotDot,
   Dot,
   LParen,
   RParen,
@@ -210,16 +265,32 @@ export const allTokens: readonly TokenType[] = [
 export const unitTokens: readonly TokenType[] = [Steps, Step, Epochs, Epoch];
 
 /** The keywords that begin a declaration. */
-export const declarationKeywords: readonly TokenType[] = [Import, Param, Dataset, Model, Loss, Stage];
+export const declarationKeywords: readonly TokenType[] = [
+  Import,
+  Param,
+  Dataset,
+  Model,
+  Module,
+  Loss,
+  Recipe,
+  Stage,
+  Run,
+];
 
 /** The keywords that begin a stage statement. */
 export const statementKeywords: readonly TokenType[] = [
   Train,
   Teacher,
+  Reference,
   Epochs,
+  Steps,
   Batch,
   Seed,
   Optimizer,
+  Clip,
+  Accumulate,
+  Freeze,
+  Run,
   Let,
   Minimize,
   Evaluate,
@@ -238,7 +309,7 @@ export function describeTokenType(type: TokenType): string {
     case Unit:
       return "a unit (`steps` or `epochs`)";
     case SettingKeyword:
-      return "a setting (`epochs`, `batch`, `seed` or `optimizer`)";
+      return "a setting (`epochs`, `steps`, `batch`, `seed`, `optimizer` or `clip`)";
     case NumberLiteral:
       return "a number";
     case True:

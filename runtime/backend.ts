@@ -30,6 +30,7 @@ export async function selectBackend(name: BackendName = "wasm"): Promise<string>
     case "wasm":
       // The package registers the backend as a side effect; load it only when asked for.
       await import("@tensorflow/tfjs-backend-wasm");
+      (await import("./kernels/index.js")).registerWasmKernels(); // gradients wasm lacks or gets wrong
       await activate("wasm");
       return "wasm";
     case "tensorflow":

@@ -16,9 +16,11 @@ export * as schedules from "./schedules.js";
 export * as optim from "./optim.js";
 export * as metrics from "./metrics.js";
 export * as ops from "./ops.js";
+export * as adapters from "./adapters/index.js";
 
-export { run } from "./train.js";
+export { run, KdcInterrupted, isKdcInterrupted } from "./train.js";
+export { snapshot, Snapshot } from "./snapshot.js";
 export { selectBackend, BACKENDS } from "./backend.js";
 export { KdcRuntimeError, isKdcRuntimeError } from "./errors.js";
-export { loadCheckpoint, saveCheckpoint, listCheckpoints, checkpointDir, type LoadedCheckpoint, type CheckpointPosition } from "./checkpoint.js";
+export { loadCheckpoint, saveCheckpoint, listCheckpoints, checkpointDir, readCheckpoint, type LoadedCheckpoint, type CheckpointPosition } from "./checkpoint.js";
 export { formatReport } from "./report.js";

@@ -16,9 +16,48 @@ export function ece(): MetricSpec {
   return { kind: "ece" };
 }
 
-/** The label a metric has in reports: `accuracy`, `agreement(big)`, `ece`. */
+/**
+ * Mean over rows (examples; next-token positions on token splits) of KL(softmax(t/T) ‖ softmax(s/T)),
+ * the teacher's distribution against the evaluated model's; no T² factor. Default T = 1.
+ */
+export function klToTeacher(teacher: Model, options: { readonly T?: number } = {}): MetricSpec {
+  const T = options.T ?? 1;
+  if (!(T > 0)) throw new RangeError(`klToTeacher: T must be positive, got ${T}`);
+  return { kind: "kl", teacher, T };
+}
+
+/** exp of the mean next-token cross-entropy over target tokens ≠ −100 (token splits). */
+export function perplexity(): MetricSpec {
+  return { kind: "perplexity" };
+}
+
+/**
+ * On a preference split: the fraction of pairs whose implicit reward log π(y|x) − log π_ref(y|x)
+ * is higher for the chosen response than for the rejected one (ties count as wrong).
+ */
+export function preferenceAccuracy(reference: Model): MetricSpec {
+  return { kind: "preferenceAccuracy", reference };
+}
+
+/** On a preference split: mean β·(reward(chosen) − reward(rejected)), rewards as above; default β = 0.1. */
+export function rewardMargin(reference: Model, options: { readonly beta?: number } = {}): MetricSpec {
+  return { kind: "rewardMargin", reference, beta: options.beta ?? 0.1 };
+}
+
+/** The label a metric has in reports: `accuracy`, `agreement(big)`, `ece`, `kl(big)`, `kl(big, T=4)`, …. */
 export function metricLabel(metric: MetricSpec): string {
-  return metric.kind === "agreement" ? `agreement(${metric.teacher.name})` : metric.kind;
+  switch (metric.kind) {
+    case "agreement":
+      return `agreement(${metric.teacher.name})`;
+    case "kl":
+      return metric.T === 1 ? `kl(${metric.teacher.name})` : `kl(${metric.teacher.name}, T=${metric.T})`;
+    case "preferenceAccuracy":
+      return "preference_accuracy";
+    case "rewardMargin":
+      return "reward_margin";
+    default:
+      return metric.kind;
+  }
 }
 
 /** Number of equal-width confidence bins for ECE. */
@@ -113,4 +152,119 @@ export function eceOf(confidence: ArrayLike<number>, predicted: ArrayLike<number
     total += (count[b]! / n) * Math.abs(hits[b]! / count[b]! - conf[b]! / count[b]!);
   }
   return total;
+}
+
+/** Row-wise log-softmax of row-major [rows, classes] values divided by T, in float64. */
+function logSoftmaxInto(z: ArrayLike<number>, from: number, classes: number, T: number, out: Float64Array): void {
+  let max = -Infinity;
+  for (let c = 0; c < classes; c++) max = Math.max(max, z[from + c]! / T);
+  let sum = 0;
+  for (let c = 0; c < classes; c++) sum += Math.exp(z[from + c]! / T - max);
+  const lse = max + Math.log(sum);
+  for (let c = 0; c < classes; c++) out[c] = z[from + c]! / T - lse;
+}
+
+/** Per row, KL(softmax(teacher/T) ‖ softmax(student/T)) = Σ_c p_t (log p_t − log p_s), in float64. */
+export function klRows(student: ArrayLike<number>, teacher: ArrayLike<number>, classes: number, T = 1): Float64Array {
+  const rows = student.length / classes;
+  const out = new Float64Array(rows);
+  const ls = new Float64Array(classes);
+  const lt = new Float64Array(classes);
+  for (let r = 0; r < rows; r++) {
+    logSoftmaxInto(student, r * classes, classes, T, ls);
+    logSoftmaxInto(teacher, r * classes, classes, T, lt);
+    let kl = 0;
+    for (let c = 0; c < classes; c++) {
+      const p = Math.exp(lt[c]!);
+      if (p > 0) kl += p * (lt[c]! - ls[c]!);
+    }
+    out[r] = kl;
+  }
+  return out;
+}
+
+/** Mean of `values` over rows whose label is not −100 (all rows without labels); NaN when none. */
+export function maskedMean(values: ArrayLike<number>, labels?: ArrayLike<number>): number {
+  let n = 0;
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) {
+    if (labels && labels[i] === IGNORE_INDEX) continue;
+    n++;
+    sum += values[i]!;
+  }
+  return n === 0 ? NaN : sum / n;
+}
+
+/** Per row, −log softmax(z)[label] (0 where the label is −100), in float64. */
+export function nllRows(logits: ArrayLike<number>, labels: ArrayLike<number>, classes: number): Float64Array {
+  const rows = logits.length / classes;
+  const out = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const y = labels[r]!;
+    if (y === IGNORE_INDEX) continue;
+    let max = -Infinity;
+    for (let c = 0; c < classes; c++) max = Math.max(max, logits[r * classes + c]!);
+    let sum = 0;
+    for (let c = 0; c < classes; c++) sum += Math.exp(logits[r * classes + c]! - max);
+    out[r] = max + Math.log(sum) - logits[r * classes + y]!;
+  }
+  return out;
+}
+
+/** exp(Σ nll / #labelled rows): perplexity from per-row negative log-likelihoods; NaN when no row counts. */
+export function perplexityOf(nll: ArrayLike<number>, labels: ArrayLike<number>): number {
+  const mean = maskedMean(nll, labels);
+  return Number.isNaN(mean) ? NaN : Math.exp(mean);
+}
+
+/**
+ * Per sequence, Σ_t log softmax(logits[t])[targets[t+1]] over positions whose next target is not
+ * −100: the log-probability of the response under the model (targets unshifted, as token batches
+ * hold them). logits row-major [rows, T, V], targets [rows, T].
+ */
+export function sequenceLogProbs(logits: ArrayLike<number>, targets: ArrayLike<number>, rows: number, context: number, vocab: number): Float64Array {
+  const out = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let total = 0;
+    for (let t = 0; t + 1 < context; t++) {
+      const y = targets[r * context + t + 1]!;
+      if (y === IGNORE_INDEX) continue;
+      const from = (r * context + t) * vocab;
+      let max = -Infinity;
+      for (let v = 0; v < vocab; v++) max = Math.max(max, logits[from + v]!);
+      let sum = 0;
+      for (let v = 0; v < vocab; v++) sum += Math.exp(logits[from + v]! - max);
+      total += logits[from + y]! - max - Math.log(sum);
+    }
+    out[r] = total;
+  }
+  return out;
+}
+
+/** Implicit rewards log π − log π_ref of chosen and rejected responses, pair by pair. */
+export interface PreferenceLogProbs {
+  readonly policyChosen: ArrayLike<number>;
+  readonly policyRejected: ArrayLike<number>;
+  readonly referenceChosen: ArrayLike<number>;
+  readonly referenceRejected: ArrayLike<number>;
+}
+
+/** Mean [reward(chosen) > reward(rejected)] over pairs; NaN when there are none. */
+export function preferenceAccuracyOf(p: PreferenceLogProbs): number {
+  const n = p.policyChosen.length;
+  let wins = 0;
+  for (let i = 0; i < n; i++) {
+    if (p.policyChosen[i]! - p.referenceChosen[i]! > p.policyRejected[i]! - p.referenceRejected[i]!) wins++;
+  }
+  return n === 0 ? NaN : wins / n;
+}
+
+/** Mean β·(reward(chosen) − reward(rejected)) over pairs; NaN when there are none. */
+export function rewardMarginOf(p: PreferenceLogProbs, beta: number): number {
+  const n = p.policyChosen.length;
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    sum += beta * (p.policyChosen[i]! - p.referenceChosen[i]! - (p.policyRejected[i]! - p.referenceRejected[i]!));
+  }
+  return n === 0 ? NaN : sum / n;
 }

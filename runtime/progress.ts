@@ -23,6 +23,7 @@ export class ProgressDisplay {
   private stage = "";
   private epochs = 0;
   private totalSteps = 0;
+  private startStep = 0;
   private startedAt = 0;
   private lastDraw = 0;
   private smoothedLoss = NaN;
@@ -34,10 +35,12 @@ export class ProgressDisplay {
     private readonly now: () => number = () => performance.now(),
   ) {}
 
-  stageStart(stage: string, epochs: number, totalSteps: number): void {
+  /** `startStep`: steps already done when the stage (re)starts here (a resumed run), for it/s and ETA. */
+  stageStart(stage: string, epochs: number, totalSteps: number, startStep = 0): void {
     this.stage = stage;
     this.epochs = epochs;
     this.totalSteps = totalSteps;
+    this.startStep = startStep;
     this.startedAt = this.now();
     this.lastDraw = 0;
     this.smoothedLoss = NaN;
@@ -105,7 +108,7 @@ export class ProgressDisplay {
   /** The step fields; `fixed` pads them to stable widths so a redrawn bar does not jitter. */
   private fields(info: StepInfo, fixed = false): string[] {
     const elapsed = (this.now() - this.startedAt) / 1000;
-    const rate = elapsed > 0 ? info.step / elapsed : 0;
+    const rate = elapsed > 0 ? (info.step - this.startStep) / elapsed : 0;
     const eta = rate > 0 ? (this.totalSteps - info.step) / rate : NaN;
     const pad = (text: string, width: number, end = false) => (!fixed ? text : end ? text.padEnd(width) : text.padStart(width));
     return [

@@ -1,5 +1,6 @@
 // The table printed after all stages: one row per (stage, evaluated split), one column per metric
-// label seen in any stage, then the stage's wall time, and the backend that ran.
+// label seen in any stage, then the stage's wall time; under it, resumed stages and teacher-cache
+// decisions, and the backend that ran.
 import type { RunReport } from "./program.js";
 import { alignColumns, formatMetric } from "./format.js";
 
@@ -20,7 +21,15 @@ export function formatReport(report: RunReport): string {
       rows.push([stage.stage, stage.model, split, ...labels.map((l) => (l in metrics ? formatMetric(l, metrics[l]!) : "—")), time]);
     }
   }
-  return [...alignColumns(rows), `backend: ${report.backend}`].join("\n");
+  return [...alignColumns(rows), ...notes(report), `backend: ${report.backend}`].join("\n");
+}
+
+/** One line per resumed stage and per teacher-cache decision, under the table. */
+function notes(report: RunReport): string[] {
+  return report.stages.flatMap((s) => [
+    ...(s.resumed === "skipped" ? [`${s.stage}: complete before this run (resumed)`] : s.resumed ? [`${s.stage}: resumed from step ${s.resumed.step}`] : []),
+    ...(s.teacherCache ? [`${s.stage}: teacher outputs ${s.teacherCache.enabled ? "cached" : "not cached"}: ${s.teacherCache.reason}`] : []),
+  ]);
 }
 
 /** accuracy, then agreements, then ece, then anything else; stable otherwise. */

@@ -1,173 +1,133 @@
-// The training loop: select the backend, build the program, run its stages in order.
+// The training loop's entry point: select the backend, build the program, check it, then run its
+// stages in order (train/stage.ts), resuming from checkpoints when asked, with a run manifest and
+// a metrics log in outDir. The pieces live in train/:
 //
-// Memory discipline per step (tf.memory().numTensors stays flat): one tf.tidy holds the teacher
-// forward passes (inference mode, off the gradient tape) and optimizer.minimize; the returned cost
-// is read outside the tidy and disposed; the batch tensors are disposed after the step.
+//   stage.ts          epochs, evaluation, checkpoints, exports, interrupts of one stage
+//   step.ts           one optimizer step: micro-batches, accumulation, clipping, term checks
+//   teacher-cache.ts  frozen models' outputs, live or cached
+//   resume.ts         where a resumed run continues
+//   manifest.ts       outDir/manifest.json
+//   metrics-log.ts    outDir/metrics.jsonl
+//   interrupt.ts      KdcInterrupted, SIGINT and AbortSignal handling
+//   validate.ts       program checks and the wasm memory estimate
+//   holders.ts        the models and modules a program holds
+//
+// Memory discipline per step (tf.memory().numTensors stays flat): one tf.tidy holds the frozen
+// models' forward passes (inference mode, off the gradient tape) and the gradient computation;
+// the returned loss (and gradients) are read or applied outside it and disposed; the batch
+// tensors are disposed after the step.
 import * as tf from "@tensorflow/tfjs";
-import { isAbsolute, resolve } from "node:path";
-import type { Model, Outputs, ProgramSpec, Progress, RunOptions, RunReport, StageReport, StageSpec } from "./program.js";
+import { existsSync } from "node:fs";
+import { rename, rm } from "node:fs/promises";
+import { join } from "node:path";
+import type { ProgramSpec, RunOptions, RunReport, StageReport } from "./program.js";
 import { selectBackend } from "./backend.js";
 import { KdcRuntimeError } from "./errors.js";
-import { disposeBatch } from "./data/memory-split.js";
-import { StageOptimizer } from "./optim.js";
-import { Step } from "./step-context.js";
-import { evaluate } from "./evaluate.js";
-import { saveCheckpoint } from "./checkpoint.js";
 import { ProgressDisplay, type ProgressMode } from "./progress.js";
 import { formatReport } from "./report.js";
+import { holdersOf } from "./train/holders.js";
+import { EventLoopYield, isKdcInterrupted, KdcInterrupted, StopRequest } from "./train/interrupt.js";
+import { createManifest, readManifest, recordStage, writeManifest, type Manifest } from "./train/manifest.js";
+import { MetricsLog } from "./train/metrics-log.js";
+import { FRESH, planResume } from "./train/resume.js";
+import { runStage } from "./train/stage.js";
+import { CacheStore } from "./train/teacher-cache.js";
+import { checkWasmMemory, validate } from "./train/validate.js";
 
-/** wasm's linear memory is capped at 4 GiB; past it tfjs fails with "memory access out of bounds". */
-const WASM_LIMIT_BYTES = 3.5 * 2 ** 30;
+export { KdcInterrupted, isKdcInterrupted } from "./train/interrupt.js";
 
 /**
  * Runs a compiled program: selects the backend, then calls `build` (so every variable lives on that
  * backend), trains the stages in the given order, prints the report table and returns it.
- * The program's models are disposed when the run ends.
+ * The program's models and modules are disposed when the run ends. Rejects with KdcInterrupted
+ * when stopped by `options.signal` or SIGINT (after writing a checkpoint).
  */
 export async function run(build: () => ProgramSpec, options: RunOptions): Promise<RunReport> {
   const backend = await selectBackend(options.backend ?? "wasm");
   const mode: ProgressMode = options.quiet ? "quiet" : (options.interactive ?? process.stdout.isTTY === true) ? "tty" : "lines";
   const display = new ProgressDisplay(mode);
   const program = build();
+  const caches = new CacheStore();
+  let holders: ReturnType<typeof holdersOf> = [];
+  let manifest: Manifest | undefined;
+  let log: MetricsLog | undefined;
+  let stop: StopRequest | undefined;
   try {
     validate(program);
+    holders = holdersOf(program);
     if (tf.getBackend() === "wasm") checkWasmMemory(program);
+    const resume = options.resume === true;
+    manifest = createManifest(program, backend);
+    let plan = FRESH;
+    if (resume) {
+      const previous = readManifest(options.outDir);
+      if (previous && previous.program !== manifest.program) {
+        throw new KdcRuntimeError(
+          `cannot resume the run in ${options.outDir}: it was made by a different program (recipe, stages, models, seeds or data changed)`,
+          "run without --resume to start afresh, or choose another output folder",
+        );
+      }
+      plan = await planResume(options.outDir, program, holders);
+      if (previous) manifest = { ...manifest, started: previous.started, resumes: previous.resumes };
+      manifest.resumes.push({ at: new Date().toISOString(), stage: plan.continueFrom?.stage ?? null, step: plan.continueFrom?.checkpoint.position.step ?? 0 });
+      display.line(`resuming: ${plan.skipped.size || plan.continueFrom ? plan.summary : `nothing to resume in ${options.outDir}; starting from the beginning`}`);
+    } else {
+      await setAsideOldCheckpoints(options.outDir, display);
+    }
+    log = MetricsLog.open(options.outDir, resume);
+    if (resume) log.write({ event: "resume", stage: plan.continueFrom?.stage ?? null, step: plan.continueFrom?.checkpoint.position.step ?? 0, summary: plan.summary });
+    await writeManifest(options.outDir, manifest);
+
+    stop = new StopRequest(options.signal, options.handleSignals ?? true, (text) => display.line(text));
+    const context = { program, options, display, log, stop, yielder: new EventLoopYield(), caches, holders };
     const stages: StageReport[] = [];
-    for (const stage of program.stages) stages.push(await runStage(stage, options, display));
+    for (const [index, stage] of program.stages.entries()) {
+      const done = plan.skipped.get(stage.name);
+      if (done) {
+        stages.push({ ...done, resumed: "skipped" });
+        recordStage(manifest, done, "skipped");
+        continue;
+      }
+      if (stop.stopping) {
+        throw new KdcInterrupted(`interrupted before stage '${stage.name}'; the stages before it are complete`, undefined, "run the same command again with --resume to continue");
+      }
+      const from = plan.continueFrom?.stage === stage.name ? plan.continueFrom.checkpoint : undefined;
+      const report = await runStage(context, index, from);
+      stages.push(report);
+      recordStage(manifest, report, "complete");
+      await writeManifest(options.outDir, manifest);
+    }
     const report: RunReport = { backend, stages };
+    manifest.status = "completed";
+    manifest.ended = new Date().toISOString();
+    await writeManifest(options.outDir, manifest);
     display.line(formatReport(report));
     return report;
+  } catch (error) {
+    if (manifest && log) {
+      manifest.status = isKdcInterrupted(error) ? "interrupted" : "failed";
+      manifest.ended = new Date().toISOString();
+      if (!isKdcInterrupted(error)) manifest.error = error instanceof Error ? error.message : String(error);
+      await writeManifest(options.outDir, manifest).catch(() => undefined);
+    }
+    throw error;
   } finally {
-    for (const model of program.models) model.dispose();
-  }
-}
-
-async function runStage(stage: StageSpec, options: RunOptions, display: ProgressDisplay): Promise<StageReport> {
-  const started = performance.now();
-  const stepsPerEpoch = Math.ceil(stage.data.size / stage.batch);
-  const totalSteps = stage.epochs * stepsPerEpoch;
-  const variables = stage.train.variables;
-  const optimizer = new StageOptimizer(stage.optimizer, variables);
-  const metrics: Record<string, Record<string, number>> = {};
-  let step = 0;
-  let epochLoss = NaN;
-  display.stageStart(stage.name, stage.epochs, totalSteps);
-  try {
-    for (let epoch = 0; epoch < stage.epochs; epoch++) {
-      let lossSum = 0;
-      let lossCount = 0;
-      let lr = 0;
-      for (const batch of stage.data.batches(stage.batch, stage.seed, epoch)) {
-        const progress: Progress = { step, totalSteps, epoch, stepsPerEpoch };
-        let loss: number;
-        try {
-          lr = stage.optimizer.lr.at(progress);
-          optimizer.setLearningRate(lr);
-          const cost = tf.tidy(() => {
-            const teachers = new Map<Model, Outputs>(stage.teachers.map((t) => [t, t.forward(batch.input, false)]));
-            const ctx = new Step(batch, progress, stage.name, stage.train, teachers);
-            return optimizer.minimize(() => scalarObjective(stage, ctx));
-          });
-          loss = cost.dataSync()[0]!;
-          cost.dispose();
-        } finally {
-          disposeBatch(batch);
-        }
-        step++;
-        if (!Number.isFinite(loss)) {
-          throw new KdcRuntimeError(
-            `stage '${stage.name}' (${stage.origin}): the loss became ${loss} at epoch ${epoch + 1}, step ${step}`,
-            "lower the learning rate, or look for log(0) or a division by zero in the objective",
-          );
-        }
-        lossSum += loss;
-        lossCount++;
-        options.onStep?.({ stage: stage.name, epoch, step, loss, lr });
-        display.step({ epoch, step, loss, lr });
-      }
-      epochLoss = lossSum / Math.max(1, lossCount);
-      display.epochEnd({ epoch, step, loss: epochLoss, meanLoss: epochLoss, lr });
-
-      const done = epoch + 1;
-      for (const spec of stage.evaluate) {
-        if (done % spec.everyEpochs === 0 || done === stage.epochs) {
-          const values = evaluate(stage.train, spec);
-          metrics[spec.split.name] = values;
-          display.evaluation(epoch, spec.split.name, values);
-        }
-      }
-      if (stage.checkpoint && done % stage.checkpoint.everyEpochs === 0) {
-        await saveCheckpoint(options.outDir, stage.name, stage.train, optimizer, { epoch: done, step }, stage.checkpoint.keep);
-      }
-    }
-    display.stageEnd();
-    for (const { model, path } of stage.exports) {
-      const dir = isAbsolute(path) ? path : resolve(options.outDir, path);
-      await model.exportTo(dir);
-      display.line(`${stage.name}: exported ${model.name} to ${dir}`);
-    }
-  } finally {
-    display.stageEnd();
-    optimizer.dispose();
-  }
-  return {
-    stage: stage.name,
-    model: stage.train.name,
-    seconds: (performance.now() - started) / 1000,
-    steps: step,
-    finalLoss: epochLoss,
-    metrics,
-  };
-}
-
-/** Calls the objective and insists on a scalar, naming the stage when it is not one. */
-function scalarObjective(stage: StageSpec, ctx: Step): tf.Scalar {
-  const loss = stage.objective(ctx);
-  if (!(loss instanceof tf.Tensor) || loss.rank !== 0) {
-    const shape = loss instanceof tf.Tensor ? `a tensor of shape [${loss.shape}]` : typeof loss;
-    throw new KdcRuntimeError(`stage '${stage.name}' (${stage.origin}): the objective must return a scalar, got ${shape}`);
-  }
-  return loss;
-}
-
-function validate(program: ProgramSpec): void {
-  const seen = new Set<string>();
-  for (const stage of program.stages) {
-    const where = `stage '${stage.name}' (${stage.origin})`;
-    for (const dep of stage.after) {
-      if (!seen.has(dep)) throw new KdcRuntimeError(`${where} must run after '${dep}', which has not run before it`);
-    }
-    if (!Number.isInteger(stage.epochs) || stage.epochs < 1) throw new KdcRuntimeError(`${where}: epochs must be a positive integer, got ${stage.epochs}`);
-    if (!Number.isInteger(stage.batch) || stage.batch < 1) throw new KdcRuntimeError(`${where}: batch must be a positive integer, got ${stage.batch}`);
-    if (stage.data.size === 0) throw new KdcRuntimeError(`${where}: the training split '${stage.data.name}' is empty`);
-    if (stage.teachers.includes(stage.train)) throw new KdcRuntimeError(`${where}: '${stage.train.name}' cannot teach itself`);
-    for (const e of stage.evaluate) {
-      if (!Number.isInteger(e.everyEpochs) || e.everyEpochs < 1) throw new KdcRuntimeError(`${where}: evaluate every must be a positive number of epochs`);
-    }
-    if (stage.checkpoint && (!(stage.checkpoint.everyEpochs >= 1) || !(stage.checkpoint.keep >= 1))) {
-      throw new KdcRuntimeError(`${where}: checkpoint every and keep must be at least 1`);
-    }
-    seen.add(stage.name);
+    stop?.dispose();
+    log?.close();
+    caches.clear();
+    for (const h of holders.length ? holders : [...program.models, ...(program.modules ?? [])]) h.dispose();
   }
 }
 
 /**
- * A rough upper bound of what one stage keeps in wasm memory: every model's weights, the trained
- * model's gradients and two Adam slots, and a few copies of each layer's activations for the batch.
+ * A fresh run in a folder that holds another run's checkpoints moves them to `checkpoints.old`
+ * (replacing an older one) rather than deleting them: a forgotten --resume costs nothing.
  */
-function checkWasmMemory(program: ProgramSpec): void {
-  const params = (m: Model) => m.variables.reduce((n, v) => n + v.size, 0);
-  const activations = (m: Model, batch: number) =>
-    m.variables.filter((v) => v.rank === 2).reduce((n, v) => n + batch * (v.shape[1] ?? 0), 0);
-  const resident = program.models.reduce((n, m) => n + params(m), 0);
-  for (const stage of program.stages) {
-    const floats = resident + 3 * params(stage.train) + 4 * [stage.train, ...stage.teachers].reduce((n, m) => n + activations(m, stage.batch), 0);
-    const bytes = floats * 4;
-    if (bytes > WASM_LIMIT_BYTES) {
-      throw new KdcRuntimeError(
-        `stage '${stage.name}' (${stage.origin}) needs about ${(bytes / 2 ** 30).toFixed(1)} GiB, more than the wasm backend's 4 GiB`,
-        "use a smaller batch or model, or --backend tensorflow",
-      );
-    }
-  }
+async function setAsideOldCheckpoints(outDir: string, display: ProgressDisplay): Promise<void> {
+  const dir = join(outDir, "checkpoints");
+  if (!existsSync(dir)) return;
+  const old = join(outDir, "checkpoints.old");
+  await rm(old, { recursive: true, force: true });
+  await rename(dir, old);
+  display.line(`starting a fresh run: the previous checkpoints in ${outDir} were moved to checkpoints.old (run with --resume to continue a run instead)`);
 }

@@ -13,7 +13,7 @@ type Dense = (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
  * 1200×1200 on wasm), transposing dy and the product costs B·(in+out); take the cheaper route:
  * (w·dyᵀ)ᵀ is the same matrix.
  */
-function inputGrad(dy: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
+export function inputGrad(dy: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
   const [fanIn, fanOut] = w.shape;
   const batch = dy.shape[0];
   return fanIn * fanOut > batch * (fanIn + fanOut)

@@ -8,8 +8,11 @@ import { writeFileAtomic } from "../fs-atomic.js";
 export const MODEL_JSON = "model.json";
 export const WEIGHTS_BIN = "weights.bin";
 
-/** Serialises a layers model into `dir`: model.json then weights.bin, each written atomically. */
-export async function saveLayersModel(model: tf.LayersModel, dir: string, generatedBy: string): Promise<void> {
+/**
+ * Serialises a layers model into `dir`: model.json then weights.bin, each written atomically.
+ * `metadata` goes to model.json's `userDefinedMetadata` (kdc records its taps there, see load.ts).
+ */
+export async function saveLayersModel(model: tf.LayersModel, dir: string, generatedBy: string, metadata?: Record<string, {}>): Promise<void> {
   let artifacts: tf.io.ModelArtifacts | undefined;
   await model.save(
     tf.io.withSaveHandler(async (a) => {
@@ -27,6 +30,7 @@ export async function saveLayersModel(model: tf.LayersModel, dir: string, genera
     generatedBy,
     convertedBy: null,
     weightsManifest: [{ paths: [WEIGHTS_BIN], weights: artifacts.weightSpecs }],
+    ...(metadata ? { userDefinedMetadata: metadata } : {}),
   };
   // Weights first: a reader that finds model.json also finds the weights it points at.
   await writeFileAtomic(join(dir, WEIGHTS_BIN), weights);

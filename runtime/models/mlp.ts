@@ -36,6 +36,7 @@ export class Mlp implements Model {
   private readonly activate: (x: tf.Tensor2D) => tf.Tensor2D;
   /** Counts dropout masks drawn so each gets its own seed; a run stays reproducible. */
   private dropoutDraws = 0;
+  private dropoutStream: number | undefined;
 
   constructor(
     readonly name: string,
@@ -109,8 +110,15 @@ export class Mlp implements Model {
     for (const v of this.variables) v.dispose();
   }
 
+  /** Restarts the dropout masks from `seed` (the loop calls it so a resumed run draws the same masks). */
+  reseed(seed: number): void {
+    this.dropoutStream = seed;
+    this.dropoutDraws = 0;
+  }
+
   private nextDropoutSeed(): number {
-    return mixSeeds(this.seed, 0xd0, this.dropoutDraws++);
+    const draw = this.dropoutDraws++;
+    return this.dropoutStream === undefined ? mixSeeds(this.seed, 0xd0, draw) : mixSeeds(this.seed, 0xd1, this.dropoutStream, draw);
   }
 }
 

@@ -118,7 +118,8 @@ stage distill after teach {
     expect(r.stdout).toMatch(/distill\s+small/);
     expect(r.stdout).toContain("backend: wasm");
     expect(existsSync(join(out, "student", "model.json"))).toBe(true);
-    expect(readdirSync(join(out, "checkpoints", "distill"))).toHaveLength(1);
+    // `keep 1` epoch checkpoint, plus the stage-complete one that --resume starts from.
+    expect(readdirSync(join(out, "checkpoints", "distill")).sort()).toEqual(["complete", "epoch-2"]);
     expect(readFileSync(join(out, "tiny.trainer.ts"), "utf8")).toContain("T: 3");
   });
 });

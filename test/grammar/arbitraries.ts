@@ -4,6 +4,8 @@
 import fc from "fast-check";
 import type {
   Argument,
+  CallExpression,
+  CheckpointBest,
   Declaration,
   DocComment,
   Expression,
@@ -48,6 +50,25 @@ const contextualKeywords = [
   "step",
   "steps",
   "epoch",
+  "module",
+  "recipe",
+  "run",
+  "trainable",
+  "reference",
+  "none",
+  "clip",
+  "accumulate",
+  "by",
+  "tokens",
+  "examples",
+  "freeze",
+  "best",
+  "min",
+  "max",
+  "sum",
+  "mean",
+  "over",
+  "in",
 ];
 
 const plainName = fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_]{0,5}$/).filter((n) => n !== "true" && n !== "false");
@@ -59,8 +80,9 @@ const nameText = fc.oneof(
 );
 
 /**
- * A name used as an expression. `import {` and `checkpoint every|keep` read as the start of a
- * declaration or statement, so those two keywords are left out here.
+ * A name used as an expression. `import {` and `checkpoint every|keep|best` read as the start of
+ * a declaration or statement, so those two keywords are left out here. (`evaluate on` and
+ * `run {` do so only at the start of a line, where the printer never puts an expression.)
  */
 const expressionNameText = nameText.filter((n) => n !== "import" && n !== "checkpoint");
 
@@ -104,6 +126,8 @@ const stringLiteral: fc.Arbitrary<StringLiteral> = stringValue.map((value) => ({
   span: S,
 }));
 
+const percentLiteral = numberLiteral.map((value) => ({ kind: "PercentLiteral" as const, value, span: S }));
+
 const atom: fc.Arbitrary<Expression> = fc.oneof(
   identifier(expressionNameText),
   numberLiteral,
@@ -116,14 +140,15 @@ const atom: fc.Arbitrary<Expression> = fc.oneof(
     unitText,
     span: S,
   })),
+  percentLiteral,
 );
 
-const { expression } = fc.letrec<{ expression: Expression; argument: Argument }>((tie) => ({
+const { expression, argument } = fc.letrec<{ expression: Expression; argument: Argument }>((tie) => ({
   expression: fc.oneof(
     { maxDepth: 4, depthSize: "small" },
     atom,
     fc
-      .tuple(fc.constantFrom("+", "-", "*", "/", "^" as const), tie("expression"), tie("expression"))
+      .tuple(fc.constantFrom("+", "-", "*", "/", "^", ">>" as const), tie("expression"), tie("expression"))
       .map(([operator, left, right]) => ({ kind: "BinaryExpression" as const, operator, left, right, span: S })),
     tie("expression").map((operand) => ({
       kind: "UnaryExpression" as const,
@@ -141,6 +166,17 @@ const { expression } = fc.letrec<{ expression: Expression; argument: Argument }>
       .tuple(tie("expression"), tie("expression"))
       .map(([object, index]) => ({ kind: "IndexExpression" as const, object, index, span: S })),
     fc.array(tie("expression"), { maxLength: 3 }).map((items) => ({ kind: "ListExpression" as const, items, span: S })),
+    fc
+      .tuple(fc.constantFrom("sum", "mean" as const), name, tie("expression"), tie("expression"), tie("expression"))
+      .map(([reducer, variable, from, to, body]) => ({
+        kind: "ComprehensionExpression" as const,
+        reducer,
+        variable,
+        from,
+        to,
+        body,
+        span: S,
+      })),
   ),
   argument: fc
     .tuple(fc.option(name, { nil: undefined }), tie("expression"))
@@ -165,22 +201,60 @@ const parameter: fc.Arbitrary<Parameter> = fc
 
 const optional = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
 
+/** `= callee(args)` of a stage: the callee is always a name. */
+const template: fc.Arbitrary<CallExpression> = fc
+  .tuple(name, fc.array(argument, { maxLength: 3 }))
+  .map(([callee, args]) => ({ kind: "CallExpression", callee, args, span: S }));
+
+/** Named arguments: the entries of a `run { … }` block. */
+const entries = fc
+  .array(fc.tuple(name, expression), { maxLength: 3 })
+  .map((pairs) => pairs.map(([n, value]) => ({ kind: "Argument" as const, name: n, value, span: S })));
+
+const best: fc.Arbitrary<CheckpointBest> = fc
+  .tuple(expression, expression, fc.constantFrom(undefined, "min" as const, "max" as const))
+  .map(([metric, split, mode]) => ({ metric, split, mode }));
+
 const statement: fc.Arbitrary<StageStatement> = fc.oneof(
   fc.tuple(name, expression).map(([model, data]) => ({ kind: "TrainStatement" as const, model, data, span: S })),
+  fc.array(fc.tuple(name, fc.boolean()), { minLength: 1, maxLength: 3 }).map((pairs) => ({
+    kind: "TeacherStatement" as const,
+    models: pairs.map(([m]) => m),
+    trainable: pairs.map(([, t]) => t),
+    span: S,
+  })),
+  fc.oneof(
+    fc.constant({ kind: "ReferenceStatement" as const, name: undefined, model: undefined, span: S }),
+    fc.tuple(name, name).map(([n, model]) => ({ kind: "ReferenceStatement" as const, name: n, model, span: S })),
+  ),
   fc
-    .array(name, { minLength: 1, maxLength: 3 })
-    .map((models) => ({ kind: "TeacherStatement" as const, models, span: S })),
-  fc
-    .tuple(fc.constantFrom<SettingName>("epochs", "batch", "seed", "optimizer"), expression)
+    .tuple(fc.constantFrom<SettingName>("epochs", "steps", "batch", "seed", "optimizer", "clip"), expression)
     .map(([setting, value]) => ({ kind: "SettingStatement" as const, setting, keywordSpan: S, value, span: S })),
+  fc
+    .tuple(expression, fc.constantFrom(undefined, "tokens" as const, "examples" as const))
+    .map(([value, by]) => ({ kind: "AccumulateStatement" as const, value, by, span: S })),
+  expression.map((target) => ({ kind: "FreezeStatement" as const, target, span: S })),
+  entries.map((e) => ({ kind: "RunStatement" as const, entries: e, span: S })),
   fc.tuple(name, expression).map(([n, value]) => ({ kind: "LetStatement" as const, name: n, value, span: S })),
   expression.map((objective) => ({ kind: "MinimizeStatement" as const, objective, span: S })),
   fc
-    .tuple(expression, optional(expression), fc.array(expression, { maxLength: 3 }))
-    .map(([data, every, metrics]) => ({ kind: "EvaluateStatement" as const, data, every, metrics, span: S })),
+    .tuple(
+      expression,
+      fc.array(expression, { maxLength: 2 }),
+      optional(expression),
+      fc.array(expression, { maxLength: 3 }),
+    )
+    .map(([data, also, every, metrics]) => ({
+      kind: "EvaluateStatement" as const,
+      data,
+      also,
+      every,
+      metrics,
+      span: S,
+    })),
   fc
-    .tuple(optional(expression), optional(expression))
-    .map(([every, keep]) => ({ kind: "CheckpointStatement" as const, every, keep, span: S })),
+    .tuple(optional(expression), optional(best), optional(expression))
+    .map(([every, b, keep]) => ({ kind: "CheckpointStatement" as const, every, best: b, keep, span: S })),
   fc.tuple(name, stringLiteral).map(([model, path]) => ({ kind: "ExportStatement" as const, model, path, span: S })),
 );
 
@@ -201,8 +275,23 @@ const declaration: fc.Arbitrary<Declaration> = fc.oneof(
     .tuple(name, fc.array(parameter, { maxLength: 3 }), expression, doc)
     .map(([n, params, body, d]) => ({ kind: "LossDeclaration" as const, name: n, params, body, doc: d, span: S })),
   fc
-    .tuple(name, fc.array(name, { maxLength: 2 }), fc.array(statement, { maxLength: 5 }), doc)
-    .map(([n, after, body, d]) => ({ kind: "StageDeclaration" as const, name: n, after, body, doc: d, span: S })),
+    .tuple(name, expression, doc)
+    .map(([n, value, d]) => ({ kind: "ModuleDeclaration" as const, name: n, value, doc: d, span: S })),
+  fc
+    .tuple(name, fc.array(parameter, { maxLength: 3 }), fc.array(statement, { maxLength: 4 }), doc)
+    .map(([n, params, body, d]) => ({ kind: "RecipeDeclaration" as const, name: n, params, body, doc: d, span: S })),
+  fc
+    .tuple(name, fc.array(name, { maxLength: 2 }), optional(template), fc.array(statement, { maxLength: 5 }), doc)
+    .map(([n, after, t, body, d]) => ({
+      kind: "StageDeclaration" as const,
+      name: n,
+      after,
+      template: t,
+      body,
+      doc: d,
+      span: S,
+    })),
+  fc.tuple(entries, doc).map(([e, d]) => ({ kind: "RunDeclaration" as const, entries: e, doc: d, span: S })),
 );
 
 export const programArb: fc.Arbitrary<Program> = fc

@@ -32,6 +32,8 @@ describe("deeply nested input", () => {
       "f(".repeat(5000) + ")".repeat(5000),
       Array.from({ length: 5000 }, () => "x").join(" ^ "),
       "(".repeat(5000),
+      "sum over i in 0..1 { ".repeat(5000) + "x" + " }".repeat(5000),
+      "mean over i in ".repeat(5000),
     ]) {
       const result = parse("deep.kd", `param p = ${inner}`);
       expect(result.diagnostics.length).toBeGreaterThan(0);
@@ -40,7 +42,11 @@ describe("deeply nested input", () => {
   });
 
   it("a 10,000-term sum and a 10,000-long member chain give one diagnostic each", () => {
-    for (const inner of [Array.from({ length: 10_000 }, (_, i) => `x${i}`).join(" + "), `a${".b".repeat(10_000)}`]) {
+    for (const inner of [
+      Array.from({ length: 10_000 }, (_, i) => `x${i}`).join(" + "),
+      `a${".b".repeat(10_000)}`,
+      Array.from({ length: 10_000 }, (_, i) => `x${i}`).join(" >> "),
+    ]) {
       const result = parse("deep.kd", `param p = ${inner}\nmodel m = mlp()`);
       expect(result.diagnostics).toHaveLength(1);
       expect(result.diagnostics[0]).toMatchObject({ code: "KD1001" });
@@ -54,6 +60,7 @@ describe("deeply nested input", () => {
     const chains: [string, number][] = [
       [Array.from({ length: n }, (_, i) => `x${i}`).join(" - "), n], // n - 1 operators over n operands
       [`a${".b".repeat(n)}`, n + 1], // n member accesses over `a`
+      [Array.from({ length: n }, (_, i) => `x${i}`).join(" >> "), n],
     ];
     for (const [inner, expected] of chains) {
       const text = `param p = ${inner}\n`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ModelDeclaration, ParamDeclaration, StageDeclaration } from "../../grammar/ast.js";
+import type { ModelDeclaration, ParamDeclaration, RecipeDeclaration, StageDeclaration } from "../../grammar/ast.js";
 import { parse } from "../../grammar/parse.js";
 import { SourceFile } from "../../compiler/source.js";
 
@@ -41,7 +41,7 @@ describe("parser diagnostics", () => {
     expect(diagnose("model = mlp(x)")).toEqual(["KD1001 1:7-1:8 expected a name, found `=`"]);
     expect(diagnose("stage s after {\n}")).toEqual(["KD1001 1:15-1:16 expected a name, found `{`"]);
     expect(diagnose("modle m = x")).toEqual([
-      "KD1001 1:1-1:6 expected a declaration (import, param, dataset, model, loss or stage), found `modle`",
+      "KD1001 1:1-1:6 expected a declaration (import, param, dataset, model, module, loss, recipe, stage or run), found `modle`",
     ]);
     expect(diagnose("stage s {\n  epoch 12\n}")).toEqual([
       "KD1001 2:3-2:8 expected a stage statement or `}`, found `epoch`",
@@ -76,8 +76,110 @@ describe("parser diagnostics", () => {
       "KD1001 2:26-2:31 expected `,` or `)`, found `batch`",
     ]);
     expect(diagnose("model m = f(x))\nmodel n = 3")).toEqual([
-      "KD1001 1:15-1:16 expected a declaration (import, param, dataset, model, loss or stage), found `)`",
+      "KD1001 1:15-1:16 expected a declaration (import, param, dataset, model, module, loss, recipe, stage or run), found `)`",
     ]);
+  });
+});
+
+describe("diagnostics for the newer constructs", () => {
+  it("KD1001 names what was expected in each", () => {
+    const cases: [string, string][] = [
+      ["stage s {\n  reference\n  epochs 3\n}", "KD1001 3:3-3:9 expected a name or `none`, found `epochs`"],
+      ["stage s {\n  reference ref policy\n}", "KD1001 2:13-2:16 expected a name or `none`, found `ref`"],
+      ["stage s {\n  accumulate 8 by bytes\n}", "KD1001 2:19-2:24 expected `tokens` or `examples`, found `bytes`"],
+      ["stage s {\n  accumulate by tokens\n}", "KD1001 2:14-2:16 expected an expression, found `by`"],
+      ["stage s {\n  freeze\n  epochs 3\n}", "KD1001 3:3-3:9 expected an expression, found `epochs`"],
+      ["stage s model m = x", "KD1001 1:9-1:14 expected `{` or `=`, found `model`"],
+      ["stage s = f\nmodel m = x", "KD1001 2:1-2:6 expected `(`, found `model`"],
+      ["param p = sum over i in 0..3 x", "KD1001 1:30-1:31 expected `{`, found `x`"],
+      ["param p = sum over i 0..3 { x }", "KD1001 1:22-1:23 expected `in`, found `0`"],
+      ["param p = sum over i in 0.3 { x }", "KD1001 1:29-1:30 expected `..`, found `{`"],
+      ["param p = sum over i in 0..3 { x", "KD1002 1:30-1:31 this `{` is never closed"],
+      ["param p = a >>", "KD1001 1:15-1:15 expected an expression, found end of file"],
+      ["param p = a > b", "KD0001 1:13-1:14 unexpected character `>`"],
+      ["run { threads 2 }", "KD1001 1:15-1:16 expected `:`, found `2`"],
+      ["run { a: 1 b: 2 }", "KD1001 1:12-1:13 expected `,` or `}`, found `b`"],
+      ["run { 2 }", "KD1001 1:7-1:8 expected a setting (`name: value`) or `}`, found `2`"],
+      ["run threads: 2", "KD1001 1:5-1:12 expected `{`, found `threads`"],
+      ["stage s {\n  checkpoint best accuracy on d\n}", "KD1001 2:19-2:27 expected `by`, found `accuracy`"],
+      ["stage s {\n  checkpoint best by accuracy d.val\n}", "KD1001 2:31-2:32 expected `on`, found `d`"],
+      // The clauses come in a fixed order: every, best, keep.
+      [
+        "stage s {\n  checkpoint best by accuracy on d.val every 1 epoch\n}",
+        "KD1001 2:40-2:45 expected a stage statement or `}`, found `every`",
+      ],
+      ["recipe r(a: model b: model) {}", "KD1001 1:19-1:20 expected `,` or `)`, found `b`"],
+      ["recipe r() {\n  epoch 12\n}", "KD1001 2:3-2:8 expected a stage statement or `}`, found `epoch`"],
+      ["recipe r {\n  epochs 12\n}", "KD1001 1:10-1:11 expected `(`, found `{`"],
+      ["stage s {\n  evaluate on a b { x }\n}", "KD1001 2:17-2:18 expected `{`, found `b`"],
+      ["stage s {\n  evaluate on a, { x }\n}", "KD1001 2:18-2:19 expected an expression, found `{`"],
+      ["module m x", "KD1001 1:10-1:11 expected `=`, found `x`"],
+      // A unit word belongs to the number before it on the same line.
+      ["stage s {\n  clip 1.0 steps 500\n}", "KD1001 2:18-2:21 expected a stage statement or `}`, found `500`"],
+    ];
+    for (const [text, expected] of cases) expect(diagnose(text), text).toEqual([expected]);
+  });
+
+  it("does not take a keyword that starts the next line for a missing name", () => {
+    for (const text of [
+      "stage s = 3\nmodel m = x",
+      "stage s after 3\nmodel m = x",
+      "stage s {\n  train 3\n  epochs 3\n}",
+    ]) {
+      const result = parse("test.kd", text);
+      expect(
+        result.diagnostics.map((d) => d.message),
+        text,
+      ).toEqual(["expected a name, found `3`"]);
+    }
+    const [, model] = parse("test.kd", "stage s = 3\nmodel m = x").value.declarations;
+    expect(model).toMatchObject({ kind: "ModelDeclaration", name: { name: "m" } });
+  });
+
+  it("does not take a keyword that starts the next line for one more name of a list", () => {
+    const text = "stage s after a,\nmodel m = x\nstage t {\n  teacher big,\n  epochs 2\n}";
+    expect(diagnose(text)).toEqual([
+      "KD1001 2:1-2:6 expected a name, found `model`",
+      "KD1001 5:3-5:9 expected a name, found `epochs`",
+    ]);
+    const [s, m, t] = parse("test.kd", text).value.declarations as [
+      StageDeclaration,
+      ModelDeclaration,
+      StageDeclaration,
+    ];
+    expect(s.after.map((a) => a.name)).toEqual(["a"]);
+    expect(m).toMatchObject({ kind: "ModelDeclaration", name: { name: "m" } });
+    expect(t.body).toMatchObject([
+      { kind: "TeacherStatement", models: [{ name: "big" }], trainable: [false] },
+      { kind: "SettingStatement", setting: "epochs" },
+    ]);
+    // Within a line, keywords are names as usual.
+    expect(parse("test.kd", "stage s {\n  teacher big, epochs\n}").diagnostics).toEqual([]);
+  });
+
+  it("reads `evaluate on` and `run {` at the start of a line as statements, not a missing operand", () => {
+    const text = "stage s {\n  let x =\n  run { a: 1 }\n  minimize\n  evaluate on d { a }\n}";
+    expect(diagnose(text)).toEqual([
+      "KD1001 3:3-3:6 expected an expression, found `run`",
+      "KD1001 5:3-5:11 expected an expression, found `evaluate`",
+    ]);
+    const body = (parse("test.kd", text).value.declarations[0] as StageDeclaration).body;
+    expect(body.map((s) => s.kind)).toEqual(["LetStatement", "RunStatement", "MinimizeStatement", "EvaluateStatement"]);
+  });
+
+  it("keeps a recipe's statements around a broken one, with Missing parts", () => {
+    const text = "recipe r(s: model) {\n  train s on\n  freeze s.hidden[0]\n  accumulate\n  reference ref = s\n}";
+    const result = parse("test.kd", text);
+    expect(result.diagnostics).toHaveLength(2);
+    const recipe = result.value.declarations[0] as RecipeDeclaration;
+    expect(recipe.body.map((s) => s.kind)).toEqual([
+      "TrainStatement",
+      "FreezeStatement",
+      "AccumulateStatement",
+      "ReferenceStatement",
+    ]);
+    expect(recipe.body[0]).toMatchObject({ data: { kind: "Missing" } });
+    expect(recipe.body[2]).toMatchObject({ value: { kind: "Missing" }, by: undefined });
   });
 });
 

@@ -4,6 +4,7 @@ import { isCode } from "../../compiler/diagnostics/codes.js";
 import { parse } from "../../grammar/parse.js";
 import { print } from "../../grammar/print.js";
 import { allNodes } from "./ast-walk.js";
+import { EVERY_CONSTRUCT } from "./every-construct.js";
 
 /** Checks the invariants that hold for any input, valid or not. */
 function checkInvariants(text: string): void {
@@ -54,6 +55,25 @@ const fragments = [
   "step",
   "steps",
   "epoch",
+  "module",
+  "recipe",
+  "run",
+  "trainable",
+  "reference",
+  "none",
+  "clip",
+  "accumulate",
+  "by",
+  "tokens",
+  "examples",
+  "freeze",
+  "best",
+  "min",
+  "max",
+  "sum",
+  "mean",
+  "over",
+  "in",
   "x",
   "big",
   "mlp",
@@ -72,6 +92,10 @@ const fragments = [
   "*",
   "/",
   "^",
+  ">>",
+  ">",
+  "%",
+  "..",
   "=",
   ":",
   ",",
@@ -98,7 +122,7 @@ const tokenSoup = fc
   .array(fc.constantFrom(...fragments), { maxLength: 40 })
   .chain((parts) => fc.constantFrom(" ", "", "\n").map((sep) => parts.join(sep)));
 
-/** A valid recipe with a few characters changed, dropped or inserted. */
+/** A valid recipe (the small one below or the one with every construct) with a few characters changed, dropped or inserted. */
 const recipe = `import { hinton } from "std/kd"
 param T: float = 4
 dataset digits = mnist(train: 8000, test: 2000, seed: 7)
@@ -115,19 +139,22 @@ stage distill after teach {
 }
 `;
 const mutated = fc
-  .array(
-    fc.tuple(
-      fc.nat({ max: recipe.length }),
-      fc.nat({ max: 3 }),
-      fc.constantFrom("", "(", ")", "{", "}", ",", "=", "x", '"', "/*", "-"),
+  .tuple(
+    fc.constantFrom(recipe, EVERY_CONSTRUCT),
+    fc.array(
+      fc.tuple(
+        fc.nat({ max: EVERY_CONSTRUCT.length }),
+        fc.nat({ max: 3 }),
+        fc.constantFrom("", "(", ")", "{", "}", ",", "=", "x", '"', "/*", "-", ">>", ".", "%", "\n", "run {"),
+      ),
+      {
+        minLength: 1,
+        maxLength: 4,
+      },
     ),
-    {
-      minLength: 1,
-      maxLength: 4,
-    },
   )
-  .map((edits) => {
-    let text = recipe;
+  .map(([source, edits]) => {
+    let text = source;
     for (const [at, remove, insert] of edits) text = text.slice(0, at) + insert + text.slice(at + remove);
     return text;
   });

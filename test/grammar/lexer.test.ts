@@ -30,16 +30,60 @@ describe("lex", () => {
     ]);
   });
 
+  it("reads every keyword as itself, even one that begins another", () => {
+    const words =
+      "import from param dataset model module loss recipe stage after run train on teacher trainable reference none " +
+      "batch seed optimizer clip accumulate by tokens examples freeze let minimize evaluate every checkpoint best min " +
+      "max keep export to sum mean over in epochs epoch steps step";
+    const lexed = kinds(words);
+    expect(lexed.map((k) => k.split(":")[1])).toEqual(words.split(" "));
+    expect(lexed.filter((k) => k.startsWith("Identifier"))).toEqual([]);
+    expect(kinds("tokens to trainable train minimize min maxi inside in")).toEqual([
+      "Tokens:tokens",
+      "To:to",
+      "Trainable:trainable",
+      "Train:train",
+      "Minimize:minimize",
+      "Min:min",
+      "Identifier:maxi",
+      "Identifier:inside",
+      "In:in",
+    ]);
+  });
+
+  it("reads ranges, pipelines and percentages", () => {
+    expect(kinds("0..3 1.5..n a>>b 10% a.b")).toEqual([
+      "NumberLiteral:0",
+      "DotDot:..",
+      "NumberLiteral:3",
+      "NumberLiteral:1.5",
+      "DotDot:..",
+      "Identifier:n",
+      "Identifier:a",
+      "Pipe:>>",
+      "Identifier:b",
+      "NumberLiteral:10",
+      "Percent:%",
+      "Identifier:a",
+      "Dot:.",
+      "Identifier:b",
+    ]);
+    expect(lex("test.kd", "a > b").diagnostics.map((d) => d.code)).toEqual(["KD0001"]);
+  });
+
   it("reads every operator", () => {
-    expect(kinds("+-*/^=:,.()[]{}").map((k) => k.split(":")[0])).toEqual([
+    expect(kinds("+-*/^>>%=:,...()[]{}").map((k) => k.split(":")[0])).toEqual([
       "Plus",
       "Minus",
       "Star",
       "Slash",
       "Caret",
+      "Pipe",
+      "Percent",
       "Equals",
       "Colon",
       "Comma",
+      "DotDot",
       "Dot",
       "LParen",
       "RParen",

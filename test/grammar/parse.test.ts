@@ -5,10 +5,13 @@ import type {
   Expression,
   LossDeclaration,
   ParamDeclaration,
+  RecipeDeclaration,
   StageDeclaration,
   StageStatement,
 } from "../../grammar/ast.js";
 import { parse } from "../../grammar/parse.js";
+import { allNodes } from "./ast-walk.js";
+import { EVERY_CONSTRUCT } from "./every-construct.js";
 import { show } from "./show.js";
 
 const recipes = ["recipes/std/kd.kd", "recipes/examples/mnist-hinton.kd"];
@@ -237,5 +240,283 @@ describe("comments", () => {
   it("collects every comment in source order", () => {
     const program = parseOk("// a\nmodel m = f(/* b */ x) // c\n/** d */\n/// e\nstage s { /* f */ }");
     expect(program.comments.map((c) => c.text)).toEqual(["// a", "/* b */", "// c", "/** d */", "/// e", "/* f */"]);
+  });
+});
+
+describe("pipelines, percentages and comprehensions", () => {
+  it("makes >> the loosest operator, left-associative", () => {
+    expect(show(expr("conv(kernel: 1) >> batchnorm >> relu"))).toBe("(>> (>> (call conv kernel:1) batchnorm) relu)");
+    expect(show(expr("a + b >> c * d"))).toBe("(>> (+ a b) (* c d))");
+    expect(show(expr("a >> (b >> c)"))).toBe("(>> a (>> b c))");
+    expect(show(expr("f(a >> b, via: c >> d)"))).toBe("(call f (>> a b) via:(>> c d))");
+    expect(show(expr("-a >> b ^ 2"))).toBe("(>> (neg a) (^ b 2))");
+  });
+
+  it("reads a percentage as a literal of its own", () => {
+    expect(expr("10%")).toMatchObject({
+      kind: "PercentLiteral",
+      value: { kind: "NumberLiteral", raw: "10", value: 10 },
+    });
+    expect(show(expr("cosine(from: 1e-3, warmup: 2.5%)"))).toBe("(call cosine from:1e-3 warmup:<2.5%>)");
+    expect(show(expr("-10% * 2"))).toBe("(* (neg <10%>) 2)");
+  });
+
+  it("parses sum and mean comprehensions over a half-open range", () => {
+    expect(show(expr("sum over i in 0..3 { fitnet(s.block[i], t.block[i]) }"))).toBe(
+      "(sum i 0..3 (call fitnet (index (. s block) i) (index (. t block) i)))",
+    );
+    expect(show(expr("mean over i in 0..n - 1 { x[i] } * 2"))).toBe("(* (mean i 0..(- n 1) (index x i)) 2)");
+    expect(show(expr("sum over i in 1.5..2 { sum over j in i..2 epochs { j } }"))).toBe(
+      "(sum i 1.5..2 (sum j i..<2 epochs> j))",
+    );
+    const c = expr("mean over k in a..b { k }");
+    expect(c).toMatchObject({
+      kind: "ComprehensionExpression",
+      reducer: "mean",
+      variable: { name: "k" },
+      from: { name: "a" },
+      to: { name: "b" },
+      body: { name: "k" },
+    });
+  });
+
+  it("keeps sum, mean, min and max ordinary names otherwise", () => {
+    expect(show(expr("sum(x, axis: 1) + mean(y) + min(epoch / 20, 1) + max(a, b)"))).toBe(
+      "(+ (+ (+ (call sum x axis:1) (call mean y)) (call min (/ epoch 20) 1)) (call max a b))",
+    );
+    expect(show(expr("[sum, mean, over, in, by, none, best, run, module, recipe]"))).toBe(
+      "[sum mean over in by none best run module recipe]",
+    );
+  });
+
+  it("reads epoch and step as names, and a unit only after a number on its line", () => {
+    expect(show(expr("min(epoch / 20, 1)"))).toBe("(call min (/ epoch 20) 1)");
+    expect(show(expr("step * 3 epochs"))).toBe("(* step <3 epochs>)");
+    expect(show(expr("epoch + steps"))).toBe("(+ epoch steps)");
+    const body = statements(
+      "let w = min(epoch / 20, 1)\nlet v = 2 * step\nepochs 3 epochs\nsteps 500\nevaluate on d every 100 steps {}",
+    );
+    expect(body.map((s) => s.kind)).toEqual([
+      "LetStatement",
+      "LetStatement",
+      "SettingStatement",
+      "SettingStatement",
+      "EvaluateStatement",
+    ]);
+    expect(body[3]).toMatchObject({ setting: "steps", value: { kind: "NumberLiteral", raw: "500" } });
+  });
+});
+
+describe("recipes, modules, run blocks and stage instantiation", () => {
+  it("parses a recipe: parameters and a stage body", () => {
+    const [recipe] = parseOk(
+      "/// Reusable.\nrecipe distill_with(student: model, teacher: model, T: scalar = 4,) {\n  train student on data\n  teacher teacher\n}\nrecipe none() {}",
+    ).declarations as [RecipeDeclaration, RecipeDeclaration];
+    expect(recipe.kind).toBe("RecipeDeclaration");
+    expect(recipe.doc).toBe("Reusable.");
+    expect(
+      recipe.params.map((p) => `${p.name.name}:${p.type.name.name}${p.default ? `=${show(p.default)}` : ""}`),
+    ).toEqual(["student:model", "teacher:model", "T:scalar=4"]);
+    expect(recipe.body.map((s) => s.kind)).toEqual(["TrainStatement", "TeacherStatement"]);
+  });
+
+  it("parses a stage that instantiates a recipe, with or without a body", () => {
+    const [bare, extended, plain] = parseOk(
+      "stage a after x, y = distill_with(small, big, T: 2)\nstage b = r() { epochs 3 }\nstage c {}",
+    ).declarations as StageDeclaration[];
+    expect(bare).toMatchObject({ kind: "StageDeclaration", name: { name: "a" }, body: [] });
+    expect(bare!.after.map((a) => a.name)).toEqual(["x", "y"]);
+    expect(show(bare!.template!)).toBe("(call distill_with small big T:2)");
+    expect(extended!.template).toMatchObject({
+      kind: "CallExpression",
+      callee: { kind: "Identifier", name: "r" },
+      args: [],
+    });
+    expect(extended!.body.map((s) => s.kind)).toEqual(["SettingStatement"]);
+    expect(plain!.template).toBeUndefined();
+  });
+
+  it("parses module declarations and run blocks at the top level and in a stage", () => {
+    const program = parseOk(
+      "/// doc\nmodule proj = conv(kernel: 1) >> relu\n/// settings\nrun { backend: wasm, threads: 2, precision: float32, }\nrun {}\nstage s { run { threads: 1 } }",
+    );
+    const [module, run, empty, stage] = program.declarations;
+    expect(module).toMatchObject({ kind: "ModuleDeclaration", name: { name: "proj" }, doc: "doc" });
+    expect(run).toMatchObject({ kind: "RunDeclaration", doc: "settings" });
+    if (run!.kind !== "RunDeclaration") throw new Error("shape");
+    expect(run.entries.map((e) => `${e.name!.name}=${show(e.value)}`)).toEqual([
+      "backend=wasm",
+      "threads=2",
+      "precision=float32",
+    ]);
+    expect(run.entries[0]!.value.kind).toBe("Identifier");
+    expect(empty).toMatchObject({ kind: "RunDeclaration", entries: [] });
+    expect((stage as StageDeclaration).body[0]).toMatchObject({
+      kind: "RunStatement",
+      entries: [{ kind: "Argument", name: { name: "threads" }, value: { raw: "1" } }],
+    });
+  });
+
+  it("tells `run {` starting a line from `run` as a name in the middle of one", () => {
+    const [evaluate, run] = statements("evaluate on run { accuracy }\nrun { threads: 2 }");
+    expect(evaluate).toMatchObject({
+      kind: "EvaluateStatement",
+      data: { name: "run" },
+      metrics: [{ name: "accuracy" }],
+    });
+    expect(run).toMatchObject({ kind: "RunStatement" });
+  });
+});
+
+describe("new stage statements", () => {
+  it("marks trainable teachers", () => {
+    const [a, b, c] = statements("teacher big trainable, small\nteacher x, y trainable\nteacher trainable");
+    expect(a).toMatchObject({
+      kind: "TeacherStatement",
+      models: [{ name: "big" }, { name: "small" }],
+      trainable: [true, false],
+    });
+    expect(b).toMatchObject({ trainable: [false, true] });
+    expect(c).toMatchObject({ models: [{ name: "trainable" }], trainable: [false] });
+  });
+
+  it("parses references, named and none", () => {
+    const [named, none, keywordNamed] = statements("reference ref = policy\nreference none\nreference none = none");
+    expect(named).toMatchObject({ kind: "ReferenceStatement", name: { name: "ref" }, model: { name: "policy" } });
+    expect(none).toEqual({ kind: "ReferenceStatement", name: undefined, model: undefined, span: none!.span });
+    expect(keywordNamed).toMatchObject({ name: { name: "none" }, model: { name: "none" } });
+  });
+
+  it("parses clip, steps, accumulate and freeze", () => {
+    const body = statements(
+      "clip 1.0\nsteps 500\naccumulate 8\naccumulate 8 by tokens\naccumulate n * 2 by examples\nfreeze small.hidden[0]\nfreeze small",
+    );
+    expect(body[0]).toMatchObject({ kind: "SettingStatement", setting: "clip", value: { raw: "1.0" } });
+    expect(body[1]).toMatchObject({ kind: "SettingStatement", setting: "steps", value: { raw: "500" } });
+    expect(body[2]).toMatchObject({ kind: "AccumulateStatement", value: { raw: "8" }, by: undefined });
+    expect(body[3]).toMatchObject({ kind: "AccumulateStatement", by: "tokens" });
+    expect(body[4]).toMatchObject({ kind: "AccumulateStatement", value: { kind: "BinaryExpression" }, by: "examples" });
+    if (body[5]!.kind !== "FreezeStatement" || body[6]!.kind !== "FreezeStatement") throw new Error("shape");
+    expect(show(body[5]!.target)).toBe("(index (. small hidden) 0)");
+    expect(show(body[6]!.target)).toBe("small");
+  });
+
+  it("evaluates on several splits", () => {
+    const [several, one] = statements(
+      "evaluate on digits.val, digits.test, x every 1 epoch { accuracy }\nevaluate on d {}",
+    );
+    if (several!.kind !== "EvaluateStatement") throw new Error("shape");
+    expect(show(several.data)).toBe("(. digits val)");
+    expect(several.also.map(show)).toEqual(["(. digits test)", "x"]);
+    expect(show(several.every!)).toBe("<1 epochs>");
+    expect(one).toMatchObject({ also: [] });
+  });
+
+  it("parses best checkpoints, alone and with every and keep", () => {
+    const body = statements(
+      [
+        "checkpoint best by accuracy on digits.val",
+        "checkpoint best by accuracy(top: 5) on digits.val keep 2",
+        "checkpoint every 1 epoch best by ece on digits.val min keep 3",
+        "checkpoint best by margin on prefs.val max",
+        "checkpoint every 1 epoch keep 3",
+      ].join("\n"),
+    );
+    expect(body.map((s) => s.kind)).toEqual(Array(5).fill("CheckpointStatement"));
+    const parts = body.map((s) =>
+      s.kind === "CheckpointStatement"
+        ? [
+            s.every && show(s.every),
+            s.best && [show(s.best.metric), show(s.best.split), s.best.mode],
+            s.keep && show(s.keep),
+          ]
+        : [],
+    );
+    expect(parts).toEqual([
+      [undefined, ["accuracy", "(. digits val)", undefined], undefined],
+      [undefined, ["(call accuracy top:5)", "(. digits val)", undefined], "2"],
+      ["<1 epochs>", ["ece", "(. digits val)", "min"], "3"],
+      [undefined, ["margin", "(. prefs val)", "max"], undefined],
+      ["<1 epochs>", undefined, "3"],
+    ]);
+  });
+});
+
+describe("the recipe that uses every construct", () => {
+  it("parses with no diagnostics and produces every node kind", () => {
+    const program = parseOk(EVERY_CONSTRUCT);
+    const kinds = new Set(allNodes(program).map((n) => n.kind));
+    for (const kind of [
+      "ImportDeclaration",
+      "ParamDeclaration",
+      "DatasetDeclaration",
+      "ModelDeclaration",
+      "ModuleDeclaration",
+      "LossDeclaration",
+      "RecipeDeclaration",
+      "StageDeclaration",
+      "RunDeclaration",
+      "TrainStatement",
+      "TeacherStatement",
+      "ReferenceStatement",
+      "SettingStatement",
+      "AccumulateStatement",
+      "FreezeStatement",
+      "RunStatement",
+      "LetStatement",
+      "MinimizeStatement",
+      "EvaluateStatement",
+      "CheckpointStatement",
+      "ExportStatement",
+      "Parameter",
+      "TypeReference",
+      "Argument",
+      "Identifier",
+      "NumberLiteral",
+      "StringLiteral",
+      "UnitLiteral",
+      "PercentLiteral",
+      "ListExpression",
+      "CallExpression",
+      "MemberExpression",
+      "IndexExpression",
+      "BinaryExpression",
+      "ComprehensionExpression",
+    ]) {
+      expect(kinds, kind).toContain(kind);
+    }
+    const docs = program.declarations.filter((d) => d.doc !== undefined).map((d) => d.kind);
+    expect(docs).toEqual([
+      "RunDeclaration",
+      "ParamDeclaration",
+      "ModuleDeclaration",
+      "RecipeDeclaration",
+      "StageDeclaration",
+    ]);
+  });
+
+  it("gives every node a span inside the text, and statements spans that cover their source", () => {
+    const program = parseOk(EVERY_CONSTRUCT);
+    for (const n of allNodes(program)) {
+      expect(0 <= n.span.start && n.span.start <= n.span.end && n.span.end <= EVERY_CONSTRUCT.length).toBe(true);
+    }
+    const slice = (n: { span: { start: number; end: number } }) => EVERY_CONSTRUCT.slice(n.span.start, n.span.end);
+    const stages = program.declarations.filter((d): d is StageDeclaration => d.kind === "StageDeclaration");
+    const statementsOf = (name: string) => stages.find((s) => s.name.name === name)!.body;
+    expect(statementsOf("teach").map(slice)).toContain(
+      "evaluate on digits.val, digits.test every 1 epoch { accuracy(top: 5), ece }",
+    );
+    expect(statementsOf("teach").map(slice)).toContain("run { threads: 1, precision: float16 }");
+    expect(statementsOf("distill").map(slice)).toContain(
+      "checkpoint every 1 epoch best by ece on digits.val min keep 3",
+    );
+    expect(statementsOf("distill").map(slice)).toContain("teacher big trainable, other");
+    expect(statementsOf("free").map(slice)).toContain("reference none");
+    const quick = stages.find((s) => s.name.name === "quick")!;
+    expect(slice(quick)).toBe("stage quick after teach = distill_with(small, big, digits.train)");
+    expect(slice(quick.template!)).toBe("distill_with(small, big, digits.train)");
+    const layers = program.declarations.find((d) => d.kind === "LossDeclaration")!;
+    if (layers.kind !== "LossDeclaration") throw new Error("shape");
+    expect(slice(layers.body)).toMatch(/^sum over i in 0\.\.n \{ .* \}$/);
   });
 });

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "../../grammar/parse.js";
 import { print } from "../../grammar/print.js";
 import { FILE, programArb } from "./arbitraries.js";
+import { EVERY_CONSTRUCT } from "./every-construct.js";
 import { stripSpans } from "./strip-spans.js";
 
 const recipes = ["recipes/std/kd.kd", "recipes/examples/mnist-hinton.kd"];
@@ -46,6 +47,17 @@ describe("print on the shipped recipes", () => {
   }
 });
 
+describe("print on the recipe that uses every construct", () => {
+  it("gives it back byte for byte, and parse(print(ast)) is ast", () => {
+    const ast = parse("every.kd", EVERY_CONSTRUCT).value;
+    const printed = print(ast);
+    expect(printed).toBe(EVERY_CONSTRUCT);
+    const again = parse("every.kd", print({ ...ast })); // without the source: comments on their own lines
+    expect(again.diagnostics).toEqual([]);
+    expect(stripSpans(again.value)).toEqual(stripSpans(ast));
+  });
+});
+
 describe("expressions", () => {
   it("prints the fewest parentheses that keep the tree", () => {
     expect(formatExpression("((a + b)) * (c)")).toBe("(a + b) * c");
@@ -61,6 +73,24 @@ describe("expressions", () => {
     expect(formatExpression("(a + b)[0](c)")).toBe("(a + b)[0](c)");
     expect(formatExpression("a * (-b)")).toBe("a * -b");
     expect(formatExpression("-(-a)")).toBe("--a");
+    expect(formatExpression("(a >> b) >> c")).toBe("a >> b >> c");
+    expect(formatExpression("a >> (b >> c)")).toBe("a >> (b >> c)");
+    expect(formatExpression("(a >> b) + c")).toBe("(a >> b) + c");
+    expect(formatExpression("a + (b >> c) * d")).toBe("a + (b >> c) * d");
+    expect(formatExpression("(a + b) >> (c * d)")).toBe("a + b >> c * d");
+    expect(formatExpression("f((a >> b), [c >> d])")).toBe("f(a >> b, [c >> d])");
+    expect(formatExpression("(a >> b).c")).toBe("(a >> b).c");
+    expect(formatExpression("(sum over i in (0)..(n - 1) { (x[i]) }) * 2")).toBe("sum over i in 0..n - 1 { x[i] } * 2");
+    expect(formatExpression("-(10%)")).toBe("-10%");
+  });
+
+  it("spaces pipelines, comprehensions and percentages", () => {
+    expect(formatExpression("conv(kernel:1)>>batchnorm>>relu")).toBe("conv(kernel: 1) >> batchnorm >> relu");
+    expect(formatExpression("mean  over k in a .. b{k}")).toBe("mean over k in a..b { k }");
+    expect(formatExpression("cosine(warmup: 10 %)")).toBe("cosine(warmup: 10%)");
+    expect(formatExpression("sum over i in 1.5..2{sum over j in 0..i{j}}")).toBe(
+      "sum over i in 1.5..2 { sum over j in 0..i { j } }",
+    );
   });
 
   it("spaces operators and arguments, keeps raw numbers and units, re-escapes strings", () => {
@@ -96,6 +126,82 @@ describe("layout", () => {
     );
     expect(format("stage empty {   }")).toBe("stage empty {}\n");
     expect(format("")).toBe("");
+  });
+
+  it("prints the newer declarations and statements", () => {
+    const text =
+      "module m=conv(kernel:1)>>relu run{backend:wasm,threads:2,} recipe r(s:model,T:scalar=4,){train s on d teacher t trainable,u} recipe e(){ } " +
+      "stage a after r=r(small,T:2){} stage b=r(x){reference ref=small reference none clip 1.0\nsteps 500 accumulate 8 by tokens accumulate 2 " +
+      "freeze small.hidden[0] run{threads:1} evaluate on d.val,d.test every 1 epoch{accuracy} checkpoint every 1 epoch best by ece on d.val min keep 3 checkpoint best by accuracy on d.val}";
+    expect(format(text)).toBe(
+      [
+        "module m = conv(kernel: 1) >> relu",
+        "",
+        "run { backend: wasm, threads: 2 }",
+        "",
+        "recipe r(s: model, T: scalar = 4) {",
+        "  train s on d",
+        "  teacher t trainable, u",
+        "}",
+        "",
+        "recipe e() {}",
+        "",
+        "stage a after r = r(small, T: 2)",
+        "",
+        "stage b = r(x) {",
+        "  reference ref = small",
+        "  reference none",
+        "  clip 1.0",
+        "  steps 500",
+        "  accumulate 8 by tokens",
+        "  accumulate 2",
+        "  freeze small.hidden[0]",
+        "  run { threads: 1 }",
+        "  evaluate on d.val, d.test every 1 epoch { accuracy }",
+        "  checkpoint every 1 epoch best by ece on d.val min keep 3",
+        "  checkpoint best by accuracy on d.val",
+        "}",
+        "",
+      ].join("\n"),
+    );
+    expect(format("run {   }")).toBe("run {}\n");
+  });
+
+  it("keeps comments around recipes, run blocks and stages without braces", () => {
+    const text = [
+      "/// doc of r",
+      "recipe r(s: model) { // header",
+      "  train s on d // trailing",
+      "  // end of body",
+      "}",
+      "",
+      "// before",
+      "stage a = r(x, /* inside */ y) // after a",
+      "",
+      "stage b = r(x) {",
+      "  // only a comment",
+      "}",
+      "",
+      "run { threads: 2 } // after run",
+    ].join("\n");
+    const expected = [
+      "/// doc of r",
+      "recipe r(s: model) { // header",
+      "  train s on d // trailing",
+      "  // end of body",
+      "}",
+      "",
+      "// before",
+      "stage a = r(x, y) /* inside */ // after a",
+      "",
+      "// only a comment",
+      "stage b = r(x)",
+      "",
+      "run { threads: 2 } // after run",
+      "",
+    ].join("\n");
+    expect(format(text)).toBe(expected);
+    expect(format(expected)).toBe(expected);
   });
 
   it("re-emits doc comments above their declaration", () => {

@@ -1,5 +1,6 @@
 // Test helper: a compact, fully parenthesised rendering of an expression, so that shape
-// assertions read like the tree: `(+ a (* b c))`, `(neg x)`, `(call f a T:4)`.
+// assertions read like the tree: `(+ a (* b c))`, `(neg x)`, `(call f a T:4)`,
+// `(sum i 0..3 body)`, `<10%>`.
 import type { Expression } from "../../grammar/ast.js";
 
 export function show(e: Expression): string {
@@ -14,6 +15,10 @@ export function show(e: Expression): string {
       return String(e.value);
     case "UnitLiteral":
       return `<${e.value.raw} ${e.unit}>`;
+    case "PercentLiteral":
+      return `<${e.value.raw}%>`;
+    case "ComprehensionExpression":
+      return `(${e.reducer} ${e.variable.name} ${show(e.from)}..${show(e.to)} ${show(e.body)})`;
     case "ListExpression":
       return `[${e.items.map(show).join(" ")}]`;
     case "BinaryExpression":

@@ -4,7 +4,9 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkpointDir, listCheckpoints, loadCheckpoint, saveCheckpoint } from "../../runtime/checkpoint.js";
+import { writeFile } from "node:fs/promises";
+import { checkpointDir, listCheckpoints, loadCheckpoint, readCheckpoint, saveCheckpoint, writeCheckpoint } from "../../runtime/checkpoint.js";
+import { linear } from "../../runtime/adapters/index.js";
 import { mlp } from "../../runtime/models/mlp.js";
 import { StageOptimizer, adam } from "../../runtime/optim.js";
 import { crossEntropy } from "../../runtime/losses/index.js";
@@ -67,4 +69,33 @@ describe("checkpoints", () => {
     small.dispose();
     wide.dispose();
   });
+
+  it("hold several models and modules with loop state (version 2), each restored by name", async () => {
+    const m = mlp("student", { input: 3, hidden: [2], classes: 2 }, 1);
+    const adapter = linear("proj", 2, 4, 5);
+    const dir = join(outDir, "multi");
+    await writeCheckpoint(dir, "s", m, undefined, { epoch: 1, step: 7 }, { kind: "interrupt", holders: [adapter], state: { lossSum: 1.5 } });
+    const data = await readCheckpoint(dir);
+    expect([data.kind, data.position, data.state, data.owners]).toEqual(["interrupt", { epoch: 1, step: 7 }, { lossSum: 1.5 }, ["student", "proj"]]);
+    expect([...data.weights("proj").keys()]).toEqual(["kernel", "bias"]);
+    const m2 = mlp("student", { input: 3, hidden: [2], classes: 2 }, 2);
+    const adapter2 = linear("proj", 2, 4, 6);
+    expect(data.restoreHolder(adapter2)).toBe(true);
+    expect(data.restoreHolder(mlp("other", { input: 3, hidden: [2], classes: 2 }, 3), true)).toBe(false);
+    data.restoreHolder(m2);
+    for (const [a, b] of [[m, m2], [adapter, adapter2]] as const) a.variables.forEach((v, i) => expect(take(tf.clone(b.variables[i]!))).toEqual(take(tf.clone(v))));
+  });
+
+  it("still read version 1 (one model, no owners)", async () => {
+    const m = mlp("old", { input: 3, hidden: [2], classes: 2 }, 1);
+    const dir = join(outDir, "v1");
+    await writeCheckpoint(dir, "s", m, undefined, { epoch: 2, step: 4 });
+    const json = JSON.parse(await import("node:fs/promises").then((fs) => fs.readFile(join(dir, "checkpoint.json"), "utf8")));
+    const v1 = { ...json, version: 1, kind: undefined, tensors: json.tensors.map(({ owner: _o, ...e }: { owner?: string }) => e) };
+    await writeFile(join(dir, "checkpoint.json"), JSON.stringify(v1));
+    const other = mlp("renamed", { input: 3, hidden: [2], classes: 2 }, 9);
+    expect(await loadCheckpoint(dir, other)).toEqual({ stage: "s", model: "old", epoch: 2, step: 4 });
+    m.variables.forEach((v, i) => expect(take(tf.clone(other.variables[i]!))).toEqual(take(tf.clone(v))));
+  });
 });
+

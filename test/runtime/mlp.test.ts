@@ -52,6 +52,21 @@ describe("mlp", () => {
     m.dispose();
   });
 
+  it("draws the same dropout masks again after reseed(seed)", () => {
+    const m = mlp("d", { input: 10, hidden: [30], classes: 3, dropout: 0.5 }, 1);
+    const x = tf.randomNormal([4, 10], 0, 1, "float32", 3) as tf.Tensor2D;
+    m.reseed(7);
+    const first = tf.tidy(() => take(m.forward(x, true).logits));
+    const second = tf.tidy(() => take(m.forward(x, true).logits));
+    m.reseed(7);
+    expect(tf.tidy(() => take(m.forward(x, true).logits))).toEqual(first);
+    expect(second).not.toEqual(first);
+    m.reseed(8);
+    expect(tf.tidy(() => take(m.forward(x, true).logits))).not.toEqual(first);
+    x.dispose();
+    m.dispose();
+  });
+
   it("rejects bad configurations clearly", () => {
     expect(() => mlp("bad", { input: 0, hidden: [], classes: 2 }, 1)).toThrow(KdcRuntimeError);
     expect(() => mlp("bad", { input: 3, hidden: [2], classes: 2, dropout: 1 }, 1)).toThrow(/dropout/);

@@ -100,7 +100,7 @@ describe("run", () => {
     expect(distill["agreement(big)"]).toBeGreaterThan(0.5);
     expect(report.stages[2]!.metrics["digits.test"]!["agreement(big)"]).toBeGreaterThan(0.5);
 
-    expect((await readdir(join(outDir, "checkpoints", "distill"))).sort()).toEqual(["epoch-6", "epoch-8"]);
+    expect((await readdir(join(outDir, "checkpoints", "distill"))).sort()).toEqual(["complete", "epoch-6", "epoch-8"]);
     expect((await readdir(join(outDir, "student"))).sort()).toEqual(["model.json", "weights.bin"]);
 
     const text = printed.join("");

@@ -1,0 +1,30 @@
+import * as tf from "@tensorflow/tfjs";
+import { tvdRows } from "./divergences.js";
+import { checkLogitPair, checkTemperature } from "./internal.js";
+
+export interface TvdOptions {
+  /** Temperature dividing both student and teacher logits; default 1. */
+  readonly T?: number;
+  /** Multiply by T²; default false. */
+  readonly t2?: boolean;
+}
+
+/**
+ * Total variation distance, batch mean:
+ *
+ *   p = softmax(t/T) (teacher), q = softmax(s/T) (student)
+ *   loss = [T² if t2] · (1/B) Σ_b 0.5·Σ_c |p_bc − q_bc|
+ *
+ * student, teacher [B, C]; probabilities from logSoftmax (finite at ±50). The subgradient of |·|
+ * at p = q is taken as 0. The teacher is a constant.
+ */
+export function tvd(student: tf.Tensor2D, teacher: tf.Tensor2D, options: TvdOptions = {}): tf.Scalar {
+  const T = options.T ?? 1;
+  const t2 = options.t2 ?? false;
+  checkTemperature("tvd", T);
+  checkLogitPair("tvd", student, teacher);
+  return tf.tidy(() => {
+    const mean = tf.mean(tvdRows(student, teacher, T));
+    return (t2 ? tf.mul(mean, T * T) : mean) as tf.Scalar;
+  });
+}

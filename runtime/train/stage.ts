@@ -1,0 +1,223 @@
+// One stage: epochs of optimizer steps, evaluations, checkpoints, exports, and the stage-complete
+// checkpoint; continuing from a checkpoint when resuming, stopping cleanly when asked.
+import { rm } from "node:fs/promises";
+import { isAbsolute, join, relative, resolve } from "node:path";
+import type { Batch, ProgramSpec, Progress, RunOptions, StageReport, StageSpec } from "../program.js";
+import { StageOptimizer } from "../optim.js";
+import { disposeBatch } from "../data/memory-split.js";
+import { evaluate } from "../evaluate.js";
+import { COMPLETE_DIR, checkpointDir, listStepCheckpoints, saveCheckpoint, writeCheckpoint, type CheckpointData } from "../checkpoint.js";
+import type { ProgressDisplay } from "../progress.js";
+import { isSnapshot } from "../snapshot.js";
+import { frozenOf, stageHoldersOf, trainablesOf, variableNamesOf, type Holder } from "./holders.js";
+import { KdcInterrupted, type EventLoopYield, type StopRequest } from "./interrupt.js";
+import { LogInterval, type MetricsLog } from "./metrics-log.js";
+import type { StageState } from "./resume.js";
+import { StepRunner } from "./step.js";
+import { DEFAULT_CACHE_BUDGET, FrozenOutputs, type CacheStore } from "./teacher-cache.js";
+
+/** What every stage of a run shares. */
+export interface RunContext {
+  readonly program: ProgramSpec;
+  readonly options: RunOptions;
+  readonly display: ProgressDisplay;
+  readonly log: MetricsLog;
+  readonly stop: StopRequest;
+  readonly yielder: EventLoopYield;
+  readonly caches: CacheStore;
+  /** Every model and module of the program (the stage-complete checkpoint stores them all). */
+  readonly holders: readonly Holder[];
+}
+
+export const DEFAULT_LOG_EVERY = 50;
+
+/** Steps per epoch: micro-batches per epoch grouped by `accumulate.steps` (the last group may be short). */
+export function stepsPerEpochOf(stage: StageSpec): number {
+  return Math.ceil(Math.ceil(stage.data.size / stage.batch) / (stage.accumulate?.steps ?? 1));
+}
+
+export async function runStage(run: RunContext, index: number, resumeFrom: CheckpointData | undefined): Promise<StageReport> {
+  const { program, options, display, log, stop } = run;
+  const stage = program.stages[index]!;
+  const started = performance.now();
+  const micro = stage.accumulate?.steps ?? 1;
+  const stepsPerEpoch = stepsPerEpochOf(stage);
+  const totalSteps = stage.epochs * stepsPerEpoch;
+  const trainables = trainablesOf(stage);
+  // Trainable variables only (batch-norm running statistics are updated by the forward pass);
+  // a module's are named `<module>/<variable>` for weight-decay rules and messages.
+  const updated = trainables.flatMap((h) => {
+    const names = variableNamesOf(h);
+    return h.variables.map((v, i) => ({ v, name: h === stage.train ? names[i]! : `${h.name}/${names[i]}` })).filter(({ v }) => v.trainable);
+  });
+  const optimizer = new StageOptimizer(stage.optimizer, updated.map((u) => u.v), updated.map((u) => u.name));
+  const frozen = frozenOf(stage);
+  const logEvery = Math.max(1, options.logEvery ?? DEFAULT_LOG_EVERY);
+  const note = (text: string) => display.line(`${stage.name}: ${text}`);
+
+  let step = 0;
+  let state: StageState = { lossSum: 0, lossCount: 0, epochLoss: NaN, metrics: {}, seconds: 0 };
+  let runner: StepRunner | undefined;
+  let frozenOutputs: FrozenOutputs | undefined;
+  const elapsed = () => state.seconds + (performance.now() - started) / 1000;
+  const metrics: Record<string, Record<string, number>> = {};
+  try {
+    if (resumeFrom) {
+      for (const h of stageHoldersOf(stage)) resumeFrom.restoreHolder(h);
+      await resumeFrom.restoreOptimizer(optimizer);
+      step = resumeFrom.position.step;
+      state = { ...state, ...((resumeFrom.state ?? {}) as Partial<StageState>) };
+      Object.assign(metrics, state.metrics);
+      note(`continuing from step ${step}/${totalSteps} (${resumeFrom.dir})`);
+    } else {
+      for (const m of frozen) if (isSnapshot(m)) m.capture(stage.name);
+    }
+    frozenOutputs = await FrozenOutputs.create(
+      stage,
+      frozen,
+      run.caches,
+      {
+        mode: stage.cacheTeachers ?? "auto",
+        budget: options.teacherCacheBytes ?? DEFAULT_CACHE_BUDGET,
+        usedLater: (teacher, fingerprint) => program.stages.slice(index + 1).some((s) => frozenOf(s).includes(teacher) && s.data.fingerprint === fingerprint),
+      },
+      note,
+    );
+    runner = new StepRunner(stage, optimizer, frozenOutputs);
+    display.stageStart(stage.name, stage.epochs, totalSteps, step);
+    log.write({ event: "stage-start", stage: stage.name, epoch: Math.floor(step / stepsPerEpoch) + 1, step, totalSteps, ...(resumeFrom ? { resumedFrom: step } : {}) });
+
+    const position = () => ({ epoch: Math.floor(step / stepsPerEpoch), step });
+    const stateNow = (lossSum: number, lossCount: number): StageState => ({ lossSum, lossCount, epochLoss: state.epochLoss, metrics, seconds: elapsed() });
+    const interrupt = async (epoch: number, lossSum: number, lossCount: number): Promise<never> => {
+      const dir = join(checkpointDir(options.outDir, stage.name), `step-${step}`);
+      await writeCheckpoint(dir, stage.name, stage.train, optimizer, position(), { kind: "interrupt", holders: stageHoldersOf(stage), state: stateNow(lossSum, lossCount) });
+      for (const old of await listStepCheckpoints(checkpointDir(options.outDir, stage.name))) {
+        if (old.path !== dir) await rm(old.path, { recursive: true, force: true });
+      }
+      display.stageEnd();
+      log.write({ event: "interrupt", stage: stage.name, epoch: epoch + 1, step, checkpoint: dir, elapsed: elapsed() });
+      const rel = relative(process.cwd(), dir);
+      const shown = !rel || rel.startsWith("..") || isAbsolute(rel) ? dir : rel;
+      display.line(`${stage.name}: stopped after step ${step}/${totalSteps} (${stop.why}); checkpoint written to ${shown}`);
+      display.line(`to continue, run the same command again with --resume`);
+      throw new KdcInterrupted(`interrupted: stage '${stage.name}' stopped after step ${step} of ${totalSteps}; checkpoint ${shown}`, dir, "run the same command again with --resume to continue from it");
+    };
+
+    for (let epoch = Math.floor(step / stepsPerEpoch); epoch < stage.epochs; epoch++) {
+      const epochStarted = performance.now();
+      const resumedInEpoch = step - epoch * stepsPerEpoch;
+      let lossSum = resumedInEpoch > 0 ? state.lossSum : 0;
+      let lossCount = resumedInEpoch > 0 ? state.lossCount : 0;
+      const interval = new LogInterval();
+      let lr = 0;
+      const batches = stage.data.batches(stage.batch, stage.seed, epoch)[Symbol.iterator]();
+      const next = (): Batch | undefined => {
+        const r = batches.next();
+        return r.done ? undefined : r.value;
+      };
+      for (let skip = resumedInEpoch * micro; skip > 0; skip--) {
+        const b = next();
+        if (b) disposeBatch(b);
+      }
+      for (let inEpoch = resumedInEpoch; inEpoch < stepsPerEpoch; inEpoch++) {
+        const progress: Progress = { step, totalSteps, epoch, stepsPerEpoch };
+        lr = runner.begin(progress);
+        // Batches are fetched only when needed: no batch tensors outlive their step.
+        for (let k = 0; k < micro; k++) {
+          const batch = next();
+          if (!batch && k === 0) throw new Error(`split '${stage.data.name}' yielded fewer than ceil(${stage.data.size} / ${stage.batch}) batches in epoch ${epoch + 1}`);
+          if (!batch) break;
+          try {
+            runner.microBatch(batch);
+          } finally {
+            disposeBatch(batch);
+          }
+        }
+        const { loss, gradNorm } = runner.end();
+        step++;
+        lossSum += loss;
+        lossCount++;
+        interval.add(loss);
+        options.onStep?.({ stage: stage.name, epoch, step, loss, lr, ...(gradNorm !== undefined ? { gradNorm } : {}) });
+        display.step({ epoch, step, loss, lr });
+        const lastOfEpoch = inEpoch === stepsPerEpoch - 1;
+        if (interval.steps >= logEvery || lastOfEpoch) {
+          const steps = interval.steps;
+          log.write({ event: "step", stage: stage.name, epoch: epoch + 1, step, steps, loss: interval.take(), lr, metrics: gradNorm !== undefined ? { gradNorm } : {}, elapsed: elapsed() });
+        }
+        if (!lastOfEpoch) {
+          await run.yielder.maybe();
+          if (stop.stopping) await interrupt(epoch, lossSum, lossCount);
+        }
+      }
+      const extra = next();
+      if (extra) {
+        disposeBatch(extra);
+        throw new Error(`split '${stage.data.name}' yielded more than ceil(${stage.data.size} / ${stage.batch}) batches in epoch ${epoch + 1}`);
+      }
+      state = { ...state, epochLoss: lossSum / Math.max(1, lossCount) };
+      display.epochEnd({ epoch, step, loss: state.epochLoss, meanLoss: state.epochLoss, lr });
+      log.write({
+        event: "epoch",
+        stage: stage.name,
+        epoch: epoch + 1,
+        step,
+        loss: state.epochLoss,
+        lr,
+        metrics: {},
+        seconds: (performance.now() - epochStarted) / 1000,
+        ...(frozenOutputs.decision?.enabled ? { teacherCache: frozenOutputs.stats() } : {}),
+        elapsed: elapsed(),
+      });
+
+      const done = epoch + 1;
+      for (const spec of stage.evaluate) {
+        if (done % spec.everyEpochs === 0 || done === stage.epochs) {
+          const values = evaluate(stage.train, spec);
+          metrics[spec.split.name] = values;
+          display.evaluation(epoch, spec.split.name, values);
+          log.write({ event: "eval", stage: stage.name, epoch: done, step, split: spec.split.name, loss: state.epochLoss, lr, metrics: values, elapsed: elapsed() });
+        }
+      }
+      if (stage.checkpoint && done % stage.checkpoint.everyEpochs === 0) {
+        await saveCheckpoint(options.outDir, stage.name, stage.train, optimizer, { epoch: done, step }, stage.checkpoint.keep, {
+          holders: stageHoldersOf(stage),
+          state: stateNow(0, 0),
+        });
+      }
+      await run.yielder.maybe();
+      if (stop.stopping && done < stage.epochs) await interrupt(epoch, 0, 0);
+    }
+    display.stageEnd();
+    for (const { model, path } of stage.exports) {
+      const dir = isAbsolute(path) ? path : resolve(options.outDir, path);
+      await model.exportTo(dir);
+      display.line(`${stage.name}: exported ${model.name} to ${dir}`);
+    }
+    const report: StageReport = {
+      stage: stage.name,
+      model: stage.train.name,
+      seconds: elapsed(),
+      steps: step,
+      finalLoss: state.epochLoss,
+      metrics,
+      ...(frozenOutputs.decision ? { teacherCache: frozenOutputs.decision } : {}),
+      ...(resumeFrom ? { resumed: resumeFrom.position } : {}),
+    };
+    // Every model's weights as they leave the stage, and its report: a resumed run skips it.
+    await writeCheckpoint(join(checkpointDir(options.outDir, stage.name), COMPLETE_DIR), stage.name, stage.train, undefined, { epoch: stage.epochs, step }, {
+      kind: "complete",
+      holders: run.holders,
+      state: { report },
+    });
+    for (const old of await listStepCheckpoints(checkpointDir(options.outDir, stage.name))) await rm(old.path, { recursive: true, force: true });
+    log.write({ event: "stage-end", stage: stage.name, epoch: stage.epochs, step, loss: state.epochLoss, metrics, elapsed: elapsed(), ...(frozenOutputs.decision ? { teacherCache: frozenOutputs.decision } : {}) });
+    return report;
+  } finally {
+    display.stageEnd();
+    runner?.dispose();
+    frozenOutputs?.finish();
+    optimizer.dispose();
+  }
+}
