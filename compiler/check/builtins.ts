@@ -3,6 +3,8 @@
 // bound arguments, reporting shape and range mistakes as it goes.
 import type { CallExpression } from "../../grammar/ast.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { dataBuiltins } from "./builtins-data.js";
+import { modelBuiltins } from "./builtins-models.js";
 import { modelInfoFromTopology } from "./model-topology.js";
 import { checkSameClasses } from "./rules/class-count.js";
 import { checkLabelsMatchLogits } from "./rules/labels-match-logits.js";
@@ -11,7 +13,7 @@ import type { BoundArgument, Signature } from "./signature.js";
 import { lossType, shapesAgree, type ModelInfo, type SplitInfo, type Type } from "./types.js";
 import { isDuration, isNumber, range, type DurationValue, type Value } from "./values.js";
 
-export type BuiltinCategory = "dataset" | "model" | "loss" | "schedule" | "optimizer" | "metric";
+export type BuiltinCategory = "dataset" | "model" | "loss" | "schedule" | "optimizer" | "metric" | "scalar";
 
 export interface BuiltinContext {
   readonly call: CallExpression;
@@ -384,6 +386,39 @@ const sgd: Builtin = {
   },
 };
 
+/** `step` (optimizer steps done in the stage) and `epoch` (step / steps per epoch, fractional). */
+const progress = (name: "step" | "epoch", doc: string): Builtin => ({
+  name,
+  category: "scalar",
+  doc,
+  bare: true,
+  params: [],
+  result: () => ({ type: { kind: "schedule" }, value: { kind: "schedule", describe: name, min: 0, max: Number.POSITIVE_INFINITY, warmup: undefined } }),
+});
+
+/** `min(a, b)`, `max(a, b)` over numbers (folded) or schedules (evaluated at each step). */
+const extremum = (name: "min" | "max"): Builtin => ({
+  name,
+  category: "scalar",
+  doc: `The ${name === "min" ? "smaller" : "larger"} of two numbers or schedules, at every step.`,
+  params: [
+    { name: "a", type: "scalar" },
+    { name: "b", type: "scalar" },
+  ],
+  result(args) {
+    const a = arg(args, "a");
+    const b = arg(args, "b");
+    const pick = name === "min" ? Math.min : Math.max;
+    if (a.type.kind === "number" && b.type.kind === "number")
+      return { type: { kind: "number", integer: a.type.integer && b.type.integer }, value: isNumber(a.value) && isNumber(b.value) ? pick(a.value, b.value) : undefined };
+    const ra = range(a.value);
+    const rb = range(b.value);
+    const value: Value | undefined =
+      ra && rb ? { kind: "schedule", describe: `${name}(…)`, min: pick(ra.min, rb.min), max: pick(ra.max, rb.max), warmup: undefined } : undefined;
+    return { type: { kind: "schedule" }, value };
+  },
+});
+
 const metric = (name: string, doc: string): Builtin => ({
   name,
   category: "metric",
@@ -404,8 +439,10 @@ const agreement: Builtin = {
 export const builtins: ReadonlyMap<string, Builtin> = new Map(
   [
     mnist,
+    ...dataBuiltins,
     mlp,
     load,
+    ...modelBuiltins,
     ce,
     kd,
     ...logitLosses,
@@ -418,6 +455,10 @@ export const builtins: ReadonlyMap<string, Builtin> = new Map(
     metric("accuracy", "Share of examples whose argmax equals the label (ties to the first index; label -100 excluded)."),
     metric("ece", "Expected calibration error: 15 equal-width confidence bins (lo, hi], Σ_b (|B_b|/N)·|acc_b − conf_b|."),
     agreement,
+    progress("step", "Optimizer steps completed in the current stage (0 at its first step)."),
+    progress("epoch", "Epochs completed in the current stage, fractional: step / steps per epoch."),
+    extremum("min"),
+    extremum("max"),
   ].map((b) => [b.name, b]),
 );
 

@@ -35,14 +35,14 @@ const MAX_TERMS = 64;
 export type Place = "param" | "dataset" | "model" | "let" | "setting" | "optimizer" | "objective" | "loss-body" | "metric" | "data";
 
 const ALLOWED: Record<Place, readonly BuiltinCategory[]> = {
-  param: [],
-  dataset: ["dataset"],
-  model: ["model"],
-  let: ["schedule"],
-  setting: [],
-  optimizer: ["optimizer", "schedule"],
-  objective: ["loss", "schedule"],
-  "loss-body": ["loss", "schedule"],
+  param: ["scalar"],
+  dataset: ["dataset", "scalar"],
+  model: ["model", "scalar"],
+  let: ["schedule", "scalar"],
+  setting: ["scalar"],
+  optimizer: ["optimizer", "schedule", "scalar"],
+  objective: ["loss", "schedule", "scalar"],
+  "loss-body": ["loss", "schedule", "scalar"],
   metric: ["metric"],
   data: [],
 };
@@ -52,6 +52,7 @@ const PLACE_OF: Record<BuiltinCategory, string> = {
   model: "a `model` declaration",
   loss: "an objective (`minimize …` or a `loss` definition)",
   schedule: "a scalar setting, a `let`, or an objective",
+  scalar: "an expression",
   optimizer: "an `optimizer` setting",
   metric: "the metric list of `evaluate`",
 };

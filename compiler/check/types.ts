@@ -10,6 +10,20 @@ export interface ModelInfo {
   readonly input: number | undefined;
   readonly classes: number | undefined;
   readonly hidden: readonly number[] | undefined;
+  /** What the model reads: rows of features (mlp), images given as rows (cnn, resnet), token ids (transformer). */
+  readonly reads?: "vectors" | "images" | "tokens";
+  /** Conv nets: one image [H, W, C]; `input` is then H·W·C, the width of the rows it reads. */
+  readonly image?: readonly [number, number, number];
+  /** Shapes of `block[i]` after the batch dimension: [H', W', C] (conv nets) or ["T", D] (transformers). */
+  readonly blocks?: readonly (readonly Dim[])[];
+  /** Width of `pooled`, the features the classifier head reads (conv nets). */
+  readonly pooled?: number;
+  /** Transformers: width D, attention heads, longest sequence; `classes` is then the vocabulary size. */
+  readonly dim?: number;
+  readonly heads?: number;
+  readonly context?: number;
+  /** Number of weights (every variable, batch-norm statistics included), for the trainer's comments. */
+  readonly parameters?: number;
 }
 
 export interface SplitInfo {
@@ -23,6 +37,10 @@ export interface SplitInfo {
   readonly hasLabels: boolean;
   /** What its batches hold; vectors unless said otherwise. */
   readonly kind?: "vectors" | "tokens" | "preferences";
+  /** tokens and preferences: the sequence length T (then equal to `features`). */
+  readonly context?: number;
+  /** tokens and preferences: an upper bound on the token ids (the tokenizer's size), when known. */
+  readonly vocab?: number;
 }
 
 export type Type =
@@ -41,8 +59,8 @@ export type Type =
   | { readonly kind: "tensor"; readonly shape: readonly Dim[] | undefined; readonly of?: string }
   /** Integer class ids `[B]` whose values are below `classes`. */
   | { readonly kind: "labels"; readonly classes: number | undefined; readonly of: string }
-  /** `m.hidden`: indexable by a constant to get one layer's tensor. */
-  | { readonly kind: "taps"; readonly of: string; readonly widths: readonly number[] | undefined }
+  /** `m.hidden`: indexable by a constant to get one layer's tensor; `shapes` (after B) when not [B, width] (`m.block`). */
+  | { readonly kind: "taps"; readonly of: string; readonly widths: readonly number[] | undefined; readonly shapes?: readonly (readonly Dim[])[] }
   | { readonly kind: "optimizer" }
   | { readonly kind: "metric" }
   | { readonly kind: "function"; readonly name: string };

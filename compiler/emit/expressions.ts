@@ -1,6 +1,6 @@
 // IR expressions → TypeScript expressions over the runtime (`kd.*`). Arithmetic on numbers stays
 // plain TypeScript; on tensors it goes through kd.ops; prettier later removes surplus parentheses.
-import type { IrExpr } from "../lower/ir.js";
+import { isScheduleExpr, type IrExpr } from "../lower/ir.js";
 import { stringLiteral } from "./names.js";
 
 export interface ExprScope {
@@ -43,7 +43,13 @@ export function emitExpr(e: IrExpr, scope: ExprScope): string {
       if (e.kind === "schedule") return derivedSchedule(e, scope);
       return `(-${sub(e.operand)})`;
     case "at":
+      if (e.schedule.op === "progress") return progressAt(e.schedule.field, "ctx.progress");
       return `ctx.at(${sub(e.schedule)})`;
+    case "progress":
+      return derivedSchedule(e, scope);
+    case "math":
+      if (e.kind === "schedule") return derivedSchedule(e, scope);
+      return `Math.${e.fn}(${e.args.map(sub).join(", ")})`;
     case "tap":
       return e.tap === "logits" ? `ctx.outputs(${sub(e.model)}).logits` : `ctx.outputs(${sub(e.model)}).hidden[${e.index}]`;
     case "labels":
@@ -102,10 +108,16 @@ function derivedSchedule(e: IrExpr, scope: ExprScope): string {
     if (x.op === "binary" && x.kind === "schedule")
       return `(${at(x.left)} ${x.operator === "^" ? "**" : x.operator} ${at(x.right)})`;
     if (x.op === "neg" && x.kind === "schedule") return `(-${at(x.operand)})`;
-    const isSchedule = x.op === "schedule" || ((x.op === "local" || x.op === "param") && x.kind === "schedule");
-    return isSchedule ? `${emitExpr(x, scope)}.at(p)` : emitExpr(x, scope);
+    if (x.op === "progress") return progressAt(x.field, "p");
+    if (x.op === "math") return `Math.${x.fn}(${x.args.map(at).join(", ")})`;
+    return isScheduleExpr(x) ? `${emitExpr(x, scope)}.at(p)` : emitExpr(x, scope);
   };
   return `{ describe: ${stringLiteral(describe(e))}, at: (p: kd.Progress) => ${at(e)} }`;
+}
+
+/** `step` and `epoch` at a Progress (`ctx.progress` in objectives, `p` in derived schedules). */
+function progressAt(field: "step" | "epoch", progress: string): string {
+  return field === "step" ? `${progress}.step` : `(${progress}.step / ${progress}.stepsPerEpoch)`;
 }
 
 /** A short human description of a scalar expression, for schedule names in progress output. */
@@ -122,6 +134,10 @@ export function describe(e: IrExpr): string {
       return `-${describe(e.operand)}`;
     case "schedule":
       return `${e.fn}(…)`;
+    case "progress":
+      return e.field;
+    case "math":
+      return `${e.fn}(${e.args.map(describe).join(", ")})`;
     default:
       return e.op;
   }

@@ -2,7 +2,7 @@
 // options. Deterministic: no timestamps, no absolute paths, names and order fixed by the IR.
 import { posix } from "node:path";
 import { Project, VariableDeclarationKind, type WriterFunction } from "ts-morph";
-import type { IrKind, IrProgram, IrStage } from "../lower/ir.js";
+import { isScheduleExpr, type IrKind, type IrProgram, type IrStage } from "../lower/ir.js";
 import { camel, emitExpr, number, type ExprScope } from "./expressions.js";
 import { formatTypeScript } from "./format.js";
 import { commentText, docText, Names, stringLiteral } from "./names.js";
@@ -90,8 +90,11 @@ function programBody(ir: IrProgram, names: Names, lossNames: ReadonlyMap<string,
       const id = names.name(`top:${d.name}`, d.name);
       top.set(d.name, id);
       w.writeLine(`// ${commentText(d.origin)}`);
-      const args = Object.entries(d.args).map(([k, v]) => `${camel(k)}: ${constant(v)}`);
-      w.writeLine(`const ${id} = kd.data.${d.builtin}({ name: ${stringLiteral(d.name)}, ${args.join(", ")} });`);
+      // `max_vocab` is the runtime's char tokenizer cap (0: the default, uncapped tokenizer).
+      const args = Object.entries(d.args).flatMap(([k, v]) =>
+        k === "max_vocab" ? (v === 0 ? [] : [`tokenizer: { kind: "char", maxVocab: ${constant(v)} }`]) : [`${camel(k)}: ${constant(v)}`],
+      );
+      w.writeLine(`const ${id} = kd.data.${camel(d.builtin)}({ name: ${stringLiteral(d.name)}, ${args.join(", ")} });`);
     }
     for (const m of ir.models) {
       const id = names.name(`top:${m.name}`, m.name);
@@ -141,9 +144,7 @@ function emitStage(
   }
   const id = names.name(`stage:${stage.name}`, stage.name);
   const lr = stage.optimizer.lr;
-  const lrText = lr.op === "schedule" || (lr.op === "local" && lr.kind === "schedule") || (lr.op === "binary" && lr.kind === "schedule")
-    ? emitExpr(lr, scope)
-    : `kd.schedules.constant(${emitExpr(lr, scope)})`;
+  const lrText = isScheduleExpr(lr) ? emitExpr(lr, scope) : `kd.schedules.constant(${emitExpr(lr, scope)})`;
   const optimizer =
     stage.optimizer.kind === "adam"
       ? `kd.optim.adam({ lr: ${lrText}, beta1: ${number(stage.optimizer.beta1)}, beta2: ${number(stage.optimizer.beta2)}, epsilon: ${number(stage.optimizer.epsilon)} })`

@@ -29,11 +29,16 @@ export interface IrSplit {
   readonly features: number;
   readonly classes: number;
   readonly hasLabels: boolean;
+  /** What batches hold, when not vectors; `features` is then the sequence length T. */
+  readonly kind?: "tokens" | "preferences";
+  /** Token data: the sequence length T and, when the recipe bounds it, the vocabulary size. */
+  readonly context?: number;
+  readonly vocab?: number;
 }
 
 export interface IrDataset {
   readonly name: string;
-  readonly builtin: "mnist";
+  readonly builtin: "mnist" | "spam_assassin" | "moby_dick";
   readonly args: Readonly<Record<string, IrConstant>>;
   readonly splits: readonly IrSplit[];
   readonly doc?: string;
@@ -43,7 +48,7 @@ export interface IrDataset {
 export interface IrModel {
   readonly name: string;
   /** `load` models read their weights at run time from `args.path`, relative to the recipe file. */
-  readonly builtin: "mlp" | "load";
+  readonly builtin: "mlp" | "load" | "cnn" | "resnet" | "transformer";
   readonly args: Readonly<Record<string, IrConstant>>;
   /** Seed for weight initialisation: a stable hash of the name, so reordering declarations changes nothing. */
   readonly seed: number;
@@ -74,6 +79,9 @@ export type IrExpr =
   | { readonly op: "at"; readonly schedule: IrExpr }
   | { readonly op: "tap"; readonly model: IrExpr; readonly tap: "logits" | "hidden"; readonly index?: number }
   | { readonly op: "labels" }
+  /** `step` (optimizer steps done in the stage) or `epoch` (step / steps per epoch), a schedule. */
+  | { readonly op: "progress"; readonly field: "step" | "epoch" }
+  | { readonly op: "math"; readonly fn: "min" | "max"; readonly args: readonly IrExpr[]; readonly kind: IrKind }
   | { readonly op: "input" }
   | { readonly op: "schedule"; readonly fn: "constant" | "linear" | "cosine"; readonly args: Readonly<Record<string, IrExpr>> }
   /** A built-in loss by its recipe name (`kd`, `reverse_kl`), every argument by name, defaults included. */
@@ -136,4 +144,21 @@ export interface IrProgram {
   readonly stages: readonly IrStage[];
   /** Execution settings from `run { … }`; the command line may override the backend. */
   readonly run: { readonly backend?: "wasm" | "cpu" | "tensorflow" };
+}
+
+/** Whether an expression denotes a schedule (a value per step) rather than a plain value. */
+export function isScheduleExpr(e: IrExpr): boolean {
+  switch (e.op) {
+    case "schedule":
+    case "progress":
+      return true;
+    case "local":
+    case "param":
+    case "binary":
+    case "neg":
+    case "math":
+      return e.kind === "schedule";
+    default:
+      return false;
+  }
 }

@@ -11,7 +11,9 @@ import type { Module } from "../resolve/modules.js";
 import type { Span } from "../source.js";
 import {
   IR_VERSION,
+  isScheduleExpr,
   type IrConstant,
+  type IrDataset,
   type IrExpr,
   type IrKind,
   type IrMetric,
@@ -57,7 +59,7 @@ export function lower(program: CheckedProgram): IrProgram {
   const expr = (e: Expression, context: Context): IrExpr => {
     const lowered = exprInner(e, context);
     // Inside an objective a schedule stands for its value at this step.
-    return context === "step" && isScheduleValued(lowered) ? { op: "at", schedule: lowered } : lowered;
+    return context === "step" && isScheduleExpr(lowered) ? { op: "at", schedule: lowered } : lowered;
   };
 
   const exprInner = (e: Expression, context: Context): IrExpr => {
@@ -89,6 +91,9 @@ export function lower(program: CheckedProgram): IrProgram {
             return { op: "local", name: e.name, kind: kindOf(e) === "schedule" ? "number" : kindOf(e) };
           case "model":
             return { op: "model", name: e.name };
+          case "builtin":
+            if (e.name === "step" || e.name === "epoch") return { op: "progress", field: e.name };
+            throw new InternalError(`cannot lower the built-in ${e.name} as a value`);
           default:
             throw new InternalError(`cannot lower the name ${e.name}`);
         }
@@ -141,6 +146,10 @@ export function lower(program: CheckedProgram): IrProgram {
     if (!builtin) throw new InternalError(`cannot lower a call of ${e.callee.name}`);
     const args = namedArgs(e, builtin, context);
     if (builtin.category === "loss") return { op: "primitive", fn: builtin.name, args, origin: origin(e.span) };
+    if (builtin.name === "min" || builtin.name === "max") {
+      const kind = kindOf(e) === "schedule" && context === "step" ? "number" : kindOf(e);
+      return { op: "math", fn: builtin.name, args: [args.a!, args.b!], kind };
+    }
     if (builtin.category === "schedule")
       return { op: "schedule", fn: builtin.name as "constant" | "linear" | "cosine", args };
     throw new InternalError(`cannot lower ${builtin.name} in an expression`);
@@ -177,11 +186,21 @@ export function lower(program: CheckedProgram): IrProgram {
     const t = state.datasets.get(decl);
     if (t?.kind !== "dataset") throw new InternalError("untyped dataset");
     const c = callOf(decl.value);
+    const builtin = datasetBuiltin(c);
     return {
       name: decl.name.name,
-      builtin: "mnist" as const,
-      args: constants(c, builtins.get("mnist")!),
-      splits: t.splits.map((s) => ({ name: s.split, size: s.size!, features: s.features!, classes: s.classes!, hasLabels: s.hasLabels })),
+      builtin,
+      args: constants(c, builtins.get(builtin)!),
+      splits: t.splits.map((s) => ({
+        name: s.split,
+        size: s.size!,
+        features: s.features!,
+        classes: s.classes!,
+        hasLabels: s.hasLabels,
+        ...(s.kind !== undefined && s.kind !== "vectors" ? { kind: s.kind } : {}),
+        ...(s.context !== undefined ? { context: s.context } : {}),
+        ...(s.vocab !== undefined ? { vocab: s.vocab } : {}),
+      })),
       ...(decl.doc ? { doc: decl.doc } : {}),
       origin: origin(decl.span),
     };
@@ -193,7 +212,9 @@ export function lower(program: CheckedProgram): IrProgram {
     const widths = [info.input!, ...hidden, info.classes!];
     let parameters = 0;
     for (let i = 1; i < widths.length; i++) parameters += widths[i - 1]! * widths[i]! + widths[i]!;
-    const builtin = info.builtin === "load" ? "load" : "mlp";
+    // Conv nets and transformers count their own weights (convolutions, norms, embeddings).
+    if (info.parameters !== undefined) parameters = info.parameters;
+    const builtin = MODEL_BUILTINS.find((b) => b === info.builtin) ?? "mlp";
     return {
       name: decl.name.name,
       builtin,
@@ -294,8 +315,14 @@ export function lower(program: CheckedProgram): IrProgram {
   };
 }
 
-function isScheduleValued(e: IrExpr): boolean {
-  return e.op === "schedule" || ((e.op === "local" || e.op === "param") && e.kind === "schedule");
+const MODEL_BUILTINS = ["mlp", "load", "cnn", "resnet", "transformer"] as const;
+const DATASET_BUILTINS = ["mnist", "spam_assassin", "moby_dick"] as const;
+
+function datasetBuiltin(c: CallExpression): IrDataset["builtin"] {
+  const name = c.callee.kind === "Identifier" ? c.callee.name : "";
+  const found = DATASET_BUILTINS.find((b) => b === name);
+  if (!found) throw new InternalError(`unknown dataset ${name}`);
+  return found;
 }
 
 function kindOfType(t: Type): IrKind {

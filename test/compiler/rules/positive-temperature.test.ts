@@ -5,13 +5,15 @@ import { ruleCases, variant } from "../../helpers/rule-cases.js";
 describe("rule: temperatures are positive at every step (KD3008)", () => {
   ruleCases({
     code: "KD3008",
-    valid: [BASE, variant("T: T)", "T: linear(from: 8, to: 1))"), variant("T: T)", "T: 2 * T)")],
+    valid: [BASE, variant("T: T)", "T: linear(from: 8, to: 1))"), variant("T: T)", "T: 2 * T)"), variant("T: T)", "T: max(4 - epoch, 1))")],
     invalid: [
       { recipe: variant("T: T)", "T: 0)") },
       { recipe: variant("T: T)", "T: -T)") },
       { recipe: variant("T: T)", "T: linear(from: 4, to: 0))") },
       { recipe: variant("T: T)", "T: cosine(from: 4, warmup: 2 steps))") },
       { recipe: BASE, overrides: { T: "-1" } },
+      { recipe: variant("T: T)", "T: epoch)") },
+      { recipe: variant("T: T)", "T: min(4, 2 - step))") },
     ],
     recovered: variant("T: T)", "T: -)"),
   });
