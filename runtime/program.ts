@@ -78,7 +78,7 @@ export interface Outputs {
   readonly tokenLogits?: tf.Tensor3D;
   /** Per block or stage, in order: [B, H, W, C] for conv nets, [B, T, D] for transformers. */
   readonly block?: readonly tf.Tensor[];
-  /** Per block, the value just before its final activation (same shapes as `block`). */
+  /** Per block, the value just before its final activation (cnn: the conv output, before ReLU and pooling). */
   readonly preActivation?: readonly tf.Tensor[];
   /** The flat features the classifier head reads, [B, features]. */
   readonly pooled?: tf.Tensor2D;

@@ -34,19 +34,20 @@ function conv2DBackpropFilter({ inputs, backend: anyBackend, attrs }: Parameters
     const xs = floats(backend, x);
     const xts = floats(backend, xt);
     const HW = H * W;
-    // x [B, HW, C] → x' [C, HW, B]: contiguous writes along B.
-    for (let c = 0; c < C; c++) {
-      for (let p = 0; p < HW; p++) {
-        const dst = (c * HW + p) * B;
-        for (let b = 0, src = p * C + c; b < B; b++, src += HW * C) xts[dst + b] = xs[src]!;
+    // x [B, HW, C] → x' [C, HW, B], one pixel at a time: its B·C values are read as B runs of C
+    // and written as C runs of B, all within a few cache lines.
+    for (let p = 0; p < HW; p++) {
+      for (let b = 0; b < B; b++) {
+        const src = (b * HW + p) * C;
+        for (let c = 0, dst = p * B + b; c < C; c++, dst += HW * B) xts[dst] = xs[src + c]!;
       }
     }
     const dys = floats(backend, dy);
     const dyts = floats(backend, dyt);
     const P = OH * OW;
-    // dy [B, P, O] → dy' [P, B, O]: rows of O move as they are.
-    for (let b = 0; b < B; b++) {
-      for (let p = 0; p < P; p++) copy(dys, (b * P + p) * O, dyts, (p * B + b) * O, O);
+    // dy [B, P, O] → dy' [P, B, O]: rows of O move as they are, written in order.
+    for (let p = 0; p < P; p++) {
+      for (let b = 0; b < B; b++) copy(dys, (b * P + p) * O, dyts, (p * B + b) * O, O);
     }
   }
   const product = callKernel("Conv2D", { x: xt, filter: dyt }, backend, {

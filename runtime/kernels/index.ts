@@ -23,12 +23,15 @@ export const MISSING_WASM_KERNELS: readonly tf.KernelConfig[] = [
  */
 export const REPLACED_WASM_KERNELS: readonly tf.KernelConfig[] = [maxPoolGradConfig, conv2DBackpropInputConfig];
 
-/** The wasm backend's own kernels that registerWasmKernels replaced, by name (benchmarks compare them). */
-export const replacedWasmKernels = new Map<string, tf.KernelConfig>();
-
-/** Marks kdc's kernel functions, so that another copy of this module recognises them as kdc's. */
+/** Marks kdc's kernel functions, so that another copy of this module (tests) recognises them as kdc's. */
 const KDC_KERNEL = Symbol.for("kdc.wasm-kernel");
 const isKdcKernel = (config: tf.KernelConfig | undefined) => (config?.kernelFunc as unknown as Record<symbol, unknown> | undefined)?.[KDC_KERNEL] === true;
+
+/**
+ * The wasm backend's own kernels that registerWasmKernels replaced, by name (benchmarks compare
+ * them). Global, like tfjs's kernel registry, so every copy of this module sees the originals.
+ */
+export const replacedWasmKernels: Map<string, tf.KernelConfig> = ((globalThis as Record<symbol, unknown>)[Symbol.for("kdc.replaced-wasm-kernels")] ??= new Map()) as Map<string, tf.KernelConfig>;
 
 /** Registers kdc's wasm kernels; idempotent. */
 export function registerWasmKernels(): void {
@@ -38,9 +41,9 @@ export function registerWasmKernels(): void {
   }
   for (const config of REPLACED_WASM_KERNELS) {
     const current = tf.getKernel(config.kernelName, "wasm");
-    if (isKdcKernel(current)) continue;
+    if (current?.kernelFunc === config.kernelFunc) continue;
     if (current) {
-      if (!replacedWasmKernels.has(config.kernelName)) replacedWasmKernels.set(config.kernelName, current);
+      if (!isKdcKernel(current) && !replacedWasmKernels.has(config.kernelName)) replacedWasmKernels.set(config.kernelName, current);
       tf.unregisterKernel(config.kernelName, "wasm");
     }
     tf.registerKernel(config);

@@ -15,7 +15,7 @@ import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Model, Outputs } from "../program.js";
 import { KdcRuntimeError } from "../errors.js";
-import { MODEL_JSON } from "./export.js";
+import { MODEL_JSON, saveLayersModel } from "./export.js";
 import { KDC_MODEL_FORMAT } from "./kdc-format.js";
 import { SavedModelError, describeModelJson, layersGraph, logitsLayer, tapLayers, type LayersGraph, type SavedLayer, type SavedModelInfo } from "./saved-model-info.js";
 import { Transformer, type TransformerConfig } from "./transformer.js";
@@ -123,8 +123,8 @@ export class LoadedLayersModel implements Model {
 
   /** Re-exports the same model.json topology with these weights (the layers format, via tfjs). */
   async exportTo(dir: string): Promise<void> {
-    const { saveLayersModel } = await import("./export.js");
-    const model = await tf.loadLayersModel(tf.io.fromMemory(JSON.parse(readFileSync(join(this.dir, MODEL_JSON), "utf8")).modelTopology));
+    const saved = JSON.parse(readFileSync(join(this.dir, MODEL_JSON), "utf8")) as tf.io.ModelJSON;
+    const model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: saved.modelTopology }));
     try {
       for (const layer of model.layers) {
         const own = this.weights.get(layer.name);

@@ -8,7 +8,7 @@ export class Params {
   readonly names: string[] = [];
   private readonly byName = new Map<string, tf.Variable>();
 
-  /** Parameter k is drawn from its own generator, seeded by (seed, k): adding one never shifts the others' draws. */
+  /** Parameter k (in creation order) is drawn from its own generator seeded by (seed, k): its values do not depend on the sizes of the parameters before it. */
   constructor(private readonly seed: number) {}
 
   /** U(−bound, bound), PyTorch's default for nn.Linear and nn.Conv2d with bound = 1/√fan_in. */
@@ -29,7 +29,6 @@ export class Params {
 
   /** A constant fill: norms' scales (1) and shifts (0), batch-norm running statistics. */
   fill(name: string, shape: readonly number[], value: number, trainable = true): tf.Variable {
-    this.rng(); // keeps the parameter index in step with creation order
     return this.add(name, shape, (n) => new Float32Array(n).fill(value), trainable);
   }
 

@@ -104,6 +104,9 @@ describe("load: layers models from elsewhere", () => {
     const m = models.mlp("big", { input: 10, hidden: [8, 6], classes: 4 }, 1);
     const path = join(dir, "mlp");
     await m.exportTo(path);
+    const before = tf.memory().numTensors;
+    models.load("leak check", { path }).dispose();
+    expect(tf.memory().numTensors).toBe(before);
     const loaded = models.load("big", { path });
     const x = randomRows(5, 10, 5);
     tf.tidy(() => {

@@ -12,6 +12,8 @@ import { crossEntropy } from "../../runtime/losses/cross-entropy.js";
 import type { Model } from "../../runtime/program.js";
 import * as models from "../../runtime/models/index.js";
 import { Transformer } from "../../runtime/models/transformer.js";
+import { BatchNorm } from "../../runtime/models/batch-norm.js";
+import { Params } from "../../runtime/models/params.js";
 import { Rng } from "../../runtime/rng.js";
 import { expectClose, take, useCpu } from "./helpers.js";
 
@@ -299,6 +301,26 @@ describe("resnet", () => {
     m.dispose();
   });
 
+  it("batch norm's fused training op has the value and gradients of the plain formula", () => {
+    const params = new Params(1);
+    const bn = new BatchNorm(params, "bn", 3);
+    bn.gamma.assign(tf.tensor1d([0.5, -1.5, 2]));
+    bn.beta.assign(tf.tensor1d([0.1, 0, -0.3]));
+    const x = tf.reshape(tf.add(tf.mul(randomRows(2 * 3 * 4, 3, 9), 2), 1), [2, 3, 4, 3]) as tf.Tensor4D;
+    const u = tf.reshape(randomRows(24, 3, 10), [2, 3, 4, 3]);
+    const plain = (xx: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+      const { mean, variance } = tf.moments(xx, [0, 1, 2]);
+      return tf.add(tf.mul(tf.div(tf.sub(xx, mean), tf.sqrt(tf.add(variance, 1e-5))), g), b);
+    };
+    const loss = (f: (xx: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.Tensor) => (xx: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.tanh(f(xx, g, b)), u)) as tf.Scalar;
+    const expected = tf.valueAndGrads(loss(plain))([x, bn.gamma, bn.beta]);
+    const actual = tf.valueAndGrads(loss((xx) => bn.forward(xx as tf.Tensor4D, true)))([x, bn.gamma, bn.beta]);
+    expectClose(take(actual.value), take(expected.value), 1e-5, 1e-6);
+    for (let i = 0; i < 3; i++) expectClose(take(actual.grads[i]!), take(expected.grads[i]!), 1e-4, 1e-5);
+    tf.dispose([x, u]);
+    params.dispose();
+  });
+
   it("learns on wasm, with tf.memory() flat from step 10 to step 200", async () => {
     await selectBackend("wasm");
     const m = models.resnet("r", { input: [8, 8, 1], widths: [4, 8], classes: 2 }, 3);
@@ -447,6 +469,9 @@ describe("transformer", () => {
     const json = JSON.parse(await readFile(join(out, "model.json"), "utf8")) as { format: string; kdcModel: { kind: string; config: unknown } };
     expect(json.format).toBe("kdc-model");
     expect(json.kdcModel).toEqual({ kind: "transformer", name: "lm", config: { ...config, mlpRatio: 2, tied: false } });
+    const before = tf.memory().numTensors;
+    models.load("leak check", { path: out }).dispose();
+    expect(tf.memory().numTensors).toBe(before);
     const loaded = models.load("copy", { path: out });
     expect(loaded).toBeInstanceOf(Transformer);
     expect(loaded.variables.every((v) => v.trainable)).toBe(true);
