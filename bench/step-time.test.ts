@@ -71,7 +71,7 @@ function program(what: "teach" | "distill", studentHidden: number, plain: boolea
               kd.ops.mul(0.1, kd.losses.crossEntropy(ctx.outputs(small).logits, ctx.labels())),
             ) as tf.Scalar,
         };
-  return { stage: what, program: { recipe: "bench", models: [bigMlp, smallMlp], stages: [stage] } };
+  return { stage: what, program: { recipe: "bench", models: [big, small], stages: [stage] } };
 }
 
 describe("wasm step time (32 steps of batch 128, median)", () => {
