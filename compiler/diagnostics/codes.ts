@@ -379,6 +379,20 @@ float16, bfloat16, mixed), strategy (single, data_parallel), devices.`,
 training decisions: the reported test score becomes optimistic.`,
   }),
 
+  KD3029: entry<{ detail: string }>({
+    severity: "error",
+    title: "model does not fit its data",
+    message: (a) => a.detail,
+    help: () => "match the model's input (`input`, `context`, `vocab`) to the split it reads",
+    explanation: `A model reads the batches of the split it is trained or evaluated on, and of the split
+its student trains on when it is a teacher. An mlp or cnn reads feature vectors of its \`input\`
+width; a transformer reads token ids, whose sequences must fit its \`context\` and whose ids must
+be below its \`vocab\`.
+
+    model m = mlp(input: 784, classes: 10)
+    stage s { train m on text.train … }       // token ids, not 784 features`,
+  }),
+
   // ── lowering ──
   KD4001: entry<{ what: string }>({
     severity: "error",

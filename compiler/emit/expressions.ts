@@ -51,7 +51,11 @@ export function emitExpr(e: IrExpr, scope: ExprScope): string {
       if (e.kind === "schedule") return derivedSchedule(e, scope);
       return `Math.${e.fn}(${e.args.map(sub).join(", ")})`;
     case "tap":
-      return e.tap === "logits" ? `ctx.outputs(${sub(e.model)}).logits` : `ctx.outputs(${sub(e.model)}).hidden[${e.index}]`;
+      // Optional taps exist whenever the checker typed them for this model (kdc checks the builtin).
+      if (e.tap === "logits") return `ctx.outputs(${sub(e.model)}).logits`;
+      if (e.tap === "hidden") return `ctx.outputs(${sub(e.model)}).hidden[${e.index}]`;
+      if (e.tap === "pooled" || e.tap === "embedding") return `ctx.outputs(${sub(e.model)}).${e.tap}!`;
+      return `ctx.outputs(${sub(e.model)}).${e.tap}![${e.index}]!`;
     case "labels":
       return "ctx.labels()";
     case "input":

@@ -90,6 +90,17 @@ function programBody(ir: IrProgram, names: Names, lossNames: ReadonlyMap<string,
       const id = names.name(`top:${d.name}`, d.name);
       top.set(d.name, id);
       w.writeLine(`// ${commentText(d.origin)}`);
+      if (d.builtin === "csv" || d.builtin === "text" || d.builtin === "jsonl") {
+        // A file's path is relative to its recipe; "" and 0 stand for options left out.
+        const { path, ...rest } = d.args;
+        const options = Object.entries(rest).flatMap(([k, v]) =>
+          k === "max_vocab" ? (v === 0 ? [] : [`tokenizer: { kind: "char", maxVocab: ${constant(v)} }`]) : v === "" || (v === 0 && k !== "seed") ? [] : [`${camel(k)}: ${constant(v)}`],
+        );
+        // The checker saw a test split exactly when `test` was given, so it exists at run time.
+        const cast = d.splits.some((s) => s.name === "test") ? " as kd.data.FileSplits & { readonly test: kd.data.FileSplits[\"train\"] }" : "";
+        w.writeLine(`const ${id} = kd.data.${d.builtin}(${stringLiteral(fromRecipe(ir.recipe, String(path)))}, { name: ${stringLiteral(d.name)}, ${options.join(", ")} })${cast};`);
+        continue;
+      }
       // `max_vocab` is the runtime's char tokenizer cap (0: the default, uncapped tokenizer).
       const args = Object.entries(d.args).flatMap(([k, v]) =>
         k === "max_vocab" ? (v === 0 ? [] : [`tokenizer: { kind: "char", maxVocab: ${constant(v)} }`]) : [`${camel(k)}: ${constant(v)}`],

@@ -38,7 +38,7 @@ export interface IrSplit {
 
 export interface IrDataset {
   readonly name: string;
-  readonly builtin: "mnist" | "spam_assassin" | "moby_dick";
+  readonly builtin: "mnist" | "spam_assassin" | "moby_dick" | "csv" | "text" | "jsonl";
   readonly args: Readonly<Record<string, IrConstant>>;
   readonly splits: readonly IrSplit[];
   readonly doc?: string;
@@ -77,7 +77,7 @@ export type IrExpr =
   | { readonly op: "neg"; readonly operand: IrExpr; readonly kind: IrKind }
   /** A schedule evaluated at the current step, inside an objective. */
   | { readonly op: "at"; readonly schedule: IrExpr }
-  | { readonly op: "tap"; readonly model: IrExpr; readonly tap: "logits" | "hidden"; readonly index?: number }
+  | { readonly op: "tap"; readonly model: IrExpr; readonly tap: "logits" | "hidden" | "block" | "pooled" | "embedding" | "attention"; readonly index?: number }
   | { readonly op: "labels" }
   /** `step` (optimizer steps done in the stage) or `epoch` (step / steps per epoch), a schedule. */
   | { readonly op: "progress"; readonly field: "step" | "epoch" }

@@ -100,8 +100,8 @@ export function lower(program: CheckedProgram): IrProgram {
       }
       case "MemberExpression": {
         const objectType = typeOf(e.object);
-        if (objectType.kind === "model" && e.property.name === "logits")
-          return { op: "tap", model: expr(e.object, context), tap: "logits" };
+        if (objectType.kind === "model" && (e.property.name === "logits" || e.property.name === "pooled" || e.property.name === "embedding"))
+          return { op: "tap", model: expr(e.object, context), tap: e.property.name };
         if (objectType.kind === "batch") return e.property.name === "label" ? { op: "labels" } : { op: "input" };
         throw new InternalError(`cannot lower .${e.property.name}`);
       }
@@ -109,7 +109,9 @@ export function lower(program: CheckedProgram): IrProgram {
         if (e.object.kind !== "MemberExpression") throw new InternalError("index of a non-tap");
         const index = state.values.get(e.index);
         if (typeof index !== "number") throw new InternalError("non-constant tap index");
-        return { op: "tap", model: expr(e.object.object, context), tap: "hidden", index };
+        const list = e.object.property.name;
+        if (list !== "hidden" && list !== "block" && list !== "attention") throw new InternalError(`cannot index .${list}`);
+        return { op: "tap", model: expr(e.object.object, context), tap: list, index };
       }
       case "BinaryExpression": {
         if (e.operator === ">>") throw new InternalError("a pipeline reached lowering");
@@ -316,7 +318,7 @@ export function lower(program: CheckedProgram): IrProgram {
 }
 
 const MODEL_BUILTINS = ["mlp", "load", "cnn", "resnet", "transformer"] as const;
-const DATASET_BUILTINS = ["mnist", "spam_assassin", "moby_dick"] as const;
+const DATASET_BUILTINS = ["mnist", "spam_assassin", "moby_dick", "csv", "text", "jsonl"] as const;
 
 function datasetBuiltin(c: CallExpression): IrDataset["builtin"] {
   const name = c.callee.kind === "Identifier" ? c.callee.name : "";
