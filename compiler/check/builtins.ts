@@ -13,7 +13,7 @@ import type { BoundArgument, Signature } from "./signature.js";
 import { lossType, shapesAgree, type ModelInfo, type SplitInfo, type Type } from "./types.js";
 import { isDuration, isNumber, range, type DurationValue, type Value } from "./values.js";
 
-export type BuiltinCategory = "dataset" | "model" | "loss" | "schedule" | "optimizer" | "metric" | "scalar";
+export type BuiltinCategory = "dataset" | "model" | "loss" | "schedule" | "optimizer" | "metric" | "scalar" | "adapter";
 
 export interface BuiltinContext {
   readonly call: CallExpression;
@@ -268,6 +268,39 @@ const logitLosses: Builtin[] = [
   ),
 ];
 
+/**
+ * `project(x, like: y)`: a trainable linear adapter from x's features to y's, inserted by the
+ * compiler and trained with the stage's student (FitNets' regressor).
+ */
+const project: Builtin = {
+  name: "project",
+  category: "adapter",
+  doc: "A trainable linear map (W·x + b) from `x`'s features to the width of `like`, trained with the stage's student; its shape is inferred.",
+  params: [
+    { name: "x", type: "tensor" },
+    { name: "like", type: "tensor" },
+  ],
+  result(args, ctx) {
+    const x = arg(args, "x");
+    const like = arg(args, "like");
+    if (x.type.kind !== "tensor" || like.type.kind !== "tensor") return { type: { kind: "error" } };
+    for (const [name, a] of [["x", x], ["like", like]] as const) {
+      const shape = a.type.kind === "tensor" ? a.type.shape : undefined;
+      if (shape && (shape.length !== 2 || typeof shape[1] !== "number")) {
+        ctx.report(
+          diagnostic("KD3007", a.node?.span ?? ctx.call.span, {
+            context: `the argument \`${name}\` of \`project\` (a linear adapter over features)`,
+            expected: "[B, F] with F known",
+            found: `[${shape.join(", ")}]`,
+          }),
+        );
+        return { type: { kind: "error" } };
+      }
+    }
+    return { type: { kind: "tensor", shape: like.type.shape, of: `project(${x.type.of ?? "x"})` } };
+  },
+};
+
 const MSE_REDUCTIONS = ["mean", "sum-per-example"];
 
 const mse: Builtin = {
@@ -447,6 +480,7 @@ export const builtins: ReadonlyMap<string, Builtin> = new Map(
     kd,
     ...logitLosses,
     mse,
+    project,
     constant,
     linear,
     cosine,

@@ -42,7 +42,7 @@ const ALLOWED: Record<Place, readonly BuiltinCategory[]> = {
   let: ["schedule", "scalar"],
   setting: ["scalar"],
   optimizer: ["optimizer", "schedule", "scalar"],
-  objective: ["loss", "schedule", "scalar"],
+  objective: ["loss", "schedule", "scalar", "adapter"],
   "loss-body": ["loss", "schedule", "scalar"],
   metric: ["metric"],
   data: [],
@@ -54,6 +54,7 @@ const PLACE_OF: Record<BuiltinCategory, string> = {
   loss: "an objective (`minimize …` or a `loss` definition)",
   schedule: "a scalar setting, a `let`, or an objective",
   scalar: "an expression",
+  adapter: "a stage's `minimize` objective (not inside a `loss` definition, whose adapters would be shared)",
   optimizer: "an `optimizer` setting",
   metric: "the metric list of `evaluate`",
 };

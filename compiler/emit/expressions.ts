@@ -58,6 +58,8 @@ export function emitExpr(e: IrExpr, scope: ExprScope): string {
       return `ctx.outputs(${sub(e.model)}).${e.tap}![${e.index}]!`;
     case "labels":
       return "ctx.labels()";
+    case "adapt":
+      return `${lookup(scope.locals, e.adapter)}.apply(${sub(e.input)})`;
     case "input":
       return "ctx.batch.input";
     case "schedule":

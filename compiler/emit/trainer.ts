@@ -118,14 +118,18 @@ function programBody(ir: IrProgram, names: Names, lossNames: ReadonlyMap<string,
       w.writeLine(`const ${id} = kd.models.${m.builtin}(${stringLiteral(m.name)}, { ${args.join(", ")} }, ${m.seed});`);
     }
     const stageIds: string[] = [];
+    const moduleIds: string[] = [];
     for (const stage of ir.stages) {
       w.blankLine();
-      stageIds.push(emitStage(stage, w, names, top, lossNames));
+      const emitted = emitStage(stage, w, names, top, lossNames);
+      stageIds.push(emitted.id);
+      moduleIds.push(...emitted.modules);
     }
     w.blankLine();
     w.writeLine("return {");
     w.writeLine(`recipe: ${stringLiteral(ir.recipe)},`);
     w.writeLine(`models: [${ir.models.map((m) => top.get(m.name)).join(", ")}],`);
+    if (moduleIds.length > 0) w.writeLine(`modules: [${moduleIds.join(", ")}],`);
     w.writeLine(`stages: [${stageIds.join(", ")}],`);
     w.writeLine("};");
   };
@@ -137,8 +141,14 @@ function emitStage(
   names: Names,
   top: ReadonlyMap<string, string>,
   lossNames: ReadonlyMap<string, string>,
-): string {
+): { id: string; modules: string[] } {
   const locals = new Map(top);
+  const modules: string[] = [];
+  for (const a of stage.adapters) {
+    const id = names.name(`adapter:${a.name}`, a.name.replace(/\./g, "_"));
+    locals.set(a.name, id);
+    modules.push(id);
+  }
   for (const l of stage.lets) {
     const id = names.name(`let:${stage.name}:${l.name}`, `${stage.name}_${l.name}`);
     locals.set(l.name, id);
@@ -150,6 +160,8 @@ function emitStage(
   const model = (name: string): string => top.get(name)!;
 
   w.writeLine(`// stage ${commentText(stage.name)}, ${commentText(stage.origin)}`);
+  for (const a of stage.adapters)
+    w.writeLine(`const ${locals.get(a.name)} = kd.adapters.linear(${stringLiteral(a.name)}, ${a.inFeatures}, ${a.outFeatures}, ${a.seed}); // project(…), trained with ${commentText(stage.train)}`);
   for (const l of stage.lets) {
     w.writeLine(`const ${locals.get(l.name)}: ${TS_TYPE[l.kind]} = ${emitExpr(l.value, scope)}; // ${commentText(l.origin)}`);
   }
@@ -185,8 +197,9 @@ function emitStage(
   if (stage.clip !== undefined) w.writeLine(`clip: ${number(stage.clip)},`);
   if (stage.accumulate) w.writeLine(`accumulate: { steps: ${stage.accumulate.steps}, by: ${stringLiteral(stage.accumulate.by)} },`);
   w.writeLine(`exports: [${stage.exports.map((x) => `{ model: ${model(x.model)}, path: ${stringLiteral(x.path)} }`).join(", ")}],`);
+  if (modules.length > 0) w.writeLine(`modules: [${modules.join(", ")}],`);
   w.writeLine("};");
-  return id;
+  return { id, modules };
 }
 
 /** kd.ops returns a general tensor; the checker proved this one is a scalar loss. */

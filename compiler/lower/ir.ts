@@ -79,6 +79,8 @@ export type IrExpr =
   | { readonly op: "at"; readonly schedule: IrExpr }
   | { readonly op: "tap"; readonly model: IrExpr; readonly tap: "logits" | "hidden" | "block" | "pooled" | "embedding" | "attention"; readonly index?: number }
   | { readonly op: "labels" }
+  /** A stage's trainable linear adapter (`project(x, like: y)`) applied to `input`. */
+  | { readonly op: "adapt"; readonly adapter: string; readonly input: IrExpr }
   /** `step` (optimizer steps done in the stage) or `epoch` (step / steps per epoch), a schedule. */
   | { readonly op: "progress"; readonly field: "step" | "epoch" }
   | { readonly op: "math"; readonly fn: "min" | "max"; readonly args: readonly IrExpr[]; readonly kind: IrKind }
@@ -123,6 +125,8 @@ export interface IrStage {
     readonly metrics: readonly IrMetric[];
   }[];
   readonly checkpoint: { readonly everyEpochs: number; readonly keep: number } | undefined;
+  /** Linear adapters the objective's `project(…)` calls inserted, trained with the student. */
+  readonly adapters: readonly { readonly name: string; readonly inFeatures: number; readonly outFeatures: number; readonly seed: number }[];
   /** Clip the gradient to this global L2 norm before each update. */
   readonly clip?: number;
   /** Accumulate gradients over this many batches per update, weighting by examples or tokens. */

@@ -146,6 +146,7 @@ export function lower(program: CheckedProgram): IrProgram {
     }
     const builtin = symbol?.kind === "builtin" ? symbol.builtin : undefined;
     if (!builtin) throw new InternalError(`cannot lower a call of ${e.callee.name}`);
+    if (builtin.name === "project") return adapt(e, context);
     const args = namedArgs(e, builtin, context);
     if (builtin.category === "loss") return { op: "primitive", fn: builtin.name, args, origin: origin(e.span) };
     if (builtin.name === "min" || builtin.name === "max") {
@@ -155,6 +156,24 @@ export function lower(program: CheckedProgram): IrProgram {
     if (builtin.category === "schedule")
       return { op: "schedule", fn: builtin.name as "constant" | "linear" | "cosine", args };
     throw new InternalError(`cannot lower ${builtin.name} in an expression`);
+  };
+
+  // The stage whose objective is being lowered collects the adapters its `project` calls insert.
+  let adapters: { name: string; inFeatures: number; outFeatures: number; seed: number }[] | undefined;
+  let stageName = "";
+  const width = (x: Expression): number => {
+    const t = typeOf(x);
+    const f = t.kind === "tensor" ? t.shape?.[1] : undefined;
+    if (typeof f !== "number") throw new InternalError("project over a tensor of unknown width");
+    return f;
+  };
+  const adapt = (e: CallExpression, context: Context): IrExpr => {
+    if (!adapters) throw new InternalError("project outside a stage objective");
+    const bound = bindNames(e, builtins.get("project")!);
+    const x = bound.get("x")!;
+    const name = `${stageName}.project${adapters.length + 1}`;
+    adapters.push({ name, inFeatures: width(x), outFeatures: width(bound.get("like")!), seed: stableSeed(name) });
+    return { op: "adapt", adapter: name, input: expr(x, context) };
   };
 
   /** Every argument by name, defaults included, so the trainer states each convention. */
@@ -272,7 +291,17 @@ export function lower(program: CheckedProgram): IrProgram {
     throw new InternalError(`unknown metric ${name}`);
   };
 
-  const stages: IrStage[] = program.stages.map((s) => ({
+  const stages: IrStage[] = program.stages.map((s) => {
+    stageName = s.decl.name.name;
+    adapters = [];
+    const objective = expr(s.objective, "step");
+    const stageAdapters = adapters;
+    adapters = undefined;
+    return stage(s, objective, stageAdapters);
+  });
+
+  function stage(s: CheckedProgram["stages"][number], objective: IrExpr, stageAdapters: IrStage["adapters"]): IrStage {
+    return {
     name: s.decl.name.name,
     after: s.after.map((d) => d.name.name),
     train: s.trained.name.name,
@@ -284,8 +313,9 @@ export function lower(program: CheckedProgram): IrProgram {
     stepsPerEpoch: s.stepsPerEpoch,
     optimizer: optimizer(s.optimizer),
     lets: s.lets.map((l) => ({ name: l.name.name, value: expr(l.value, "build"), kind: kindOf(l.value), origin: origin(l.span) })),
-    objective: expr(s.objective, "step"),
+    objective,
     objectiveOrigin: origin(s.objective.span),
+    adapters: stageAdapters,
     evaluate: s.evaluate.map((ev) => ({
       data: splitRef(ev.data),
       everyEpochs: Number.isFinite(ev.everyEpochs) ? ev.everyEpochs : undefined,
@@ -297,7 +327,8 @@ export function lower(program: CheckedProgram): IrProgram {
     exports: s.exports.map((x) => ({ model: x.model.name.name, path: x.path })),
     ...(s.decl.doc ? { doc: s.decl.doc } : {}),
     origin: origin(s.decl.span),
-  }));
+    };
+  }
 
   return {
     version: IR_VERSION,
