@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import type {
   Declaration,
@@ -45,20 +46,20 @@ describe("the shipped recipes", () => {
     });
   }
 
-  it("mnist-hinton has the expected declarations and statements", () => {
-    const program = parse("mnist-hinton.kd", readFileSync(recipes[1]!, "utf8")).value;
+  it("the Hinton golden recipe has the expected declarations and statements", () => {
+    // A checked-in golden, not the example: the example's settings are tuned over time.
+    const file = fileURLToPath(new URL("../cases/valid/hinton/recipe.kd", import.meta.url));
+    const program = parse("hinton.kd", readFileSync(file, "utf8")).value;
     expect(program.declarations.map((d) => d.kind)).toEqual([
       "ImportDeclaration",
       "ParamDeclaration",
       "DatasetDeclaration",
       "ModelDeclaration",
       "ModelDeclaration",
-      "ModelDeclaration",
-      "StageDeclaration",
       "StageDeclaration",
       "StageDeclaration",
     ]);
-    const distill = program.declarations[8] as StageDeclaration;
+    const distill = program.declarations[6] as StageDeclaration;
     expect(distill.name.name).toBe("distill");
     expect(distill.after.map((a) => a.name)).toEqual(["teach"]);
     expect(distill.body.map((s) => s.kind)).toEqual([
