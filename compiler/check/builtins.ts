@@ -301,6 +301,19 @@ const project: Builtin = {
   },
 };
 
+/**
+ * `ensemble(a.logits, b.logits, weights: [0.7, 0.3])`: the weighted mean of several teachers'
+ * logits. Variadic, so the expression checker types its arguments itself; this entry names it,
+ * places it (objectives) and documents it.
+ */
+const ensemble: Builtin = {
+  name: "ensemble",
+  category: "loss",
+  doc: "The weighted mean of two or more tensors of one shape (teachers' logits): Σ w_i·x_i with Σ w_i = 1; equal weights by default.",
+  params: [{ name: "weights", type: "int-list", default: [] }],
+  result: () => ({ type: { kind: "error" } }),
+};
+
 const MSE_REDUCTIONS = ["mean", "sum-per-example"];
 
 const mse: Builtin = {
@@ -481,6 +494,7 @@ export const builtins: ReadonlyMap<string, Builtin> = new Map(
     ...logitLosses,
     mse,
     project,
+    ensemble,
     constant,
     linear,
     cosine,

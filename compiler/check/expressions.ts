@@ -406,11 +406,59 @@ export class ExpressionChecker {
       for (const a of e.args) this.check(a.value, env);
       return { type: errorType, value: undefined };
     }
+    if (symbol.kind === "builtin" && symbol.builtin.name === "ensemble") return this.ensemble(e, env);
     if (symbol.kind === "builtin") return this.builtinCall(symbol.builtin, e, e.callee, env);
     if (symbol.kind === "loss") return this.lossCall(symbol.decl, symbol.module, e, env);
     for (const a of e.args) this.check(a.value, env);
     env.report(diagnostic("KD3004", e.callee.span, { context: "a call", expected: "a function", found: `the ${symbolNoun(symbol)} \`${e.callee.name}\`` }));
     return { type: errorType, value: undefined };
+  }
+
+  /** `ensemble(x1, x2, …, weights: [w1, w2, …])`: tensors of one shape, weights summing to 1. */
+  private ensemble(call: CallExpression, env: Env): Checked {
+    const signature = "ensemble(x1: tensor, x2: tensor, …, weights: list = equal)";
+    const parts = call.args.filter((a) => !a.name);
+    const checked = parts.map((a) => this.check(a.value, env));
+    let weights: Checked | undefined;
+    let weightsNode: Expression | undefined;
+    for (const a of call.args) {
+      if (!a.name) continue;
+      if (a.name.name !== "weights") {
+        env.report(diagnostic("KD3001", a.name.span, { name: a.name.name, callee: "ensemble", signature, suggestion: suggest(a.name.name, ["weights"]) }));
+        return { type: errorType, value: undefined };
+      }
+      weights = this.check(a.value, env);
+      weightsNode = a.value;
+    }
+    if (!ALLOWED[env.place].includes("loss")) {
+      env.report(diagnostic("KD3021", call.callee.span, { name: "ensemble", place: PLACE_OF.loss }));
+      return { type: errorType, value: undefined };
+    }
+    if (checked.some((c) => c.type.kind === "error") || weights?.type.kind === "error") return { type: errorType, value: undefined };
+    if (parts.length < 2) {
+      env.report(diagnostic("KD3008", call.span, { what: "an ensemble", value: `of at least two tensors, not ${parts.length}` }));
+      return { type: errorType, value: undefined };
+    }
+    const first = checked[0]!.type;
+    for (const [i, c] of checked.entries()) {
+      if (c.type.kind !== "tensor") {
+        env.report(diagnostic("KD3004", parts[i]!.value.span, { context: "`ensemble`", expected: "a tensor such as `t.logits`", found: describe(c.type) }));
+        return { type: errorType, value: undefined };
+      }
+      if (first.kind === "tensor" && !shapesAgree(first.shape, c.type.shape)) {
+        env.report(diagnostic("KD3007", parts[i]!.value.span, { context: "`ensemble` averages tensors of one shape", expected: showDims(first.shape), found: showDims(c.type.shape) }));
+        return { type: errorType, value: undefined };
+      }
+    }
+    if (weights && weightsNode) {
+      const values = Array.isArray(weights.value) ? (weights.value as Value[]) : undefined;
+      const ok = values && values.length === parts.length && values.every((w) => isNumber(w) && w >= 0) && Math.abs(values.reduce<number>((a, w) => a + (w as number), 0) - 1) < 1e-6;
+      if (!ok) {
+        env.report(diagnostic("KD3008", weightsNode.span, { what: "the ensemble's `weights`", value: `${parts.length} non-negative numbers known before training that sum to 1` }));
+        return { type: errorType, value: undefined };
+      }
+    }
+    return { type: first, value: undefined };
   }
 
   /** Where the parser dropped arguments while recovering, missing or surplus ones are not news. */

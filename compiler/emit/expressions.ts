@@ -94,8 +94,13 @@ function primitive(e: Extract<IrExpr, { op: "primitive" }>, sub: (x: IrExpr) => 
     if (!a) throw new Error(`emit: ${e.fn} without ${name}`);
     return sub(a);
   };
+  // kd.ops returns a general tensor; the checker proved these are [B, C] (`ensemble(…)`, sums).
+  const tensorArg = (name: string): string => {
+    const a = e.args[name];
+    return a && (a.op === "binary" || a.op === "neg") ? `${arg(name)} as kd.tf.Tensor2D` : arg(name);
+  };
   const options = call.options.map((o) => `${o}: ${arg(o)}`).join(", ");
-  return `kd.losses.${call.runtime}(${[...call.positional.map(arg), `{ ${options} }`].join(", ")})`;
+  return `kd.losses.${call.runtime}(${[...call.positional.map(tensorArg), `{ ${options} }`].join(", ")})`;
 }
 
 /** `{ from: 1, to: 2 }` from named arguments, in signature order. */

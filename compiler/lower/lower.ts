@@ -147,6 +147,7 @@ export function lower(program: CheckedProgram): IrProgram {
     const builtin = symbol?.kind === "builtin" ? symbol.builtin : undefined;
     if (!builtin) throw new InternalError(`cannot lower a call of ${e.callee.name}`);
     if (builtin.name === "project") return adapt(e, context);
+    if (builtin.name === "ensemble") return ensembleOf(e, context);
     const args = namedArgs(e, builtin, context);
     if (builtin.category === "loss") return { op: "primitive", fn: builtin.name, args, origin: origin(e.span) };
     if (builtin.name === "min" || builtin.name === "max") {
@@ -174,6 +175,17 @@ export function lower(program: CheckedProgram): IrProgram {
     const name = `${stageName}.project${adapters.length + 1}`;
     adapters.push({ name, inFeatures: width(x), outFeatures: width(bound.get("like")!), seed: stableSeed(name) });
     return { op: "adapt", adapter: name, input: expr(x, context) };
+  };
+
+  /** Σ w_i·x_i with the checked weights (equal by default), as plain tensor arithmetic. */
+  const ensembleOf = (e: CallExpression, context: Context): IrExpr => {
+    const parts = e.args.filter((a) => !a.name).map((a) => a.value);
+    const given = e.args.find((a) => a.name?.name === "weights");
+    const values = given ? state.values.get(given.value) : undefined;
+    const weights = Array.isArray(values) ? (values as number[]) : parts.map(() => 1 / parts.length);
+    return parts
+      .map((x, i): IrExpr => ({ op: "binary", operator: "*", left: { op: "number", value: weights[i]! }, right: expr(x, context), kind: "tensor" }))
+      .reduce((a, b) => ({ op: "binary", operator: "+", left: a, right: b, kind: "tensor" }));
   };
 
   /** Every argument by name, defaults included, so the trainer states each convention. */

@@ -73,9 +73,11 @@ export function program(params: Params): kd.ProgramSpec {
       ctx.term(
         "mse",
         "test/cases/valid/text-models/recipe.kd:19:12",
-        kd.losses.mse(ctx.outputs(lm).logits, kd.ops.mul(0, ctx.outputs(lm).logits), {
-          reduction: "mean",
-        }),
+        kd.losses.mse(
+          ctx.outputs(lm).logits,
+          kd.ops.mul(0, ctx.outputs(lm).logits) as kd.tf.Tensor2D,
+          { reduction: "mean" },
+        ),
       ),
     evaluate: [],
     checkpoint: undefined,
