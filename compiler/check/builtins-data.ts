@@ -415,4 +415,79 @@ const jsonl: Builtin = {
   },
 };
 
-export const dataBuiltins: Builtin[] = [spamAssassin, mobyDick, csv, textFile, jsonl];
+/** The character vocabulary the runtime's default tokenizer could fit: 4 special tokens + every character. */
+const SPECIAL_TOKENS = 4;
+
+const preferences: Builtin = {
+  name: "preferences",
+  category: "dataset",
+  doc: "Preference pairs from a JSON Lines file (`prompt`, `chosen`, `rejected` strings per line), tokenized by characters and cut to `max_length` tokens; prompt tokens are masked from the targets. Splits `all`, `train` and, when `test` is given, `test` (counts or fractions). Read when the recipe is checked; the path is relative to the recipe.",
+  params: [
+    { name: "path", type: "string" },
+    { name: "max_length", type: "int", default: 64 },
+    { name: "train", type: "number", default: 0 },
+    { name: "test", type: "number", default: 0 },
+    { name: "seed", type: "int", default: 0 },
+  ],
+  result(args, ctx) {
+    const path = knownArg(args, "path", ctx);
+    if (typeof path !== "string") return { type: { kind: "error" } };
+    const span = args.get("path")!.node?.span ?? ctx.call.span;
+    const fail = (problem: string): { type: Type } => {
+      ctx.report(diagnostic("KD4001", span, { what: `the pairs of \`${path}\` (${problem})` }));
+      return { type: { kind: "error" } };
+    };
+    const raw = ctx.readRelative(path);
+    if (raw === undefined) return fail("there is no such file relative to this recipe");
+    const maxLength = intAtLeast(args, "max_length", 3, ctx);
+    if (maxLength === undefined) return { type: { kind: "error" } };
+    const characters = new Set<string>();
+    let total = 0;
+    for (const [i, line] of raw.replace(/^\uFEFF/, "").split(/\r?\n/).entries()) {
+      if (line.trim() === "") continue;
+      let row: unknown;
+      try {
+        row = JSON.parse(line);
+      } catch {
+        return fail(`line ${i + 1} is not valid JSON`);
+      }
+      const fields = row as Record<string, unknown>;
+      for (const f of ["prompt", "chosen", "rejected"]) {
+        if (typeof fields?.[f] !== "string") return fail(`line ${i + 1} has no string \`${f}\``);
+        for (const ch of fields[f] as string) characters.add(ch);
+      }
+      total++;
+    }
+    if (total === 0) return fail("it holds no pairs");
+    const count = (name: string): number | undefined => {
+      const v = args.get(name)!.value;
+      return isNumber(v) && v >= 0 ? resolveCount(v, total) : undefined;
+    };
+    const test = count("test") ?? 0;
+    const trainGiven = count("train") ?? 0;
+    const train = trainGiven === 0 ? total - test : trainGiven;
+    if (train + test > total || train < 1) {
+      ctx.report(diagnostic("KD3008", ctx.call.span, { what: "`train + test`", value: `at most the ${total} pairs of \`${path}\` (and train at least 1), not ${train} + ${test}` }));
+      return { type: { kind: "error" } };
+    }
+    const dataset = ctx.declaredName ?? "preferences";
+    // An upper bound: the tokenizer is fitted on the train pairs, whose characters are a subset.
+    const vocab = SPECIAL_TOKENS + characters.size;
+    const split = (name: string, size: number): SplitInfo => ({
+      name: `${dataset}.${name}`,
+      dataset,
+      split: name,
+      size,
+      features: maxLength,
+      classes: 0,
+      hasLabels: false,
+      kind: "preferences",
+      context: maxLength,
+      vocab,
+    });
+    const splits = [split("train", train), ...(test > 0 ? [split("test", test)] : []), split("all", total)];
+    return { type: { kind: "dataset", splits } };
+  },
+};
+
+export const dataBuiltins: Builtin[] = [spamAssassin, mobyDick, csv, textFile, jsonl, preferences];

@@ -314,6 +314,15 @@ const ensemble: Builtin = {
   result: () => ({ type: { kind: "error" } }),
 };
 
+/** `dpo(policy, ref, …)`: checked by the expression checker (its reference is optional). */
+const dpo: Builtin = {
+  name: "dpo",
+  category: "loss",
+  doc: "Direct preference optimisation on a preference split: h = (π_c − π_r) − (ref_c − ref_r) from summed token log-probs; sigmoid −(1−ε)·logσ(βh) − ε·logσ(−βh), IPO (h − 1/(2β))² on length-averaged log-probs, or hinge relu(1 − βh); batch mean.",
+  params: [],
+  result: () => ({ type: lossType }),
+};
+
 const MSE_REDUCTIONS = ["mean", "sum-per-example"];
 
 const mse: Builtin = {
@@ -495,6 +504,7 @@ export const builtins: ReadonlyMap<string, Builtin> = new Map(
     mse,
     project,
     ensemble,
+    dpo,
     constant,
     linear,
     cosine,

@@ -29,6 +29,8 @@ import { symbolNoun, type Symbol } from "./symbols.js";
 import { describe, errorType, isScalarLike, lossType, shapesAgree, type Dim, type SplitInfo, type Type } from "./types.js";
 import { isNumber, isSchedule, range, type ScheduleValue, type Value } from "./values.js";
 
+const DPO_VARIANTS = ["sigmoid", "ipo", "hinge"];
+
 /** A comprehension unrolls at compile time; more terms than this is surely a mistake. */
 const MAX_TERMS = 64;
 
@@ -69,6 +71,8 @@ export interface StageScope {
   readonly usedModels: Set<ModelDeclaration>;
   /** Every schedule created in the stage (for the warm-up-longer-than-stage rule). */
   readonly schedules: { readonly span: Span; readonly value: ScheduleValue }[];
+  /** `reference none` was written: preference losses may go without a reference. */
+  readonly referenceNone: boolean;
 }
 
 export interface Env {
@@ -318,6 +322,11 @@ export class ExpressionChecker {
         return { type: errorType, value: undefined };
       case "index":
         return { type: { kind: "number", integer: true }, value: symbol.value };
+      case "reference": {
+        const t = this.state.models.get(symbol.source);
+        if (t?.kind !== "model") return { type: errorType, value: undefined };
+        return { type: { kind: "model", info: t.info && { ...t.info, name: id.name } }, value: undefined };
+      }
     }
   }
 
@@ -407,6 +416,7 @@ export class ExpressionChecker {
       return { type: errorType, value: undefined };
     }
     if (symbol.kind === "builtin" && symbol.builtin.name === "ensemble") return this.ensemble(e, env);
+    if (symbol.kind === "builtin" && symbol.builtin.name === "dpo") return this.dpo(e, env);
     if (symbol.kind === "builtin") return this.builtinCall(symbol.builtin, e, e.callee, env);
     if (symbol.kind === "loss") return this.lossCall(symbol.decl, symbol.module, e, env);
     for (const a of e.args) this.check(a.value, env);
@@ -459,6 +469,67 @@ export class ExpressionChecker {
       }
     }
     return { type: first, value: undefined };
+  }
+
+  /**
+   * `dpo(policy, ref, beta: 0.1, variant: "sigmoid", label_smoothing: 0)` on a preference split;
+   * `ref` is the stage's `reference`, omitted only under `reference none`.
+   */
+  private dpo(call: CallExpression, env: Env): Checked {
+    const signature = 'dpo(policy: model, reference: model, beta: number = 0.1, variant: string = "sigmoid", label_smoothing: number = 0)';
+    const names = ["policy", "reference", "beta", "variant", "label_smoothing"];
+    const given = new Map<string, Expression>();
+    let position = 0;
+    for (const a of call.args) {
+      const name = a.name ? a.name.name : ["policy", "reference"][position++];
+      if (!name || !names.includes(name)) {
+        if (a.name) env.report(diagnostic("KD3001", a.name.span, { name: a.name.name, callee: "dpo", signature, suggestion: suggest(a.name.name, names) }));
+        else env.report(diagnostic("KD3003", a.span, { callee: "dpo", expected: 2, found: position, signature }));
+        return { type: lossType, value: undefined };
+      }
+      given.set(name, a.value);
+    }
+    const checked = new Map([...given].map(([k, v]) => [k, this.check(v, env)] as const));
+    if (env.place !== "objective") {
+      env.report(diagnostic("KD3021", call.callee.span, { name: "dpo", place: "a stage's `minimize` objective" }));
+      return { type: lossType, value: undefined };
+    }
+    if ([...checked.values()].some((c) => c.type.kind === "error")) return { type: lossType, value: undefined };
+    const stage = env.stage;
+    const policy = given.get("policy");
+    if (!policy) {
+      env.report(diagnostic("KD3002", call.span, { name: "policy", callee: "dpo", signature }));
+      return { type: lossType, value: undefined };
+    }
+    const policySymbol = policy.kind === "Identifier" ? this.state.symbols.get(policy) : undefined;
+    if (policySymbol?.kind !== "model" || (stage?.trained && policySymbol.decl !== stage.trained)) {
+      env.report(diagnostic("KD3004", policy.span, { context: "the policy of `dpo`", expected: "the stage's trained model", found: describe(checked.get("policy")!.type) }));
+      return { type: lossType, value: undefined };
+    }
+    const reference = given.get("reference");
+    if (reference) {
+      const r = reference.kind === "Identifier" ? this.state.symbols.get(reference) : undefined;
+      if (r?.kind !== "reference") {
+        env.report(diagnostic("KD3004", reference.span, { context: "the reference of `dpo`", expected: "a frozen snapshot declared with `reference NAME = MODEL`", found: describe(checked.get("reference")!.type) }));
+        return { type: lossType, value: undefined };
+      }
+    } else if (stage && !stage.referenceNone) {
+      env.report(diagnostic("KD3031", call.span, {}));
+      return { type: lossType, value: undefined };
+    }
+    if (stage?.split && stage.split.kind !== "preferences") env.report(diagnostic("KD3030", call.span, { split: stage.split.name }));
+    const variant = given.get("variant");
+    const v = variant && checked.get("variant")!.value;
+    if (variant && (typeof v !== "string" || !DPO_VARIANTS.includes(v)))
+      env.report(diagnostic("KD3008", variant.span, { what: "the DPO `variant`", value: `one of ${DPO_VARIANTS.map((x) => `"${x}"`).join(", ")} known before training` }));
+    const beta = given.get("beta");
+    const b = beta && checked.get("beta")!.value;
+    if (beta && !(isNumber(b) && b > 0)) env.report(diagnostic("KD3008", beta.span, { what: "`beta`", value: "a positive number known before training" }));
+    const smoothing = given.get("label_smoothing");
+    const ls = smoothing && checked.get("label_smoothing")!.value;
+    if (smoothing && !(isNumber(ls) && ls >= 0 && ls <= 0.5 && (ls === 0 || v === undefined || v === "sigmoid")))
+      env.report(diagnostic("KD3008", smoothing.span, { what: "`label_smoothing`", value: "in [0, 0.5], and 0 unless the variant is sigmoid" }));
+    return { type: lossType, value: undefined };
   }
 
   /** Where the parser dropped arguments while recovering, missing or surplus ones are not news. */

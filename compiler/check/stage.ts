@@ -59,6 +59,8 @@ export interface StageInfo {
   /** Clip the gradient to this global norm. */
   readonly clip: number | undefined;
   readonly accumulate: { readonly steps: number; readonly by: "examples" | "tokens" } | undefined;
+  /** `reference NAME = MODEL`: a frozen snapshot of MODEL for preference losses. */
+  readonly reference: { readonly name: string; readonly source: ModelDeclaration } | undefined;
   readonly exports: readonly { readonly model: ModelDeclaration; readonly path: string; readonly stmt: ExportStatement }[];
   readonly usedModels: ReadonlySet<ModelDeclaration>;
 }
@@ -129,7 +131,30 @@ export function checkStage(
   // Every model the stage runs reads the training split's batches.
   for (const model of [trained, ...teachers]) fitsData(model, split, train?.data.span);
 
-  const scopeOfStage: StageScope = { decl, trained, teachers, split, usedModels: new Set(), schedules: [] };
+  // `reference ref = policy` names a frozen snapshot; `reference none` allows reference-free losses.
+  let referenceNone = false;
+  let reference: StageInfo["reference"];
+  for (const stmt of body) {
+    if (stmt.kind !== "ReferenceStatement") continue;
+    if (reference || referenceNone) {
+      report(diagnostic("KD3010", stmt.span, { setting: "reference" }));
+      continue;
+    }
+    if (!stmt.name || !stmt.model) {
+      referenceNone = true;
+      continue;
+    }
+    const source = modelNamed(stmt.model);
+    if (!source) continue;
+    if (scope.has(stmt.name.name)) {
+      report(diagnostic("KD2002", stmt.name.span, { name: stmt.name.name }, { labels: [{ span: spanOf(scope.get(stmt.name.name)!) ?? stmt.name.span, message: "first declared here" }] }));
+      continue;
+    }
+    locals.set(stmt.name.name, { kind: "reference", stmt, source });
+    reference = { name: stmt.name.name, source };
+  }
+
+  const scopeOfStage: StageScope = { decl, trained, teachers, split, usedModels: new Set(), schedules: [], referenceNone };
   stageScope = scopeOfStage;
   function baseEnv(place: Place): Env {
     return {
@@ -183,7 +208,6 @@ export function checkStage(
         break;
       }
       case "ReferenceStatement":
-        report(diagnostic("KD4002", stmt.span, { what: "a `reference` snapshot (the preference losses that read it)" }));
         break;
       case "FreezeStatement":
         report(diagnostic("KD4002", stmt.span, { what: "freezing part of a model (`freeze`)" }));
@@ -303,6 +327,7 @@ export function checkStage(
     checkpoint,
     clip,
     accumulate,
+    reference,
     exports,
     usedModels: scopeOfStage.usedModels,
   };

@@ -8,6 +8,7 @@ import type {
   ModuleDeclaration,
   ParamDeclaration,
   RecipeDeclaration,
+  ReferenceStatement,
   Parameter,
   StageDeclaration,
 } from "../../grammar/ast.js";
@@ -23,6 +24,8 @@ export type Symbol =
   | { readonly kind: "module"; readonly decl: ModuleDeclaration; readonly module: Module }
   | { readonly kind: "stage"; readonly decl: StageDeclaration; readonly module: Module }
   | { readonly kind: "let"; readonly stmt: LetStatement; readonly stage: StageDeclaration }
+  /** `reference ref = policy`: a frozen snapshot of `source` taken when the stage starts. */
+  | { readonly kind: "reference"; readonly stmt: ReferenceStatement; readonly source: ModelDeclaration }
   | { readonly kind: "lossParam"; readonly param: Parameter; readonly loss: LossDeclaration }
   /** The variable of a comprehension (`sum over i in 0..3 { … }`), bound to one integer at a time. */
   | { readonly kind: "index"; readonly value: number }

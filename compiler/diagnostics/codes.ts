@@ -393,6 +393,29 @@ be below its \`vocab\`.
     stage s { train m on text.train … }       // token ids, not 784 features`,
   }),
 
+  KD3030: entry<{ split: string }>({
+    severity: "error",
+    title: "no preference pairs",
+    message: (a) => `\`${a.split}\` has no preference pairs, which \`dpo\` needs`,
+    help: () => "train on a `preferences(…)` split (prompt, chosen, rejected)",
+    explanation: `The DPO family compares the policy's log-probabilities of a chosen and a rejected
+response to one prompt, so its batches must come from a preference split.`,
+  }),
+  KD3031: entry<Record<string, never>>({
+    severity: "error",
+    title: "preference loss without a reference",
+    message: () => "`dpo` has no reference model",
+    help: () => "declare one in the stage (`reference ref = policy`) and pass it (`dpo(policy, ref)`), or write `reference none` for reference-free DPO",
+    explanation: `DPO measures the policy against a frozen reference. Dropping the reference changes the
+objective (reference-free DPO, as SimPO-like methods do), so kdc accepts it only when written:
+
+    stage align {
+      train policy on prefs.train
+      reference ref = policy           // a frozen snapshot taken when the stage starts
+      minimize dpo(policy, ref, beta: 0.1)
+    }`,
+  }),
+
   // ── lowering ──
   KD4001: entry<{ what: string }>({
     severity: "error",

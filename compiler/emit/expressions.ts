@@ -58,6 +58,11 @@ export function emitExpr(e: IrExpr, scope: ExprScope): string {
       return `ctx.outputs(${sub(e.model)}).${e.tap}![${e.index}]!`;
     case "labels":
       return "ctx.labels()";
+    case "dpo": {
+      const logits = (m: IrExpr) => `ctx.outputs(${sub(m)}).tokenLogits!`;
+      const call = `kd.losses.dpoFromLogits(${logits(e.policy)}, ${e.reference ? logits(e.reference) : "undefined"}, ctx.batch.targets!, { beta: ${number(e.beta)}, variant: ${stringLiteral(e.variant)} as const, labelSmoothing: ${number(e.labelSmoothing)} })`;
+      return `ctx.term("dpo", ${stringLiteral(e.origin)}, ${call})`;
+    }
     case "adapt":
       return `${lookup(scope.locals, e.adapter)}.apply(${sub(e.input)})`;
     case "input":

@@ -90,7 +90,7 @@ function programBody(ir: IrProgram, names: Names, lossNames: ReadonlyMap<string,
       const id = names.name(`top:${d.name}`, d.name);
       top.set(d.name, id);
       w.writeLine(`// ${commentText(d.origin)}`);
-      if (d.builtin === "csv" || d.builtin === "text" || d.builtin === "jsonl") {
+      if (d.builtin === "csv" || d.builtin === "text" || d.builtin === "jsonl" || d.builtin === "preferences") {
         // A file's path is relative to its recipe; "" and 0 stand for options left out.
         const { path, ...rest } = d.args;
         const options = Object.entries(rest).flatMap(([k, v]) =>
@@ -149,6 +149,7 @@ function emitStage(
     locals.set(a.name, id);
     modules.push(id);
   }
+  if (stage.reference) locals.set(stage.reference.name, names.name(`reference:${stage.name}`, `${stage.name}_${stage.reference.name}`));
   for (const l of stage.lets) {
     const id = names.name(`let:${stage.name}:${l.name}`, `${stage.name}_${l.name}`);
     locals.set(l.name, id);
@@ -160,6 +161,10 @@ function emitStage(
   const model = (name: string): string => top.get(name)!;
 
   w.writeLine(`// stage ${commentText(stage.name)}, ${commentText(stage.origin)}`);
+  if (stage.reference)
+    w.writeLine(
+      `const ${locals.get(stage.reference.name)} = kd.snapshot(${model(stage.reference.model)}, ${stringLiteral(`${stage.name}.${stage.reference.name}`)}); // frozen when the stage starts`,
+    );
   for (const a of stage.adapters)
     w.writeLine(`const ${locals.get(a.name)} = kd.adapters.linear(${stringLiteral(a.name)}, ${a.inFeatures}, ${a.outFeatures}, ${a.seed}); // project(…), trained with ${commentText(stage.train)}`);
   for (const l of stage.lets) {
@@ -198,6 +203,7 @@ function emitStage(
   if (stage.accumulate) w.writeLine(`accumulate: { steps: ${stage.accumulate.steps}, by: ${stringLiteral(stage.accumulate.by)} },`);
   w.writeLine(`exports: [${stage.exports.map((x) => `{ model: ${model(x.model)}, path: ${stringLiteral(x.path)} }`).join(", ")}],`);
   if (modules.length > 0) w.writeLine(`modules: [${modules.join(", ")}],`);
+  if (stage.reference) w.writeLine(`reference: ${locals.get(stage.reference.name)},`);
   w.writeLine("};");
   return { id, modules };
 }

@@ -38,7 +38,7 @@ export interface IrSplit {
 
 export interface IrDataset {
   readonly name: string;
-  readonly builtin: "mnist" | "spam_assassin" | "moby_dick" | "csv" | "text" | "jsonl";
+  readonly builtin: "mnist" | "spam_assassin" | "moby_dick" | "csv" | "text" | "jsonl" | "preferences";
   readonly args: Readonly<Record<string, IrConstant>>;
   readonly splits: readonly IrSplit[];
   readonly doc?: string;
@@ -79,6 +79,16 @@ export type IrExpr =
   | { readonly op: "at"; readonly schedule: IrExpr }
   | { readonly op: "tap"; readonly model: IrExpr; readonly tap: "logits" | "hidden" | "block" | "pooled" | "embedding" | "attention"; readonly index?: number }
   | { readonly op: "labels" }
+  /** DPO on a preference batch: the policy's and the reference's token logits (no reference: reference-free). */
+  | {
+      readonly op: "dpo";
+      readonly policy: IrExpr;
+      readonly reference: IrExpr | undefined;
+      readonly beta: number;
+      readonly variant: string;
+      readonly labelSmoothing: number;
+      readonly origin: string;
+    }
   /** A stage's trainable linear adapter (`project(x, like: y)`) applied to `input`. */
   | { readonly op: "adapt"; readonly adapter: string; readonly input: IrExpr }
   /** `step` (optimizer steps done in the stage) or `epoch` (step / steps per epoch), a schedule. */
@@ -125,6 +135,8 @@ export interface IrStage {
     readonly metrics: readonly IrMetric[];
   }[];
   readonly checkpoint: { readonly everyEpochs: number; readonly keep: number } | undefined;
+  /** `reference NAME = MODEL`: a frozen snapshot of MODEL, taken when the stage starts. */
+  readonly reference?: { readonly name: string; readonly model: string };
   /** Linear adapters the objective's `project(…)` calls inserted, trained with the student. */
   readonly adapters: readonly { readonly name: string; readonly inFeatures: number; readonly outFeatures: number; readonly seed: number }[];
   /** Clip the gradient to this global L2 norm before each update. */

@@ -90,6 +90,7 @@ export function lower(program: CheckedProgram): IrProgram {
             // A scalar parameter receives the schedule's value at this step from its caller.
             return { op: "local", name: e.name, kind: kindOf(e) === "schedule" ? "number" : kindOf(e) };
           case "model":
+          case "reference":
             return { op: "model", name: e.name };
           case "builtin":
             if (e.name === "step" || e.name === "epoch") return { op: "progress", field: e.name };
@@ -148,6 +149,7 @@ export function lower(program: CheckedProgram): IrProgram {
     if (!builtin) throw new InternalError(`cannot lower a call of ${e.callee.name}`);
     if (builtin.name === "project") return adapt(e, context);
     if (builtin.name === "ensemble") return ensembleOf(e, context);
+    if (builtin.name === "dpo") return dpoOf(e, context);
     const args = namedArgs(e, builtin, context);
     if (builtin.category === "loss") return { op: "primitive", fn: builtin.name, args, origin: origin(e.span) };
     if (builtin.name === "min" || builtin.name === "max") {
@@ -175,6 +177,28 @@ export function lower(program: CheckedProgram): IrProgram {
     const name = `${stageName}.project${adapters.length + 1}`;
     adapters.push({ name, inFeatures: width(x), outFeatures: width(bound.get("like")!), seed: stableSeed(name) });
     return { op: "adapt", adapter: name, input: expr(x, context) };
+  };
+
+  /** `dpo(policy, ref, beta:, variant:, label_smoothing:)` with its defaults spelled out. */
+  const dpoOf = (e: CallExpression, context: Context): IrExpr => {
+    const given = new Map<string, Expression>();
+    let position = 0;
+    for (const a of e.args) given.set(a.name ? a.name.name : ["policy", "reference"][position++]!, a.value);
+    const num = (name: string, fallback: number): number => {
+      const v = given.get(name) && state.values.get(given.get(name)!);
+      return typeof v === "number" ? v : fallback;
+    };
+    const variant = given.get("variant") && state.values.get(given.get("variant")!);
+    const reference = given.get("reference");
+    return {
+      op: "dpo",
+      policy: expr(given.get("policy")!, context),
+      reference: reference && expr(reference, context),
+      beta: num("beta", 0.1),
+      variant: typeof variant === "string" ? variant : "sigmoid",
+      labelSmoothing: num("label_smoothing", 0),
+      origin: origin(e.span),
+    };
   };
 
   /** Σ w_i·x_i with the checked weights (equal by default), as plain tensor arithmetic. */
@@ -328,6 +352,7 @@ export function lower(program: CheckedProgram): IrProgram {
     objective,
     objectiveOrigin: origin(s.objective.span),
     adapters: stageAdapters,
+    ...(s.reference ? { reference: { name: s.reference.name, model: s.reference.source.name.name } } : {}),
     evaluate: s.evaluate.map((ev) => ({
       data: splitRef(ev.data),
       everyEpochs: Number.isFinite(ev.everyEpochs) ? ev.everyEpochs : undefined,
@@ -361,7 +386,7 @@ export function lower(program: CheckedProgram): IrProgram {
 }
 
 const MODEL_BUILTINS = ["mlp", "load", "cnn", "resnet", "transformer"] as const;
-const DATASET_BUILTINS = ["mnist", "spam_assassin", "moby_dick", "csv", "text", "jsonl"] as const;
+const DATASET_BUILTINS = ["mnist", "spam_assassin", "moby_dick", "csv", "text", "jsonl", "preferences"] as const;
 
 function datasetBuiltin(c: CallExpression): IrDataset["builtin"] {
   const name = c.callee.kind === "Identifier" ? c.callee.name : "";

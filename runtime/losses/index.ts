@@ -35,3 +35,4 @@ export {
   type TokenTvdOptions,
 } from "./token.js";
 export { stopGradient } from "./stop-gradient.js";
+export { pairLogProbs, dpoFromLogits } from "./preference-logits.js";
