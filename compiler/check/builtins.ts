@@ -22,6 +22,8 @@ export interface BuiltinContext {
   report(d: Diagnostic): void;
   /** Reads a file named relative to the recipe (for `load`); undefined when it does not exist. */
   readRelative(path: string): string | undefined;
+  /** The split the current stage trains on, inside objectives. */
+  readonly split: SplitInfo | undefined;
 }
 
 export interface Builtin extends Signature {
@@ -314,6 +316,60 @@ const ensemble: Builtin = {
   result: () => ({ type: { kind: "error" } }),
 };
 
+/** A language model (reads token ids) whose token logits a next-token loss reads, on a token split. */
+function requireLanguageModel(args: ReadonlyMap<string, BoundArgument>, name: string, callee: string, ctx: BuiltinContext): ModelInfo | undefined {
+  const a = arg(args, name);
+  if (a.type.kind !== "model" || !a.type.info) return undefined;
+  if (a.type.info.reads !== "tokens") {
+    ctx.report(diagnostic("KD3004", a.node?.span ?? ctx.call.span, { context: `the argument \`${name}\` of \`${callee}\``, expected: "a language model (a `transformer`)", found: `\`${a.type.info.name}\`, which reads feature vectors` }));
+    return undefined;
+  }
+  return a.type.info;
+}
+
+function requireTokenSplit(ctx: BuiltinContext, callee: string): void {
+  if (ctx.split && ctx.split.kind !== "tokens") ctx.report(diagnostic("KD3032", ctx.call.span, { split: ctx.split.name, callee }));
+}
+
+const lmCe: Builtin = {
+  name: "lm_ce",
+  category: "loss",
+  doc: "Next-token cross-entropy of a language model on a token split: logits at t score the token at t + 1; mean over tokens whose target is not −100.",
+  params: [
+    { name: "model", type: "model" },
+    { name: "smoothing", type: "number", default: 0 },
+  ],
+  result(args, ctx) {
+    requireLanguageModel(args, "model", "lm_ce", ctx);
+    requireTokenSplit(ctx, "lm_ce");
+    rate(args, "smoothing", ctx);
+    return { type: lossType };
+  },
+};
+
+const tokenKd: Builtin = {
+  name: "token_kd",
+  category: "loss",
+  doc: "Token-level distillation between two language models' next-token distributions: [T² if t2] · mean over target tokens of KL(softmax(t/T) ‖ softmax(s/T)). Needs equal vocabularies.",
+  params: [
+    { name: "student", type: "model" },
+    { name: "teacher", type: "model" },
+    { name: "T", type: "scalar", default: 1 },
+    { name: "t2", type: "bool", default: true },
+  ],
+  result(args, ctx) {
+    const s = requireLanguageModel(args, "student", "token_kd", ctx);
+    const t = requireLanguageModel(args, "teacher", "token_kd", ctx);
+    requireTokenSplit(ctx, "token_kd");
+    checkPositiveTemperature(arg(args, "T"), ctx);
+    if (s && t && s.classes !== undefined && t.classes !== undefined && s.classes !== t.classes)
+      ctx.report(
+        diagnostic("KD3005", ctx.call.span, { student: `${s.name}'s tokens`, teacher: `${t.name}'s`, studentClasses: String(s.classes), teacherClasses: String(t.classes) }),
+      );
+    return { type: lossType };
+  },
+};
+
 /** `dpo(policy, ref, …)`: checked by the expression checker (its reference is optional). */
 const dpo: Builtin = {
   name: "dpo",
@@ -505,6 +561,8 @@ export const builtins: ReadonlyMap<string, Builtin> = new Map(
     project,
     ensemble,
     dpo,
+    lmCe,
+    tokenKd,
     constant,
     linear,
     cosine,

@@ -555,6 +555,7 @@ export class ExpressionChecker {
       declaredName: env.declaredName,
       report: env.report,
       readRelative: (path) => (host ? host.readFile(host.resolvePath(path, env.module.path)) : undefined),
+      split: env.stage?.split,
     });
     if (b.category === "schedule" && env.stage && isSchedule(result.value))
       env.stage.schedules.push({ span: node.span, value: result.value });

@@ -416,6 +416,15 @@ objective (reference-free DPO, as SimPO-like methods do), so kdc accepts it only
     }`,
   }),
 
+  KD3032: entry<{ split: string; callee: string }>({
+    severity: "error",
+    title: "no token sequences",
+    message: (a) => `\`${a.callee}\` needs token sequences, but \`${a.split}\` has none`,
+    help: () => "train on a token split such as `moby_dick(…)` or `text(…)`",
+    explanation: `Next-token losses (\`lm_ce\`, \`token_kd\`) compare each position's prediction with the
+following token of the batch, so the stage must train on a split of token sequences.`,
+  }),
+
   // ── lowering ──
   KD4001: entry<{ what: string }>({
     severity: "error",

@@ -92,6 +92,11 @@ const PRIMITIVES: Readonly<Record<string, { readonly runtime: string; readonly p
 };
 
 function primitive(e: Extract<IrExpr, { op: "primitive" }>, sub: (x: IrExpr) => string): string {
+  // Next-token losses read the models' token logits and the batch's (unshifted) targets.
+  const tokens = (name: string): string => `ctx.outputs(${sub(e.args[name]!)}).tokenLogits!`;
+  if (e.fn === "lm_ce") return `kd.losses.nextTokenCrossEntropy(${tokens("model")}, ctx.batch.targets!, { smoothing: ${sub(e.args.smoothing!)} })`;
+  if (e.fn === "token_kd")
+    return `kd.losses.nextTokenKd(${tokens("student")}, ${tokens("teacher")}, ctx.batch.targets!, { T: ${sub(e.args.T!)}, t2: ${sub(e.args.t2!)} })`;
   const call = PRIMITIVES[e.fn];
   if (!call) throw new Error(`emit: no runtime call for the loss ${e.fn}`);
   const arg = (name: string): string => {

@@ -36,3 +36,4 @@ export {
 } from "./token.js";
 export { stopGradient } from "./stop-gradient.js";
 export { pairLogProbs, dpoFromLogits } from "./preference-logits.js";
+export { nextTokenCrossEntropy, nextTokenKd } from "./next-token.js";

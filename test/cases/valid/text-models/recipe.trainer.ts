@@ -10,7 +10,7 @@ export const defaults: Params = {};
 
 /** Builds the recipe's datasets, models and stages; the runtime calls it once the backend is ready. */
 export function program(params: Params): kd.ProgramSpec {
-  // test/cases/valid/text-models/recipe.kd:5:1
+  // test/cases/valid/text-models/recipe.kd:4:1
   const book = kd.data.mobyDick({
     name: "book",
     train: 64,
@@ -21,9 +21,9 @@ export function program(params: Params): kd.ProgramSpec {
     pack: true,
     tokenizer: { kind: "char", maxVocab: 96 },
   });
-  // test/cases/valid/text-models/recipe.kd:6:1
+  // test/cases/valid/text-models/recipe.kd:5:1
   const digits = kd.data.mnist({ name: "digits", train: 256, test: 128, unlabeled: 0, seed: 2 });
-  // test/cases/valid/text-models/recipe.kd:8:1
+  // test/cases/valid/text-models/recipe.kd:7:1
   const notes = kd.data.text("test/cases/valid/text-models/notes.txt", {
     name: "notes",
     context: 32,
@@ -32,29 +32,29 @@ export function program(params: Params): kd.ProgramSpec {
     pack: true,
     documents: "paragraphs",
   }) as kd.data.FileSplits & { readonly test: kd.data.FileSplits["train"] };
-  // test/cases/valid/text-models/recipe.kd:10:1: 29,568 parameters
+  // test/cases/valid/text-models/recipe.kd:9:1: 29,568 parameters
   const lm = kd.models.transformer(
     "lm",
     { vocab: 96, dim: 32, layers: 2, heads: 4, context: 32, mlpRatio: 4, dropout: 0, tied: true },
     1144112018,
   );
-  // test/cases/valid/text-models/recipe.kd:11:1: 5,840 parameters
+  // test/cases/valid/text-models/recipe.kd:10:1: 5,840 parameters
   const tiny_lm = kd.models.transformer(
     "tiny_lm",
     { vocab: 96, dim: 16, layers: 1, heads: 2, context: 32, mlpRatio: 2, dropout: 0, tied: false },
     2047635143,
   );
-  // test/cases/valid/text-models/recipe.kd:12:1: 5,266 parameters
+  // test/cases/valid/text-models/recipe.kd:11:1: 5,266 parameters
   const net = kd.models.resnet(
     "net",
     { input: [28, 28, 1], widths: [8, 16], blocksPerStage: 1, classes: 10 },
     630821208,
   );
 
-  // stage stand_in, test/cases/valid/text-models/recipe.kd:14:1
-  const stand_in: kd.StageSpec = {
-    name: "stand_in",
-    origin: "test/cases/valid/text-models/recipe.kd:14:1",
+  // stage pretrain, test/cases/valid/text-models/recipe.kd:13:1
+  const pretrain: kd.StageSpec = {
+    name: "pretrain",
+    origin: "test/cases/valid/text-models/recipe.kd:13:1",
     after: [],
     train: lm,
     data: book.train,
@@ -68,27 +68,25 @@ export function program(params: Params): kd.ProgramSpec {
       beta2: 0.999,
       epsilon: 1e-8,
     }),
-    // test/cases/valid/text-models/recipe.kd:19:12
+    // test/cases/valid/text-models/recipe.kd:18:12
     objective: (ctx) =>
       ctx.term(
-        "mse",
-        "test/cases/valid/text-models/recipe.kd:19:12",
-        kd.losses.mse(
-          ctx.outputs(lm).logits,
-          kd.ops.mul(0, ctx.outputs(lm).logits) as kd.tf.Tensor2D,
-          { reduction: "mean" },
-        ),
+        "lm_ce",
+        "test/cases/valid/text-models/recipe.kd:18:12",
+        kd.losses.nextTokenCrossEntropy(ctx.outputs(lm).tokenLogits!, ctx.batch.targets!, {
+          smoothing: 0,
+        }),
       ),
     evaluate: [],
     checkpoint: undefined,
     exports: [],
   };
 
-  // stage per_token, test/cases/valid/text-models/recipe.kd:22:1
+  // stage per_token, test/cases/valid/text-models/recipe.kd:21:1
   const per_token: kd.StageSpec = {
     name: "per_token",
-    origin: "test/cases/valid/text-models/recipe.kd:22:1",
-    after: ["stand_in"],
+    origin: "test/cases/valid/text-models/recipe.kd:21:1",
+    after: ["pretrain"],
     train: tiny_lm,
     data: book.train,
     teachers: [lm],
@@ -101,13 +99,45 @@ export function program(params: Params): kd.ProgramSpec {
       beta2: 0.999,
       epsilon: 1e-8,
     }),
-    // test/cases/valid/text-models/recipe.kd:28:12
+    // test/cases/valid/text-models/recipe.kd:27:12
     objective: (ctx) =>
-      ctx.term(
-        "kd",
-        "test/cases/valid/text-models/recipe.kd:28:12",
-        kd.losses.kd(ctx.outputs(tiny_lm).logits, ctx.outputs(lm).logits, { T: 2, t2: true }),
-      ),
+      kd.ops.add(
+        kd.ops.add(
+          kd.ops.mul(
+            0.5,
+            ctx.term(
+              "lm_ce",
+              "test/cases/valid/text-models/recipe.kd:27:18",
+              kd.losses.nextTokenCrossEntropy(
+                ctx.outputs(tiny_lm).tokenLogits!,
+                ctx.batch.targets!,
+                { smoothing: 0 },
+              ),
+            ),
+          ),
+          kd.ops.mul(
+            0.5,
+            ctx.term(
+              "token_kd",
+              "test/cases/valid/text-models/recipe.kd:27:41",
+              kd.losses.nextTokenKd(
+                ctx.outputs(tiny_lm).tokenLogits!,
+                ctx.outputs(lm).tokenLogits!,
+                ctx.batch.targets!,
+                { T: 2, t2: true },
+              ),
+            ),
+          ),
+        ),
+        kd.ops.mul(
+          0.1,
+          ctx.term(
+            "kd",
+            "test/cases/valid/text-models/recipe.kd:27:77",
+            kd.losses.kd(ctx.outputs(tiny_lm).logits, ctx.outputs(lm).logits, { T: 2, t2: true }),
+          ),
+        ),
+      ) as kd.tf.Scalar,
     evaluate: [
       { split: book.test, everyEpochs: 1, metrics: [kd.metrics.agreement(lm)] },
       { split: notes.test, everyEpochs: 1, metrics: [kd.metrics.agreement(lm)] },
@@ -116,10 +146,10 @@ export function program(params: Params): kd.ProgramSpec {
     exports: [],
   };
 
-  // stage images, test/cases/valid/text-models/recipe.kd:33:1
+  // stage images, test/cases/valid/text-models/recipe.kd:32:1
   const images: kd.StageSpec = {
     name: "images",
-    origin: "test/cases/valid/text-models/recipe.kd:33:1",
+    origin: "test/cases/valid/text-models/recipe.kd:32:1",
     after: [],
     train: net,
     data: digits.train,
@@ -128,11 +158,11 @@ export function program(params: Params): kd.ProgramSpec {
     batch: 64,
     seed: 0,
     optimizer: kd.optim.sgd({ lr: kd.schedules.constant(0.05), momentum: 0.9 }),
-    // test/cases/valid/text-models/recipe.kd:38:12
+    // test/cases/valid/text-models/recipe.kd:37:12
     objective: (ctx) =>
       ctx.term(
         "ce",
-        "test/cases/valid/text-models/recipe.kd:38:12",
+        "test/cases/valid/text-models/recipe.kd:37:12",
         kd.losses.crossEntropy(ctx.outputs(net).logits, ctx.labels(), { smoothing: 0 }),
       ),
     evaluate: [{ split: digits.test, everyEpochs: 1, metrics: [kd.metrics.accuracy()] }],
@@ -143,6 +173,6 @@ export function program(params: Params): kd.ProgramSpec {
   return {
     recipe: "test/cases/valid/text-models/recipe.kd",
     models: [lm, tiny_lm, net],
-    stages: [stand_in, per_token, images],
+    stages: [pretrain, per_token, images],
   };
 }
