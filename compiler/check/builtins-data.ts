@@ -3,7 +3,8 @@
 // (token rows or bag-of-token vectors), `context` T, `vocab` when bounded, classes and labels, so
 // `batch.label` exists only where there are class labels and `batch.input` is [B, T] for tokens.
 import { diagnostic } from "../diagnostics/diagnostic.js";
-import type { Builtin } from "./builtins.js";
+import type { Builtin, BuiltinContext } from "./builtins.js";
+import type { BoundArgument } from "./signature.js";
 import { intAtLeast, knownArg, oneOf } from "./builtins-models.js";
 import type { SplitInfo, Type } from "./types.js";
 import { isNumber } from "./values.js";
@@ -164,6 +165,41 @@ function resolveCount(value: number, total: number): number {
   return value > 0 && value < 1 ? Math.round(value * total) : value;
 }
 
+/**
+ * The `train`, `test` and `all` splits of a file of `total` items (rows, windows, pairs). `train`
+ * and `test` are counts or fractions in (0, 1); `train: 0` is every item not in test.
+ */
+function fileSplits(
+  args: ReadonlyMap<string, BoundArgument>,
+  ctx: BuiltinContext,
+  path: string,
+  total: number,
+  unit: string,
+  fallbackName: string,
+  shape: Omit<SplitInfo, "name" | "dataset" | "split" | "size">,
+): { type: Type } {
+  const count = (name: string): number | undefined => {
+    const v = args.get(name)!.value;
+    if (!isNumber(v)) return undefined;
+    if (v < 0 || (v >= 1 && !Number.isInteger(v))) {
+      ctx.report(diagnostic("KD3008", args.get(name)!.node?.span ?? ctx.call.span, { what: `\`${name}\``, value: `a ${unit} count or a fraction in (0, 1), not ${v}` }));
+      return undefined;
+    }
+    return resolveCount(v, total);
+  };
+  const test = count("test");
+  const trainGiven = count("train");
+  if (test === undefined || trainGiven === undefined) return { type: { kind: "error" } };
+  const train = trainGiven === 0 ? total - test : trainGiven;
+  if (train + test > total || train < 1) {
+    ctx.report(diagnostic("KD3008", ctx.call.span, { what: "`train + test`", value: `at most the ${total} ${unit}s of \`${path}\` (and train at least 1), not ${train} + ${test}` }));
+    return { type: { kind: "error" } };
+  }
+  const dataset = ctx.declaredName ?? fallbackName;
+  const split = (name: string, size: number): SplitInfo => ({ ...shape, name: `${dataset}.${name}`, dataset, split: name, size });
+  return { type: { kind: "dataset", splits: [split("train", train), ...(test > 0 ? [split("test", test)] : []), split("all", total)] } };
+}
+
 const csv: Builtin = {
   name: "csv",
   category: "dataset",
@@ -220,35 +256,7 @@ const csv: Builtin = {
       else classes = new Set(values).size;
     }
     const total = rows.length;
-    const count = (name: string): number | undefined => {
-      const v = args.get(name)!.value;
-      if (!isNumber(v)) return undefined;
-      if (v < 0 || (v >= 1 && !Number.isInteger(v))) {
-        ctx.report(diagnostic("KD3008", args.get(name)!.node?.span ?? ctx.call.span, { what: `\`${name}\``, value: `a row count or a fraction in (0, 1), not ${v}` }));
-        return undefined;
-      }
-      return resolveCount(v, total);
-    };
-    const test = count("test");
-    const trainGiven = count("train");
-    if (test === undefined || trainGiven === undefined) return { type: { kind: "error" } };
-    const train = trainGiven === 0 ? total - test : trainGiven;
-    if (train + test > total || train < 1) {
-      ctx.report(diagnostic("KD3008", ctx.call.span, { what: "`train + test`", value: `at most the ${total} rows of \`${path}\` (and train at least 1), not ${train} + ${test}` }));
-      return { type: { kind: "error" } };
-    }
-    const dataset = ctx.declaredName ?? "csv";
-    const split = (name: string, size: number): SplitInfo => ({
-      name: `${dataset}.${name}`,
-      dataset,
-      split: name,
-      size,
-      features,
-      classes,
-      hasLabels: labelAt !== undefined,
-    });
-    const splits = [split("train", train), ...(test > 0 ? [split("test", test)] : []), split("all", total)];
-    return { type: { kind: "dataset", splits } };
+    return fileSplits(args, ctx, path, total, "row", "csv", { features, classes, hasLabels: labelAt !== undefined });
   },
 };
 
@@ -295,38 +303,7 @@ const textFile: Builtin = {
     if (total === 0) return fail(`it gives no window of ${context} tokens`);
     const chars = new Set(docs.flat()).size;
     const vocab = Math.min(4 + chars, capped ?? Infinity);
-    const count = (name: string): number | undefined => {
-      const v = args.get(name)!.value;
-      if (!isNumber(v)) return undefined;
-      if (v < 0 || (v >= 1 && !Number.isInteger(v))) {
-        ctx.report(diagnostic("KD3008", args.get(name)!.node?.span ?? ctx.call.span, { what: `\`${name}\``, value: `a window count or a fraction in (0, 1), not ${v}` }));
-        return undefined;
-      }
-      return resolveCount(v, total);
-    };
-    const test = count("test");
-    const trainGiven = count("train");
-    if (test === undefined || trainGiven === undefined) return { type: { kind: "error" } };
-    const train = trainGiven === 0 ? total - test : trainGiven;
-    if (train + test > total || train < 1) {
-      ctx.report(diagnostic("KD3008", ctx.call.span, { what: "`train + test`", value: `at most the ${total} windows of \`${path}\` (and train at least 1), not ${train} + ${test}` }));
-      return { type: { kind: "error" } };
-    }
-    const dataset = ctx.declaredName ?? "text";
-    const split = (name: string, size: number): SplitInfo => ({
-      name: `${dataset}.${name}`,
-      dataset,
-      split: name,
-      size,
-      features: context,
-      classes: 0,
-      hasLabels: false,
-      kind: "tokens",
-      context,
-      vocab,
-    });
-    const splits = [split("train", train), ...(test > 0 ? [split("test", test)] : []), split("all", total)];
-    return { type: { kind: "dataset", splits } };
+    return fileSplits(args, ctx, path, total, "window", "text", { features: context, classes: 0, hasLabels: false, kind: "tokens", context, vocab });
   },
 };
 
@@ -391,27 +368,7 @@ const jsonl: Builtin = {
       else if (labels.every((v) => /^\d+$/.test(v))) classes = Math.max(...labels.map(Number)) + 1;
       else classes = new Set(labels).size;
     }
-    const count = (name: string): number | undefined => {
-      const v = args.get(name)!.value;
-      if (!isNumber(v)) return undefined;
-      if (v < 0 || (v >= 1 && !Number.isInteger(v))) {
-        ctx.report(diagnostic("KD3008", args.get(name)!.node?.span ?? ctx.call.span, { what: `\`${name}\``, value: `a row count or a fraction in (0, 1), not ${v}` }));
-        return undefined;
-      }
-      return resolveCount(v, total);
-    };
-    const test = count("test");
-    const trainGiven = count("train");
-    if (test === undefined || trainGiven === undefined) return { type: { kind: "error" } };
-    const train = trainGiven === 0 ? total - test : trainGiven;
-    if (train + test > total || train < 1) {
-      ctx.report(diagnostic("KD3008", ctx.call.span, { what: "`train + test`", value: `at most the ${total} rows of \`${path}\` (and train at least 1), not ${train} + ${test}` }));
-      return { type: { kind: "error" } };
-    }
-    const dataset = ctx.declaredName ?? "jsonl";
-    const split = (name: string, size: number): SplitInfo => ({ name: `${dataset}.${name}`, dataset, split: name, size, features, classes, hasLabels: labelled });
-    const splits = [split("train", train), ...(test > 0 ? [split("test", test)] : []), split("all", total)];
-    return { type: { kind: "dataset", splits } };
+    return fileSplits(args, ctx, path, total, "row", "jsonl", { features, classes, hasLabels: labelled });
   },
 };
 
@@ -459,34 +416,9 @@ const preferences: Builtin = {
       total++;
     }
     if (total === 0) return fail("it holds no pairs");
-    const count = (name: string): number | undefined => {
-      const v = args.get(name)!.value;
-      return isNumber(v) && v >= 0 ? resolveCount(v, total) : undefined;
-    };
-    const test = count("test") ?? 0;
-    const trainGiven = count("train") ?? 0;
-    const train = trainGiven === 0 ? total - test : trainGiven;
-    if (train + test > total || train < 1) {
-      ctx.report(diagnostic("KD3008", ctx.call.span, { what: "`train + test`", value: `at most the ${total} pairs of \`${path}\` (and train at least 1), not ${train} + ${test}` }));
-      return { type: { kind: "error" } };
-    }
-    const dataset = ctx.declaredName ?? "preferences";
     // An upper bound: the tokenizer is fitted on the train pairs, whose characters are a subset.
     const vocab = SPECIAL_TOKENS + characters.size;
-    const split = (name: string, size: number): SplitInfo => ({
-      name: `${dataset}.${name}`,
-      dataset,
-      split: name,
-      size,
-      features: maxLength,
-      classes: 0,
-      hasLabels: false,
-      kind: "preferences",
-      context: maxLength,
-      vocab,
-    });
-    const splits = [split("train", train), ...(test > 0 ? [split("test", test)] : []), split("all", total)];
-    return { type: { kind: "dataset", splits } };
+    return fileSplits(args, ctx, path, total, "pair", "preferences", { features: maxLength, classes: 0, hasLabels: false, kind: "preferences", context: maxLength, vocab });
   },
 };
 
