@@ -1,7 +1,14 @@
 // Types a saved TensorFlow.js layers model from its model.json, so that a loaded teacher is checked
 // like a declared one: input width, hidden widths and class count. Supports Sequential stacks of
 // Dense layers (what kdc's own `export` writes for an mlp, and what Keras converts for an MLP).
+import type { ModelDeclaration } from "../../grammar/ast.js";
 import type { ModelInfo } from "./types.js";
+
+/** `model t = load("dir")`: it arrives trained, and the runtime keeps it frozen. */
+export function isLoadedModel(model: ModelDeclaration): boolean {
+  const v = model.value;
+  return v.kind === "CallExpression" && v.callee.kind === "Identifier" && v.callee.name === "load";
+}
 
 export type TopologyResult = { readonly info: ModelInfo } | { readonly problem: string };
 

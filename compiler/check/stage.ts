@@ -19,6 +19,7 @@ import type { Span } from "../source.js";
 import { LABELLED_METRICS } from "./builtins.js";
 import { ExpressionChecker, type Env, type Place, type StageScope } from "./expressions.js";
 import { modelSplitMismatch } from "./builtins-models.js";
+import { isLoadedModel } from "./model-topology.js";
 import { checkLabelsAvailable } from "./rules/labels-required.js";
 import { checkNotTestSplit } from "./rules/best-not-on-test.js";
 import { checkRunSettings } from "./rules/run-settings.js";
@@ -107,7 +108,7 @@ export function checkStage(
   for (const extra of trainStatements.slice(1)) report(diagnostic("KD3010", extra.span, { setting: "train" }));
   const train = trainStatements[0];
   const trained = train ? modelNamed(train.model) : undefined;
-  if (train && trained && isLoaded(trained))
+  if (train && trained && isLoadedModel(trained))
     report(diagnostic("KD4002", train.model.span, { what: "training a loaded model (loaded models are frozen teachers)" }));
   let split: SplitInfo | undefined;
   if (train) {
@@ -418,11 +419,6 @@ export function checkStage(
     if (!evalSplit) return undefined;
     return { stmt, split: evalSplit, data: dataExpr, everyEpochs: everyEpochs ?? Number.POSITIVE_INFINITY, metrics: stmt.metrics };
   }
-}
-
-function isLoaded(model: ModelDeclaration): boolean {
-  const v = model.value;
-  return v.kind === "CallExpression" && v.callee.kind === "Identifier" && v.callee.name === "load";
 }
 
 function metricName(e: Expression): string | undefined {

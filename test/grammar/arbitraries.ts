@@ -23,7 +23,7 @@ export const FILE = "generated.kd";
 const S = { file: FILE, start: 0, end: 0 };
 
 /** Keywords that are also names (everything but `true` and `false`). */
-const contextualKeywords = [
+export const contextualKeywords = [
   "import",
   "from",
   "param",

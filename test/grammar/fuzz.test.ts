@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { isCode } from "../../compiler/diagnostics/codes.js";
 import { parse } from "../../grammar/parse.js";
 import { print } from "../../grammar/print.js";
+import { contextualKeywords } from "./arbitraries.js";
 import { allNodes } from "./ast-walk.js";
 import { EVERY_CONSTRUCT } from "./every-construct.js";
 
@@ -27,53 +28,9 @@ function checkInvariants(text: string): void {
 }
 
 const fragments = [
-  "import",
-  "from",
-  "param",
-  "dataset",
-  "model",
-  "loss",
-  "stage",
-  "after",
-  "train",
-  "on",
-  "teacher",
-  "epochs",
-  "batch",
-  "seed",
-  "optimizer",
-  "let",
-  "minimize",
-  "evaluate",
-  "every",
-  "checkpoint",
-  "keep",
-  "export",
-  "to",
+  ...contextualKeywords,
   "true",
   "false",
-  "step",
-  "steps",
-  "epoch",
-  "module",
-  "recipe",
-  "run",
-  "trainable",
-  "reference",
-  "none",
-  "clip",
-  "accumulate",
-  "by",
-  "tokens",
-  "examples",
-  "freeze",
-  "best",
-  "min",
-  "max",
-  "sum",
-  "mean",
-  "over",
-  "in",
   "x",
   "big",
   "mlp",

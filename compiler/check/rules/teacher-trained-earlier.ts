@@ -2,6 +2,7 @@
 // would distil from random weights.
 import type { ModelDeclaration, StageDeclaration } from "../../../grammar/ast.js";
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
+import { isLoadedModel } from "../model-topology.js";
 import type { StageInfo } from "../stage.js";
 
 /**
@@ -9,11 +10,6 @@ import type { StageInfo } from "../stage.js";
  * downstream of a stage that failed (or of an unknown `after`) is skipped: what would have been
  * trained there is unknown, and the failure was already reported.
  */
-function loaded(model: ModelDeclaration): boolean {
-  const v = model.value;
-  return v.kind === "CallExpression" && v.callee.kind === "Identifier" && v.callee.name === "load";
-}
-
 export function checkTeachersTrainedEarlier(
   checked: readonly StageInfo[],
   all: readonly StageDeclaration[],
@@ -46,7 +42,7 @@ export function checkTeachersTrainedEarlier(
       for (const id of stmt.models) {
         const teacher = stage.teachers.find((t) => t.name.name === id.name);
         // A loaded model arrives trained.
-        if (teacher && !earlier.has(teacher) && !loaded(teacher))
+        if (teacher && !earlier.has(teacher) && !isLoadedModel(teacher))
           report(diagnostic("KD3015", id.span, { model: id.name, stage: stage.decl.name.name }));
       }
     }
