@@ -5,6 +5,7 @@ import type { CallExpression } from "../../grammar/ast.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { dataBuiltins } from "./builtins-data.js";
 import { modelBuiltins } from "./builtins-models.js";
+import { tensorOpBuiltins } from "./builtins-tensor-ops.js";
 import { modelInfoFromTopology } from "./model-topology.js";
 import { checkSameClasses } from "./rules/class-count.js";
 import { checkLabelsMatchLogits } from "./rules/labels-match-logits.js";
@@ -13,7 +14,7 @@ import type { BoundArgument, Signature } from "./signature.js";
 import { lossType, shapesAgree, type ModelInfo, type SplitInfo, type Type } from "./types.js";
 import { isDuration, isNumber, range, type DurationValue, type Value } from "./values.js";
 
-export type BuiltinCategory = "dataset" | "model" | "loss" | "schedule" | "optimizer" | "metric" | "scalar" | "adapter";
+export type BuiltinCategory = "dataset" | "model" | "loss" | "tensor" | "schedule" | "optimizer" | "metric" | "scalar" | "adapter";
 
 export interface BuiltinContext {
   readonly call: CallExpression;
@@ -563,6 +564,7 @@ export const builtins: ReadonlyMap<string, Builtin> = new Map(
     dpo,
     lmCe,
     tokenKd,
+    ...tensorOpBuiltins,
     constant,
     linear,
     cosine,

@@ -44,8 +44,8 @@ const ALLOWED: Record<Place, readonly BuiltinCategory[]> = {
   let: ["schedule", "scalar"],
   setting: ["scalar"],
   optimizer: ["optimizer", "schedule", "scalar"],
-  objective: ["loss", "schedule", "scalar", "adapter"],
-  "loss-body": ["loss", "schedule", "scalar"],
+  objective: ["loss", "tensor", "schedule", "scalar", "adapter"],
+  "loss-body": ["loss", "tensor", "schedule", "scalar"],
   metric: ["metric"],
   data: [],
 };
@@ -54,6 +54,7 @@ const PLACE_OF: Record<BuiltinCategory, string> = {
   dataset: "a `dataset` declaration",
   model: "a `model` declaration",
   loss: "an objective (`minimize …` or a `loss` definition)",
+  tensor: "an objective (`minimize …` or a `loss` definition)",
   schedule: "a scalar setting, a `let`, or an objective",
   scalar: "an expression",
   adapter: "a stage's `minimize` objective (not inside a `loss` definition, whose adapters would be shared)",
@@ -221,8 +222,11 @@ export class ExpressionChecker {
   private list(items: readonly Expression[], env: Env): Checked {
     const checked = items.map((item) => this.check(item, env));
     let element: Type = { kind: "number", integer: true };
+    // A list of durations (schedule positions): every item a duration.
+    if (checked.length > 0 && checked.every((c) => c.type.kind === "duration" || c.type.kind === "error")) element = { kind: "duration" };
     for (const [i, c] of checked.entries()) {
       if (c.type.kind === "error") return { type: { kind: "list", element: errorType }, value: undefined };
+      if (element.kind === "duration") continue;
       if (c.type.kind !== "number") {
         env.report(diagnostic("KD3004", items[i]!.span, { context: "a list", expected: "numbers", found: describe(c.type) }));
         return { type: { kind: "list", element: errorType }, value: undefined };
@@ -730,7 +734,7 @@ export function describeExpression(e: Expression): string {
 }
 
 /** Codes a loss body can only show for a particular call; the rest were reported once, at the definition. */
-const CALL_DEPENDENT = new Set(["KD3005", "KD3006", "KD3007", "KD3008", "KD3017", "KD3020"]);
+const CALL_DEPENDENT = new Set(["KD3005", "KD3006", "KD3007", "KD3008", "KD3017", "KD3020", "KD3047"]);
 
 /** Reports a problem found inside a loss body at the call that caused it, pointing into the body. */
 function relocate(call: CallExpression, decl: LossDeclaration, report: (d: Diagnostic) => void): (d: Diagnostic) => void {

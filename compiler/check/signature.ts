@@ -13,6 +13,12 @@ export type ParamType =
   | "scalar"
   | "duration"
   | "int-list"
+  /** A list of numbers (`[1e-3, 1e-4]`). */
+  | "number-list"
+  /** A list of durations (`[0 steps, 1 epoch, 50%]`). */
+  | "duration-list"
+  /** An axis or a list of axes of a tensor (`-1`, `[1, 2]`), or `"all"`. */
+  | "axes"
   | "string"
   | "bool"
   | "model"
@@ -55,17 +61,22 @@ export function accepts(param: ParamType, type: Type): boolean {
     case "error":
       return true;
     case "number":
-      return param === "number" || param === "scalar" || (param === "int" && type.integer);
+      return param === "number" || param === "scalar" || (param === "int" && type.integer) || (param === "axes" && type.integer);
     case "schedule":
       return param === "scalar";
     case "duration":
       return param === "duration";
     case "string":
-      return param === "string";
+      return param === "string" || param === "axes";
     case "bool":
       return param === "bool";
-    case "list":
-      return param === "int-list" && (type.element.kind === "error" || (type.element.kind === "number" && type.element.integer));
+    case "list": {
+      const e = type.element;
+      if (e.kind === "error") return param === "int-list" || param === "number-list" || param === "duration-list" || param === "axes";
+      if (param === "int-list" || param === "axes") return e.kind === "number" && e.integer;
+      if (param === "number-list") return e.kind === "number";
+      return param === "duration-list" && e.kind === "duration";
+    }
     case "model":
       return param === "model";
     case "split":
@@ -86,6 +97,9 @@ export function describeParamType(param: ParamType): string {
     scalar: "a number or a schedule",
     duration: "a duration (`200 steps`, `2 epochs`)",
     "int-list": "a list of integers",
+    "number-list": "a list of numbers",
+    "duration-list": "a list of durations (`[0 steps, 1 epoch, 50%]`)",
+    axes: "an axis (`-1`) or a list of axes (`[1, 2]`)",
     string: "a string",
     bool: "`true` or `false`",
     model: "a model",
@@ -186,6 +200,12 @@ function typeOfDefault(param: SignatureParam): Type {
       return { kind: "duration" };
     case "int-list":
       return { kind: "list", element: { kind: "number", integer: true } };
+    case "number-list":
+      return { kind: "list", element: { kind: "number", integer: false } };
+    case "duration-list":
+      return { kind: "list", element: { kind: "duration" } };
+    case "axes":
+      return typeof param.default === "string" ? { kind: "string" } : { kind: "number", integer: true };
     case "string":
       return { kind: "string" };
     case "bool":

@@ -425,6 +425,34 @@ objective (reference-free DPO, as SimPO-like methods do), so kdc accepts it only
 following token of the batch, so the stage must train on a split of token sequences.`,
   }),
 
+  // ── tensor operations and schedules (KD3047–KD3053) ──
+  KD3047: entry<{ axis: string; callee: string; problem: string; shape: string; rank: number }>({
+    severity: "error",
+    title: "bad axis",
+    message: (a) => `the axis ${a.axis} of \`${a.callee}\` ${a.problem}`,
+    help: (a) =>
+      a.rank === 0
+        ? `${a.shape} is a scalar and has no axes`
+        : `a tensor ${a.shape} has axes 0..${a.rank - 1}, or -${a.rank}..-1 counted from the end`,
+    explanation: `Tensor operations that reduce or normalise along an axis (\`mean\`, \`sum\`, \`normalize\`,
+\`pearson\`) take the axis by position: 0 is the batch axis, -1 the last. The axis must exist in the
+tensor's shape, which the checker knows symbolically, and a list of axes must not repeat one.
+
+    loss l(s: model, t: model) = mse(normalize(s.hidden[0], axis: 2), t.hidden[0])   // [B, 32] has axes 0 and 1
+
+Use \`axis: -1\` for the feature axis, or leave \`axis\` out of \`mean\` and \`sum\` to reduce every axis.`,
+  }),
+  KD3048: entry<{ callee: string; options: string }>({
+    severity: "error",
+    title: "exactly one of these arguments",
+    message: (a) => `\`${a.callee}\` takes exactly one of ${a.options}`,
+    help: () => "keep the one that states what you mean and remove the others",
+    explanation: `Some built-ins can be described in two equivalent ways and take exactly one of them:
+\`exp(from: 1e-3, to: 1e-5)\` (the value at the end of the stage) or \`exp(from: 1e-3, gamma: 0.99)\`
+(the factor per step). Giving both would be contradictory, giving neither leaves the schedule
+undefined.`,
+  }),
+
   // ── lowering ──
   KD4001: entry<{ what: string }>({
     severity: "error",

@@ -67,6 +67,13 @@ export function emitExpr(e: IrExpr, scope: ExprScope): string {
       return `${lookup(scope.locals, e.adapter)}.apply(${sub(e.input)})`;
     case "input":
       return "ctx.batch.input";
+    case "list":
+      return `[${e.items.map(sub).join(", ")}]`;
+    case "tensor_op": {
+      const inputs = e.inputs.map(sub);
+      const all = Object.keys(e.options).length ? [...inputs, options(e.options, scope)] : inputs;
+      return `kd.ops.${camel(e.fn)}(${all.join(", ")})`;
+    }
     case "schedule":
       if (e.fn === "constant") return `kd.schedules.constant(${sub(e.args.value!)})`;
       return `kd.schedules.${e.fn}(${options(e.args, scope)})`;
@@ -107,7 +114,7 @@ function primitive(e: Extract<IrExpr, { op: "primitive" }>, sub: (x: IrExpr) => 
   // kd.ops returns a general tensor; the checker proved these are [B, C] (`ensemble(…)`, sums).
   const tensorArg = (name: string): string => {
     const a = e.args[name];
-    return a && (a.op === "binary" || a.op === "neg") ? `${arg(name)} as kd.tf.Tensor2D` : arg(name);
+    return a && (a.op === "binary" || a.op === "neg" || a.op === "tensor_op") ? `${arg(name)} as kd.tf.Tensor2D` : arg(name);
   };
   const options = call.options.map((o) => `${o}: ${arg(o)}`).join(", ");
   return `kd.losses.${call.runtime}(${[...call.positional.map(tensorArg), `{ ${options} }`].join(", ")})`;

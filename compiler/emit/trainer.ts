@@ -210,7 +210,7 @@ function emitStage(
 
 /** kd.ops returns a general tensor; the checker proved this one is a scalar loss. */
 function asScalar(text: string, op: string): string {
-  return op === "binary" || op === "neg" ? `${text} as kd.tf.Scalar` : text;
+  return op === "binary" || op === "neg" || op === "tensor_op" ? `${text} as kd.tf.Scalar` : text;
 }
 
 function fromRecipe(recipe: string, path: string): string {

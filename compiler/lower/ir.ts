@@ -95,6 +95,13 @@ export type IrExpr =
   | { readonly op: "progress"; readonly field: "step" | "epoch" }
   | { readonly op: "math"; readonly fn: "min" | "max"; readonly args: readonly IrExpr[]; readonly kind: IrKind }
   | { readonly op: "input" }
+  /** A list of compile-time values (axes of a reduction, a piecewise schedule's points). */
+  | { readonly op: "list"; readonly items: readonly IrExpr[] }
+  /**
+   * A tensor operation inside an objective (`normalize`, `mean`, `pearson`, …): its tensor inputs in
+   * order, then its other arguments by name, defaults included. `fn` is the recipe's name.
+   */
+  | { readonly op: "tensor_op"; readonly fn: string; readonly inputs: readonly IrExpr[]; readonly options: Readonly<Record<string, IrExpr>>; readonly kind: "tensor" }
   | { readonly op: "schedule"; readonly fn: "constant" | "linear" | "cosine"; readonly args: Readonly<Record<string, IrExpr>> }
   /** A built-in loss by its recipe name (`kd`, `reverse_kl`), every argument by name, defaults included. */
   | { readonly op: "primitive"; readonly fn: string; readonly args: Readonly<Record<string, IrExpr>>; readonly origin: string }

@@ -9,6 +9,7 @@ import type { Type } from "../check/types.js";
 import { isDuration, type Value } from "../check/values.js";
 import type { Module } from "../resolve/modules.js";
 import type { Span } from "../source.js";
+import { tensorOp } from "./tensor-ops.js";
 import {
   IR_VERSION,
   isScheduleExpr,
@@ -126,6 +127,7 @@ export function lower(program: CheckedProgram): IrProgram {
       case "CallExpression":
         return call(e, context);
       case "ListExpression":
+        return { op: "list", items: e.items.map((item) => expr(item, context)) };
       case "Missing":
         throw new InternalError(`cannot lower ${e.kind} here`);
     }
@@ -151,6 +153,7 @@ export function lower(program: CheckedProgram): IrProgram {
     if (builtin.name === "ensemble") return ensembleOf(e, context);
     if (builtin.name === "dpo") return dpoOf(e, context);
     const args = namedArgs(e, builtin, context);
+    if (builtin.category === "tensor") return tensorOp(builtin.name, args);
     if (builtin.category === "loss") return { op: "primitive", fn: builtin.name, args, origin: origin(e.span) };
     if (builtin.name === "min" || builtin.name === "max") {
       const kind = kindOf(e) === "schedule" && context === "step" ? "number" : kindOf(e);
