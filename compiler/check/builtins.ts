@@ -5,6 +5,7 @@ import type { CallExpression } from "../../grammar/ast.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { dataBuiltins } from "./builtins-data.js";
 import { modelBuiltins } from "./builtins-models.js";
+import { scheduleBuiltins } from "./builtins-schedules.js";
 import { tensorOpBuiltins } from "./builtins-tensor-ops.js";
 import { modelInfoFromTopology } from "./model-topology.js";
 import { checkSameClasses } from "./rules/class-count.js";
@@ -412,7 +413,7 @@ const mse: Builtin = {
   },
 };
 
-function scheduleResult(describe: string, values: number[], warmup: DurationValue | undefined): { type: Type; value?: Value } {
+export function scheduleResult(describe: string, values: number[], warmup: DurationValue | undefined): { type: Type; value?: Value } {
   if (values.some((v) => !Number.isFinite(v))) return { type: { kind: "schedule" } };
   const all = warmup && warmup.value > 0 ? [...values, 0] : values;
   return { type: { kind: "schedule" }, value: { kind: "schedule", describe, min: Math.min(...all), max: Math.max(...all), warmup } };
@@ -568,6 +569,7 @@ export const builtins: ReadonlyMap<string, Builtin> = new Map(
     constant,
     linear,
     cosine,
+    ...scheduleBuiltins,
     adam,
     sgd,
     metric("accuracy", "Share of examples whose argmax equals the label (ties to the first index; label -100 excluded)."),

@@ -2,6 +2,7 @@
 // plain TypeScript; on tensors it goes through kd.ops; prettier later removes surplus parentheses.
 import { isScheduleExpr, type IrExpr } from "../lower/ir.js";
 import { stringLiteral } from "./names.js";
+import { emitSchedule } from "./schedules.js";
 
 export interface ExprScope {
   /** Recipe name → TypeScript identifier, for lets, loss parameters, models. */
@@ -76,7 +77,7 @@ export function emitExpr(e: IrExpr, scope: ExprScope): string {
     }
     case "schedule":
       if (e.fn === "constant") return `kd.schedules.constant(${sub(e.args.value!)})`;
-      return `kd.schedules.${e.fn}(${options(e.args, scope)})`;
+      return emitSchedule(e, sub) ?? `kd.schedules.${e.fn}(${options(e.args, scope)})`;
     case "primitive":
       // Each primitive is a named term, so a NaN is reported with the recipe line that made it.
       return `ctx.term(${stringLiteral(e.fn)}, ${stringLiteral(e.origin)}, ${primitive(e, sub)})`;

@@ -60,6 +60,8 @@ export interface IrModel {
   readonly origin: string;
 }
 
+export type ScheduleName = "constant" | "linear" | "cosine" | "step_decay" | "exp" | "warmup" | "piecewise";
+
 /** Value kinds an expression can have at run time. */
 export type IrKind = "number" | "schedule" | "tensor" | "model" | "labels" | "bool" | "string" | "duration";
 
@@ -102,7 +104,8 @@ export type IrExpr =
    * order, then its other arguments by name, defaults included. `fn` is the recipe's name.
    */
   | { readonly op: "tensor_op"; readonly fn: string; readonly inputs: readonly IrExpr[]; readonly options: Readonly<Record<string, IrExpr>>; readonly kind: "tensor" }
-  | { readonly op: "schedule"; readonly fn: "constant" | "linear" | "cosine"; readonly args: Readonly<Record<string, IrExpr>> }
+  /** A built-in schedule, its arguments by name (exp: only the form given, `to` or `gamma` and `every`). */
+  | { readonly op: "schedule"; readonly fn: ScheduleName; readonly args: Readonly<Record<string, IrExpr>> }
   /** A built-in loss by its recipe name (`kd`, `reverse_kl`), every argument by name, defaults included. */
   | { readonly op: "primitive"; readonly fn: string; readonly args: Readonly<Record<string, IrExpr>>; readonly origin: string }
   | { readonly op: "call"; readonly loss: string; readonly args: readonly IrExpr[]; readonly origin: string };

@@ -9,6 +9,7 @@ import type { Type } from "../check/types.js";
 import { isDuration, type Value } from "../check/values.js";
 import type { Module } from "../resolve/modules.js";
 import type { Span } from "../source.js";
+import { scheduleOf } from "./schedules.js";
 import { tensorOp } from "./tensor-ops.js";
 import {
   IR_VERSION,
@@ -159,8 +160,7 @@ export function lower(program: CheckedProgram): IrProgram {
       const kind = kindOf(e) === "schedule" && context === "step" ? "number" : kindOf(e);
       return { op: "math", fn: builtin.name, args: [args.a!, args.b!], kind };
     }
-    if (builtin.category === "schedule")
-      return { op: "schedule", fn: builtin.name as "constant" | "linear" | "cosine", args };
+    if (builtin.category === "schedule") return scheduleOf(builtin, bindNames(e, builtin), namedArgs(e, builtin, "build"));
     throw new InternalError(`cannot lower ${builtin.name} in an expression`);
   };
 
