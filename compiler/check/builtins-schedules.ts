@@ -81,6 +81,8 @@ const exp: Builtin = {
   ],
   result(args, ctx) {
     const given = (name: string): boolean => args.get(name)?.node !== undefined;
+    // An argument already diagnosed (or dropped by the parser's recovery) says nothing about the form.
+    if ([...args.values()].some((a) => a.type.kind === "error")) return unknown;
     if (given("to") === given("gamma") || (given("to") && given("every"))) {
       ctx.report(diagnostic("KD3048", ctx.call.span, { callee: "exp", options: "`to` (the value at the end of the stage) or `gamma` (the factor per `every`, default 1 step)" }));
       return unknown;

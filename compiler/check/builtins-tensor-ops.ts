@@ -5,9 +5,10 @@
 import { diagnostic } from "../diagnostics/diagnostic.js";
 import type { Builtin, BuiltinContext } from "./builtins.js";
 import { checkPositiveTemperature } from "./rules/positive-temperature.js";
+import { resolveAxes } from "./rules/tensor-axes.js";
 import type { BoundArgument, SignatureParam } from "./signature.js";
 import { shapesAgree, showShape, type Dim, type Type } from "./types.js";
-import { isNumber, type Value } from "./values.js";
+import { isNumber } from "./values.js";
 
 /** Names of the tensor operations the IR's `tensor_op` node carries (`pow` lowers to `^`). */
 export const TENSOR_OPS = ["normalize", "mean", "sum", "abs", "softmax", "log_softmax", "flatten", "avg_pool", "max_pool", "pearson", "detach"] as const;
@@ -21,33 +22,6 @@ const shapeOf = (a: BoundArgument | undefined): readonly Dim[] | undefined => (a
 const nameOf = (a: BoundArgument | undefined): string => (a?.type.kind === "tensor" ? (a.type.of ?? "x") : "x");
 const tensor = (shape: readonly Dim[] | undefined, of: string): { type: Type } => ({ type: { kind: "tensor", shape, of } });
 const error = { type: { kind: "error" } as Type };
-
-/**
- * The axes an `axis` argument names, counted from 0 (negative ones from the end), or undefined
- * after reporting KD3047. `"all"` (the default of `mean` and `sum`) is every axis.
- */
-function resolveAxes(a: BoundArgument, rank: number, shape: readonly Dim[], ctx: BuiltinContext): number[] | undefined {
-  const value: Value | undefined = a.value;
-  if (value === "all") return [...Array(rank).keys()];
-  const span = a.node?.span ?? ctx.call.span;
-  const callee = ctx.call.callee.kind === "Identifier" ? ctx.call.callee.name : "call";
-  const list = Array.isArray(value) ? (value as Value[]) : [value];
-  const bad = (axis: Value | undefined, problem: string): undefined => {
-    ctx.report(diagnostic("KD3047", span, { axis: String(axis), callee, problem, shape: showShape(shape), rank }));
-    return undefined;
-  };
-  if (typeof value === "string") return bad(JSON.stringify(value), "is not an axis (write a number, a list of numbers, or leave it out)");
-  const out: number[] = [];
-  for (const axis of list) {
-    if (!isNumber(axis)) return undefined; // not known before training: reported as KD4001 elsewhere
-    if (axis < -rank || axis >= rank) return bad(axis, `is out of range for a tensor ${showShape(shape)}`);
-    const resolved = axis < 0 ? axis + rank : axis;
-    if (out.includes(resolved)) return bad(axis, "is named twice");
-    out.push(resolved);
-  }
-  if (list.length === 0) return bad("[]", "names no axis (leave `axis` out to reduce every axis)");
-  return out;
-}
 
 /** A shape with at least `min` axes, or KD3007 naming what the operation expects. */
 function requireRank(a: BoundArgument, min: number, expected: string, ctx: BuiltinContext, callee: string): boolean {

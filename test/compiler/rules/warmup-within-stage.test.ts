@@ -7,10 +7,17 @@ const lr = (schedule: string) => variant("optimizer adam(lr: 1e-3)\n  minimize h
 describe("rule: warm-ups and intervals fit in their stage (KD3018)", () => {
   ruleCases({
     code: "KD3018",
-    valid: [lr("cosine(from: 1e-3, warmup: 16 steps)"), lr("cosine(from: 1e-3, warmup: 2 epochs)")],
+    valid: [
+      lr("cosine(from: 1e-3, warmup: 16 steps)"),
+      lr("cosine(from: 1e-3, warmup: 2 epochs)"),
+      lr("warmup(16 steps, then: 1e-3)"),
+      lr("warmup(100%, then: cosine(from: 1e-3))"),
+    ],
     invalid: [
       { recipe: lr("cosine(from: 1e-3, warmup: 17 steps)") },
       { recipe: lr("cosine(from: 1e-3, warmup: 3 epochs)") },
+      { recipe: lr("warmup(17 steps, then: cosine(from: 1e-3))") },
+      { recipe: lr("warmup(3 epochs, then: 1e-3)") },
       { recipe: variant("minimize hinton(small, big, T: T)", "minimize hinton(small, big, T: T)\n  checkpoint every 3 epochs") },
     ],
     recovered: lr("cosine(from: 1e-3, warmup: )"),
