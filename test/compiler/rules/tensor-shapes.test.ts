@@ -1,5 +1,4 @@
 import { describe } from "vitest";
-import { BASE } from "../../helpers/hosts.js";
 import { ruleCases, variant } from "../../helpers/rule-cases.js";
 
 const objective = "minimize hinton(small, big, T: T)";
