@@ -138,7 +138,7 @@ function checkLayers(specs: readonly LayerSpec[], inputShape: number[], seed = 1
   const m = sequential("m", inputShape.slice(1), specs, seed);
   try {
     const xData = randomMatrix(1, size(inputShape), 1, seed + 10);
-    const weights = m.variables.map((v) => Float64Array.from(v.dataSync()));
+    const weights: Float64Array[] = m.variables.map((v) => Float64Array.from(v.dataSync()));
     // Perturb gamma/beta away from 1/0 so their gradients are exercised on general values.
     m.variables.forEach((v, i) => {
       if (v.trainable && m.variableNames[i]!.endsWith("gamma")) weights[i] = randomMatrix(1, v.size, 1, 40 + i).map((z) => 1 + 0.5 * z);
@@ -258,7 +258,7 @@ describe("kd.adapters.sequential: modes, names, init, memory", () => {
     const m = sequential("m", [2, 2, 3], [{ kind: "conv", kernel: 3, in: 3, out: 4, stride: 1 }, { kind: "batchnorm", channels: 4 }, { kind: "relu" }, { kind: "flatten" }, { kind: "linear", in: 16, out: 2 }], 1);
     const optimizer = tf.train.sgd(0.1);
     const x = tf.randomNormal([3, 2, 2, 3], 0, 1, "float32", 1);
-    const step = () => tf.dispose(optimizer.minimize(() => tf.mean(tf.square(m.apply(x, true))) as tf.Scalar, true, m.variables.filter((v) => v.trainable)));
+    const step = () => tf.dispose(optimizer.minimize(() => tf.mean(tf.square(m.apply(x, true))) as tf.Scalar, true, m.variables.filter((v) => v.trainable)) ?? []);
     step();
     const after1 = tf.memory().numTensors;
     for (let i = 0; i < 3; i++) step();
