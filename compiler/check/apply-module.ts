@@ -14,6 +14,9 @@ interface Checker {
   check(e: Expression, env: Env): Checked;
 }
 
+/** Modules whose first application failed (reported once): later ones stay silent. */
+const failed = new WeakMap<CheckState, Set<ModuleDeclaration>>();
+
 const OBJECTIVE = "a stage's `minimize` objective (not inside a `loss` definition, which may serve several stages)";
 
 /** Layer arguments are compile-time numbers: checked like a setting, in the objective's file. */
@@ -48,11 +51,16 @@ export function applyModule(decl: ModuleDeclaration, call: CallExpression, env: 
     return { type: errorType, value: undefined };
   }
   if (!info) {
+    const failures = failed.get(state) ?? new Set();
+    failed.set(state, failures);
+    if (failures.has(decl)) return { type: errorType, value: undefined };
     // The declaration reported its own mistakes; here only shapes can go wrong.
     const steps = pipelineSteps(decl.value, layerContext(env, checker, true), true);
-    if (!steps) return { type: errorType, value: undefined };
-    info = inferPipeline(steps, shape, undefined, layerContext(env, checker, false), { span: call.span, what: `\`${name}\`` });
-    if (!info) return { type: errorType, value: undefined };
+    info = steps && inferPipeline(steps, shape, undefined, layerContext(env, checker, false), { span: call.span, what: `\`${name}\`` });
+    if (!info) {
+      if (env.record) failures.add(decl);
+      return { type: errorType, value: undefined };
+    }
     if (env.record) state.modules.set(decl, info);
   }
   return { type: { kind: "tensor", shape: info.output, of: `${name}(${x.type.of ?? "…"})` }, value: undefined };

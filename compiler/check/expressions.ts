@@ -26,6 +26,7 @@ import { bindArguments, type Checked, type ParamType as SignatureType, type Sign
 import { checkLabelsAvailable } from "./rules/labels-required.js";
 import { checkModelInStage } from "./rules/model-in-stage.js";
 import { applyModule, structuredProject } from "./apply-module.js";
+import { flattenPipeline } from "./pipeline.js";
 import { recoveredWithin, type CheckState } from "./state.js";
 import { symbolNoun, type Symbol } from "./symbols.js";
 import { describe, errorType, isScalarLike, lossType, shapesAgree, type Dim, type SplitInfo, type Type } from "./types.js";
@@ -653,7 +654,7 @@ export class ExpressionChecker {
   private binary(e: BinaryExpression, env: Env): Checked {
     // A pipeline's steps are layers, not values: reported once for the whole chain.
     if (e.operator === ">>") {
-      env.report(diagnostic("KD3057", e.span, {}));
+      if (!flattenPipeline(e).some((step) => step.kind === "Missing")) env.report(diagnostic("KD3057", e.span, {}));
       return { type: errorType, value: undefined };
     }
     const left = this.check(e.left, env);
