@@ -1,7 +1,7 @@
 // Modules and structured adapters: each diagnostic of pipelines (KD3054–KD3057) and of module
 // wiring between stages (KD3058, KD3059), with a valid recipe, invalid ones and a recovered parse.
 import { describe, expect, it } from "vitest";
-import { BASE, codes, compileText } from "../../helpers/hosts.js";
+import { codes, compileText } from "../../helpers/hosts.js";
 import { ruleCases, variant } from "../../helpers/rule-cases.js";
 
 /** BASE with a module trained in `distill` and read frozen in a later stage `polish`. */
