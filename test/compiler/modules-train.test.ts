@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import * as kd from "../../runtime/index.js";
+import { readCheckpoint } from "../../runtime/checkpoint.js";
 import { codes, compileText } from "../helpers/hosts.js";
 
 const RECIPE = `
@@ -94,5 +95,9 @@ describe("modules and structured adapters train end to end", () => {
     // polish reads head frozen: bit-identical after every step, while the student keeps training.
     for (const step of [1, 2, 3, 4]) expect(after[`polish:${step}`]!.head).toEqual(trained.head);
     expect(after["polish:4"]!.small).not.toEqual(trained.small);
+    // hint's stage-complete checkpoint holds the module under its layers' names, as trained.
+    const saved = (await readCheckpoint(join(kd.checkpointDir(outDir, "hint"), "complete"))).weights("head");
+    expect([...saved.keys()]).toEqual(["0_linear/kernel", "0_linear/bias", "1_batchnorm/gamma", "1_batchnorm/beta", "1_batchnorm/moving_mean", "1_batchnorm/moving_variance", "3_linear/kernel", "3_linear/bias"]);
+    expect([...saved.values()].map((v) => Array.from(v))).toEqual(trained.head);
   }, 120_000);
 });
