@@ -174,7 +174,7 @@ export interface ModelDeclaration extends NodeBase {
   readonly doc: DocComment;
 }
 
-/** `module proj = mlp(input: 32, hidden: [], classes: 64)`: an auxiliary trainable network. */
+/** `module proj = linear(out: 64) >> relu >> linear(out: 10)`: an auxiliary trainable network (a pipeline of layers). */
 export interface ModuleDeclaration extends NodeBase {
   readonly kind: "ModuleDeclaration";
   readonly name: Identifier;
@@ -243,10 +243,12 @@ export type Declaration =
 
 // ── stage statements ─────────────────────────────────────────────────────────
 
-/** `train small on digits.train` */
+/** `train small on digits.train`, `train small, proj on digits.train` */
 export interface TrainStatement extends NodeBase {
   readonly kind: "TrainStatement";
   readonly model: Identifier;
+  /** Auxiliary `module`s trained together with `model` (the names after the first). */
+  readonly modules: readonly Identifier[];
   readonly data: Expression;
 }
 

@@ -453,9 +453,14 @@ export class KdParser extends CstParser {
     ]);
   });
 
+  /** `train small on digits.train`, `train small, proj on digits.train` (auxiliary modules trained with it) */
   trainStatement = this.RULE("trainStatement", () => {
     this.CONSUME(Train);
     this.CONSUME(Name, { LABEL: "model" });
+    this.MANY(() => {
+      this.CONSUME(Comma);
+      this.OR([{ GATE: () => this.isListName(), ALT: () => this.CONSUME2(Name, { LABEL: "modules" }) }]);
+    });
     this.CONSUME(On);
     this.SUBRULE(this.expression, { LABEL: "data" });
   });

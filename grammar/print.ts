@@ -216,7 +216,7 @@ function blockHead(d: Block): string {
 export function printStatement(s: StageStatement): string {
   switch (s.kind) {
     case "TrainStatement":
-      return `train ${s.model.name} on ${printExpression(s.data)}`;
+      return `train ${[s.model, ...s.modules].map((m) => m.name).join(", ")} on ${printExpression(s.data)}`;
     case "TeacherStatement":
       return `teacher ${s.models.map((m, i) => (s.trainable[i] ? `${m.name} trainable` : m.name)).join(", ")}`;
     case "ReferenceStatement":

@@ -423,8 +423,9 @@ class Builder {
       case "trainStatement": {
         const model = this.token(inner, "model");
         if (!model) return undefined;
-        const data = this.expression(this.node(inner, "data"), this.lastEnd(this.end(model), this.token(inner, "On")));
-        return { kind: "TrainStatement", model: this.identifier(model), data, span: spanTo(data.span.end) };
+        const modules = this.tokens(inner, "modules");
+        const data = this.expression(this.node(inner, "data"), this.lastEnd(this.end(modules.at(-1) ?? model), this.token(inner, "On")));
+        return { kind: "TrainStatement", model: this.identifier(model), modules: modules.map((t) => this.identifier(t)), data, span: spanTo(data.span.end) };
       }
       case "teacherStatement": {
         const modelTokens = this.tokens(inner, "models");

@@ -279,7 +279,7 @@ const logitLosses: Builtin[] = [
 const project: Builtin = {
   name: "project",
   category: "adapter",
-  doc: "A trainable linear map (W·x + b) from `x`'s features to the width of `like`, trained with the stage's student; its shape is inferred.",
+  doc: "A trainable linear map (W·x + b) from `x`'s features to the width of `like`, trained with the stage's student; its shape is inferred. With `via: LAYERS` (`conv(kernel: 1) >> batchnorm >> relu`) the adapter is that pipeline (apply-module.ts).",
   params: [
     { name: "x", type: "tensor" },
     { name: "like", type: "tensor" },

@@ -4,6 +4,7 @@ import type {
   DatasetDeclaration,
   LossDeclaration,
   ModelDeclaration,
+  ModuleDeclaration,
   ParamDeclaration,
   StageDeclaration,
 } from "../../grammar/ast.js";
@@ -16,6 +17,8 @@ import { ExpressionChecker, LOSS_PARAMETER_TYPES, signatureType, type Env } from
 import { checkUnusedTeachers } from "./rules/unused-teacher.js";
 import { orderStages } from "./rules/stage-cycle.js";
 import { checkTeachersTrainedEarlier } from "./rules/teacher-trained-earlier.js";
+import { checkModulesTrainedEarlier } from "./rules/module-trained-earlier.js";
+import { pipelineSteps, type PipelineInfo } from "./pipeline.js";
 import { expandStage } from "./expand-recipe.js";
 import { checkRunSettings, type RunSettings } from "./rules/run-settings.js";
 import { buildScopes } from "./scope.js";
@@ -36,6 +39,8 @@ export interface CheckedProgram {
   readonly params: readonly { readonly decl: ParamDeclaration; readonly type: ParamType; readonly value: Value }[];
   readonly datasets: readonly DatasetDeclaration[];
   readonly models: readonly { readonly decl: ModelDeclaration; readonly info: ModelInfo }[];
+  /** Auxiliary modules some objective applies (their shapes known), in declaration order. */
+  readonly modules: readonly { readonly decl: ModuleDeclaration; readonly info: PipelineInfo }[];
   /** Loss definitions the objectives reach, with the module each is declared in. */
   readonly losses: readonly { readonly decl: LossDeclaration; readonly module: Module }[];
   /** In run order. */
@@ -81,6 +86,7 @@ export function check(modules: LoadedModules, options: CheckOptions = {}, host?:
   const datasets: DatasetDeclaration[] = [];
   const models: { decl: ModelDeclaration; info: ModelInfo }[] = [];
   const stageDecls: StageDeclaration[] = [];
+  const moduleDecls: ModuleDeclaration[] = [];
   let run: RunSettings = {};
   let runSeen = false;
   for (const decl of entry.ast.declarations) {
@@ -90,9 +96,13 @@ export function check(modules: LoadedModules, options: CheckOptions = {}, host?:
         else run = checkRunSettings(decl.entries, expressions, env(entry, "setting"), report, false);
         runSeen = true;
         break;
-      case "ModuleDeclaration":
-        report(diagnostic("KD4002", decl.name.span, { what: "an auxiliary `module`" }));
+      case "ModuleDeclaration": {
+        // Names, arguments and widths now; shapes where it is first applied (apply-module.ts).
+        const moduleEnv = env(entry, "setting");
+        pipelineSteps(decl.value, { check: (e) => expressions.check(e, moduleEnv), report }, true);
+        moduleDecls.push(decl);
         break;
+      }
       case "ParamDeclaration": {
         const p = checkParam(decl);
         if (p) params.push(p);
@@ -139,12 +149,26 @@ export function check(modules: LoadedModules, options: CheckOptions = {}, host?:
   // Stages the parser recovered inside may be missing statements: skip rules that count them.
   const intact = infos.filter((i) => !recoveredWithin(state, i.decl.span));
   checkTeachersTrainedEarlier(infos, stageDecls, report, (i) => !intact.includes(i));
+  checkModulesTrainedEarlier(infos, stageDecls, report, (i) => !intact.includes(i));
   checkUnusedTeachers(intact, report);
 
   const stages = order ? order.flatMap((d) => infos.filter((i) => i.decl === d)) : infos;
   const losses = reachableLosses(stages, state);
   return {
-    value: { entry, state, params, datasets, models, losses, stages, run },
+    value: {
+      entry,
+      state,
+      params,
+      datasets,
+      models,
+      modules: moduleDecls.flatMap((decl) => {
+        const info = state.modules.get(decl);
+        return info ? [{ decl, info }] : [];
+      }),
+      losses,
+      stages,
+      run,
+    },
     diagnostics: state.diagnostics,
   };
 

@@ -10,6 +10,7 @@ import type {
   LossDeclaration,
   MemberExpression,
   ModelDeclaration,
+  ModuleDeclaration,
   Parameter,
   StageDeclaration,
 } from "../../grammar/ast.js";
@@ -24,6 +25,8 @@ import { modelTap, modelTapNames } from "./builtins-models.js";
 import { bindArguments, type Checked, type ParamType as SignatureType, type Signature } from "./signature.js";
 import { checkLabelsAvailable } from "./rules/labels-required.js";
 import { checkModelInStage } from "./rules/model-in-stage.js";
+import { applyModule, structuredProject } from "./apply-module.js";
+import { flattenPipeline } from "./pipeline.js";
 import { recoveredWithin, type CheckState } from "./state.js";
 import { symbolNoun, type Symbol } from "./symbols.js";
 import { describe, errorType, isScalarLike, lossType, shapesAgree, type Dim, type SplitInfo, type Type } from "./types.js";
@@ -74,6 +77,10 @@ export interface StageScope {
   readonly schedules: { readonly span: Span; readonly value: ScheduleValue }[];
   /** `reference none` was written: preference losses may go without a reference. */
   readonly referenceNone: boolean;
+  /** Modules trained here (`train small, m on …`); the others its objective applies are frozen. */
+  readonly trainedModules: ReadonlySet<ModuleDeclaration>;
+  /** Modules its objective applies, with the first application's span. */
+  readonly usedModules: Map<ModuleDeclaration, Span>;
 }
 
 export interface Env {
@@ -321,9 +328,10 @@ export class ExpressionChecker {
       case "recipe":
         env.report(diagnostic("KD3004", id.span, { context: "this place", expected: "a value", found: `the ${symbol.kind} \`${id.name}\`` }));
         return { type: errorType, value: undefined };
-      case "module":
-        // Reported once, at the declaration (KD4002).
-        return { type: errorType, value: undefined };
+      case "module": {
+        const info = this.state.modules.get(symbol.decl);
+        return { type: { kind: "module", name: id.name, ...(info ? { input: ["B", ...info.input], output: info.output } : {}) }, value: undefined };
+      }
       case "index":
         return { type: { kind: "number", integer: true }, value: symbol.value };
       case "reference": {
@@ -421,6 +429,9 @@ export class ExpressionChecker {
     }
     if (symbol.kind === "builtin" && symbol.builtin.name === "ensemble") return this.ensemble(e, env);
     if (symbol.kind === "builtin" && symbol.builtin.name === "dpo") return this.dpo(e, env);
+    if (symbol.kind === "builtin" && symbol.builtin.name === "project" && e.args.some((a) => a.name?.name === "via"))
+      return structuredProject(e, env, this, this.state);
+    if (symbol.kind === "module") return applyModule(symbol.decl, e, env, this, this.state);
     if (symbol.kind === "builtin") return this.builtinCall(symbol.builtin, e, e.callee, env);
     if (symbol.kind === "loss") return this.lossCall(symbol.decl, symbol.module, e, env);
     for (const a of e.args) this.check(a.value, env);
@@ -645,14 +656,15 @@ export class ExpressionChecker {
   }
 
   private binary(e: BinaryExpression, env: Env): Checked {
+    // A pipeline's steps are layers, not values: reported once for the whole chain.
+    if (e.operator === ">>") {
+      if (!flattenPipeline(e).some((step) => step.kind === "Missing")) env.report(diagnostic("KD3057", e.span, {}));
+      return { type: errorType, value: undefined };
+    }
     const left = this.check(e.left, env);
     const right = this.check(e.right, env);
     const l = left.type;
     const r = right.type;
-    if (e.operator === ">>") {
-      env.report(diagnostic("KD4002", e.span, { what: "a module pipeline (`>>`)" }));
-      return { type: errorType, value: undefined };
-    }
     if (l.kind === "error" || r.kind === "error") return { type: errorType, value: undefined };
     if (l.kind === "number" && r.kind === "number") {
       const integer = l.integer && r.integer && e.operator !== "/" && e.operator !== "^";

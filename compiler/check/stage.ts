@@ -7,6 +7,7 @@ import type {
   Identifier,
   LetStatement,
   ModelDeclaration,
+  ModuleDeclaration,
   SettingName,
   StageDeclaration,
   StageStatement,
@@ -64,6 +65,10 @@ export interface StageInfo {
   readonly reference: { readonly name: string; readonly source: ModelDeclaration } | undefined;
   readonly exports: readonly { readonly model: ModelDeclaration; readonly path: string; readonly stmt: ExportStatement }[];
   readonly usedModels: ReadonlySet<ModelDeclaration>;
+  /** Modules trained here (`train small, m on …`), in the order written. */
+  readonly modules: readonly ModuleDeclaration[];
+  /** Modules the objective applies, with the first application's span. */
+  readonly usedModules: ReadonlyMap<ModuleDeclaration, Span>;
 }
 
 export function checkStage(
@@ -110,6 +115,15 @@ export function checkStage(
   const trained = train ? modelNamed(train.model) : undefined;
   if (train && trained && isLoadedModel(trained))
     report(diagnostic("KD4002", train.model.span, { what: "training a loaded model (loaded models are frozen teachers)" }));
+  // `train small, m on …`: the names after the model are modules trained with it.
+  const trainedModules: ModuleDeclaration[] = [];
+  for (const id of train?.modules ?? []) {
+    const symbol = expressions.resolve(id, baseEnv("data"), "module");
+    if (!symbol) continue;
+    if (symbol.kind !== "module") report(diagnostic("KD3004", id.span, { context: "`train MODEL, …`", expected: "a `module`", found: `the ${symbol.kind} \`${id.name}\`` }));
+    else if (trainedModules.includes(symbol.decl)) report(diagnostic("KD3010", id.span, { setting: id.name }));
+    else trainedModules.push(symbol.decl);
+  }
   let split: SplitInfo | undefined;
   if (train) {
     const data = expressions.check(train.data, baseEnv("data"));
@@ -155,7 +169,17 @@ export function checkStage(
     reference = { name: stmt.name.name, source };
   }
 
-  const scopeOfStage: StageScope = { decl, trained, teachers, split, usedModels: new Set(), schedules: [], referenceNone };
+  const scopeOfStage: StageScope = {
+    decl,
+    trained,
+    teachers,
+    split,
+    usedModels: new Set(),
+    schedules: [],
+    referenceNone,
+    trainedModules: new Set(trainedModules),
+    usedModules: new Map(),
+  };
   stageScope = scopeOfStage;
   function baseEnv(place: Place): Env {
     return {
@@ -331,6 +355,8 @@ export function checkStage(
     reference,
     exports,
     usedModels: scopeOfStage.usedModels,
+    modules: trainedModules,
+    usedModules: scopeOfStage.usedModules,
   };
 
   function fitsData(model: ModelDeclaration | undefined, data: SplitInfo | undefined, span: Span | undefined): void {

@@ -3,8 +3,10 @@ import type {
   DatasetDeclaration,
   Expression,
   Identifier,
+  CallExpression,
   LossDeclaration,
   ModelDeclaration,
+  ModuleDeclaration,
   ParamDeclaration,
 } from "../../grammar/ast.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
@@ -12,6 +14,7 @@ import type { CompilerHost } from "../host.js";
 import type { Module } from "../resolve/modules.js";
 import type { Span } from "../source.js";
 import type { Symbol } from "./symbols.js";
+import type { PipelineInfo } from "./pipeline.js";
 import type { Type } from "./types.js";
 import type { Value } from "./values.js";
 
@@ -37,6 +40,10 @@ export interface CheckState {
   readonly moduleOf: Map<Identifier, Module>;
   /** What each comprehension expanded to (`sum over i in 0..2 { f(i) }` → `f(0) + f(1)`). */
   readonly expansions: Map<Expression, Expression>;
+  /** Each `module`'s layers, shapes fixed by its first application (absent until applied). */
+  readonly modules: Map<ModuleDeclaration, PipelineInfo>;
+  /** Each structured adapter (`project(x, like: y, via: …)`) call's layers and shapes. */
+  readonly adapters: Map<CallExpression, PipelineInfo>;
 }
 
 /** Did the parser recover from an error inside this span? Then statements may be missing from it. */
@@ -59,5 +66,7 @@ export function newCheckState(parseErrors: readonly Span[] = [], host?: Compiler
     host,
     moduleOf: new Map(),
     expansions: new Map(),
+    modules: new Map(),
+    adapters: new Map(),
   };
 }

@@ -65,7 +65,8 @@ export function substituteStatement(
   switch (stmt.kind) {
     case "TrainStatement": {
       const model = name(stmt.model, "a model name");
-      return model && { ...stmt, model, data: expr(stmt.data) };
+      const modules = stmt.modules.map((m) => name(m, "a module name"));
+      return model && modules.every((m) => m) ? { ...stmt, model, modules: modules as Identifier[], data: expr(stmt.data) } : undefined;
     }
     case "TeacherStatement": {
       const models = stmt.models.map((m) => name(m, "a model name"));

@@ -63,6 +63,8 @@ export type Type =
   | { readonly kind: "taps"; readonly of: string; readonly widths: readonly number[] | undefined; readonly shapes?: readonly (readonly Dim[])[] }
   | { readonly kind: "optimizer" }
   | { readonly kind: "metric" }
+  /** A trainable network (`module m = …`); shapes once its first application fixed them. */
+  | { readonly kind: "module"; readonly name: string; readonly input?: readonly Dim[]; readonly output?: readonly Dim[] }
   | { readonly kind: "function"; readonly name: string };
 
 export const errorType: Type = { kind: "error" };
@@ -109,6 +111,8 @@ export function describe(type: Type): string {
       return "an optimizer";
     case "metric":
       return "a metric";
+    case "module":
+      return type.input && type.output ? `the module \`${type.name}\` (module ${showShape(type.input)} -> ${showShape(type.output)})` : `the module \`${type.name}\``;
     case "function":
       return `the function \`${type.name}\``;
   }

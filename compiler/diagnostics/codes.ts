@@ -452,6 +452,66 @@ Use \`axis: -1\` for the feature axis, or leave \`axis\` out of \`mean\` and \`s
 (the factor per step). Giving both would be contradictory, giving neither leaves the schedule
 undefined.`,
   }),
+  // Modules and structured adapters (pipelines of layers): KD3054–KD3060.
+  KD3054: entry<{ name: string; layers: string; suggestion?: string }>({
+    severity: "error",
+    title: "unknown layer",
+    message: (a) => `unknown layer \`${a.name}\``,
+    help: (a) => didYouMean(a.suggestion) ?? `the layers are ${a.layers}`,
+    explanation: `A \`module\`'s value and \`project\`'s \`via:\` are pipelines of layers joined by \`>>\`:
+
+    module head = linear(out: 64) >> relu >> linear(out: 10)
+    project(s.block[0], like: t.block[0], via: conv(kernel: 1) >> batchnorm >> relu)
+
+Each step must be one of the built-in layers (written bare, \`relu\`, or called with its arguments,
+\`linear(out: 64)\`).`,
+  }),
+  KD3055: entry<{ layer: string; expected: string; found: string }>({
+    severity: "error",
+    title: "layer applied to the wrong rank",
+    message: (a) => `\`${a.layer}\` reads ${a.expected}, but here it gets ${a.found}`,
+    help: (a) =>
+      a.layer === "linear"
+        ? "flatten first (`flatten >> linear(…)`), or use `conv(kernel: 1, …)` on [B, H, W, C] taps"
+        : "conv and pooling layers read images [B, H, W, C]; dense layers (`linear`) read [B, F]",
+    explanation: `Shapes are inferred layer by layer from the tensor a pipeline is applied to. \`linear\`
+reads feature rows [B, F]; \`conv\` and \`avg_pool\` read images [B, H, W, C]; \`batchnorm\` reads
+either; activations and \`flatten\` read anything.`,
+  }),
+  KD3056: entry<{ layer: string; why: string }>({
+    severity: "error",
+    title: "layer width cannot be inferred",
+    message: (a) => `\`${a.layer}\` needs \`out\`: ${a.why}`,
+    help: (a) => `write it, e.g. \`${a.layer === "conv" ? "conv(kernel: 1, out: 64)" : "linear(out: 64)"}\``,
+    explanation: `Only the last weighted layer of an adapter (\`project(x, like: y, via: …)\`) may leave \`out\`
+out: it receives \`y\`'s width. A \`module\` has no target, so every \`linear\` and \`conv\` in it
+states its \`out\`.`,
+  }),
+  KD3057: entry<Record<string, never>>({
+    severity: "error",
+    title: "pipeline outside a module",
+    message: () => "a pipeline of layers (`>>`) can only be a `module`'s value or `project`'s `via:`",
+    help: () => "declare it, `module m = linear(out: 64) >> relu`, and apply it in an objective: `m(s.hidden[0])`",
+    explanation: `\`>>\` composes layers into a trainable network. It means nothing on numbers, schedules or
+losses, so it is accepted only where a network is expected.`,
+  }),
+  KD3058: entry<{ module: string; stage: string }>({
+    severity: "error",
+    title: "module not trained before",
+    message: (a) => `stage \`${a.stage}\` applies the module \`${a.module}\`, which neither it nor an earlier stage trains`,
+    help: (a) => `train it here (\`train MODEL, ${a.module} on …\`), or in a stage that \`${a.stage}\` runs after`,
+    explanation: `A module is trained by the stages that list it after their model (\`train small, proj on
+digits.train\`); a later stage that applies it without listing it reads it frozen. Reading a module
+no stage trained would apply random weights.`,
+  }),
+  KD3059: entry<{ module: string; stage: string }>({
+    severity: "warning",
+    title: "trained module never applied",
+    message: (a) => `stage \`${a.stage}\` trains the module \`${a.module}\`, but its objective never applies it`,
+    help: (a) => `apply it in \`minimize\` (\`${a.module}(…)\`), or remove it from \`train\``,
+    explanation: `Only what the objective reads receives gradients: a module listed in \`train\` but not
+applied would stay as initialised.`,
+  }),
 
   // ── lowering ──
   KD4001: entry<{ what: string }>({

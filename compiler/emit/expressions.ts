@@ -66,6 +66,9 @@ export function emitExpr(e: IrExpr, scope: ExprScope): string {
     }
     case "adapt":
       return `${lookup(scope.locals, e.adapter)}.apply(${sub(e.input)})`;
+    case "apply":
+      // training: the stage trains it (batch statistics); otherwise it is read frozen.
+      return `(${lookup(scope.locals, e.module)}.apply(${sub(e.input)}, ${e.training}) as ${e.rank === 2 ? "kd.tf.Tensor2D" : e.rank === 4 ? "kd.tf.Tensor4D" : "kd.tf.Tensor"})`;
     case "input":
       return "ctx.batch.input";
     case "list":

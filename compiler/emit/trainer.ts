@@ -2,7 +2,7 @@
 // options. Deterministic: no timestamps, no absolute paths, names and order fixed by the IR.
 import { posix } from "node:path";
 import { Project, VariableDeclarationKind, type WriterFunction } from "ts-morph";
-import { isScheduleExpr, type IrKind, type IrProgram, type IrStage } from "../lower/ir.js";
+import { isScheduleExpr, type IrKind, type IrLayer, type IrProgram, type IrStage } from "../lower/ir.js";
 import { camel, emitExpr, number, type ExprScope } from "./expressions.js";
 import { formatTypeScript } from "./format.js";
 import { commentText, docText, Names, stringLiteral } from "./names.js";
@@ -117,13 +117,20 @@ function programBody(ir: IrProgram, names: Names, lossNames: ReadonlyMap<string,
       );
       w.writeLine(`const ${id} = kd.models.${m.builtin}(${stringLiteral(m.name)}, { ${args.join(", ")} }, ${m.seed});`);
     }
-    const stageIds: string[] = [];
     const moduleIds: string[] = [];
+    for (const m of ir.modules ?? []) {
+      const id = names.name(`top:${m.name}`, m.name);
+      top.set(m.name, id);
+      moduleIds.push(id);
+      w.writeLine(`// ${commentText(m.origin)}: module [B, ${m.input.join(", ")}] -> [B, ${m.output.join(", ")}], ${m.parameters.toLocaleString("en-US")} parameters`);
+      w.writeLine(`const ${id} = kd.adapters.sequential(${stringLiteral(m.name)}, [${m.input.join(", ")}], ${layerList(m.layers)}, ${m.seed});`);
+    }
+    const stageIds: string[] = [];
     for (const stage of ir.stages) {
       w.blankLine();
       const emitted = emitStage(stage, w, names, top, lossNames);
       stageIds.push(emitted.id);
-      moduleIds.push(...emitted.modules);
+      moduleIds.push(...emitted.modules.filter((m) => !moduleIds.includes(m)));
     }
     w.blankLine();
     w.writeLine("return {");
@@ -166,7 +173,13 @@ function emitStage(
       `const ${locals.get(stage.reference.name)} = kd.snapshot(${model(stage.reference.model)}, ${stringLiteral(`${stage.name}.${stage.reference.name}`)}); // frozen when the stage starts`,
     );
   for (const a of stage.adapters)
-    w.writeLine(`const ${locals.get(a.name)} = kd.adapters.linear(${stringLiteral(a.name)}, ${a.inFeatures}, ${a.outFeatures}, ${a.seed}); // project(…), trained with ${commentText(stage.train)}`);
+    w.writeLine(
+      a.layers && a.input
+        ? `const ${locals.get(a.name)} = kd.adapters.sequential(${stringLiteral(a.name)}, [${a.input.join(", ")}], ${layerList(a.layers)}, ${a.seed}); // project(…, via: …), trained with ${commentText(stage.train)}`
+        : `const ${locals.get(a.name)} = kd.adapters.linear(${stringLiteral(a.name)}, ${a.inFeatures}, ${a.outFeatures}, ${a.seed}); // project(…), trained with ${commentText(stage.train)}`,
+    );
+  // Top-level modules this stage trains; the others its objective applies stay frozen.
+  for (const m of stage.modules ?? []) modules.push(top.get(m)!);
   for (const l of stage.lets) {
     w.writeLine(`const ${locals.get(l.name)}: ${TS_TYPE[l.kind]} = ${emitExpr(l.value, scope)}; // ${commentText(l.origin)}`);
   }
@@ -211,6 +224,11 @@ function emitStage(
 /** kd.ops returns a general tensor; the checker proved this one is a scalar loss. */
 function asScalar(text: string, op: string): string {
   return op === "binary" || op === "neg" || op === "tensor_op" ? `${text} as kd.tf.Scalar` : text;
+}
+
+/** `[{ kind: "linear", in: 32, out: 64 }, { kind: "relu" }]`: every size spelt out. */
+function layerList(layers: readonly IrLayer[]): string {
+  return `[${layers.map((l) => `{ ${Object.entries(l).map(([k, v]) => `${k}: ${typeof v === "string" ? stringLiteral(v) : number(v)}`).join(", ")} }`).join(", ")}]`;
 }
 
 function fromRecipe(recipe: string, path: string): string {

@@ -61,6 +61,25 @@ export interface IrModel {
 }
 
 export type ScheduleName = "constant" | "linear" | "cosine" | "step_decay" | "exp" | "warmup" | "piecewise";
+/** One layer of a module or structured adapter, every size inferred (runtime: kd.adapters.sequential). */
+export type IrLayer =
+  | { readonly kind: "linear"; readonly in: number; readonly out: number }
+  | { readonly kind: "conv"; readonly kernel: number; readonly in: number; readonly out: number; readonly stride: number }
+  | { readonly kind: "batchnorm"; readonly channels: number }
+  | { readonly kind: "relu" | "gelu" | "tanh" | "flatten" }
+  | { readonly kind: "avg_pool"; readonly size: number };
+
+/** `module m = …`: a trainable pipeline reading [B, ...input], trained by the stages that list it. */
+export interface IrModule {
+  readonly name: string;
+  readonly input: readonly number[];
+  readonly output: readonly number[];
+  readonly layers: readonly IrLayer[];
+  readonly seed: number;
+  readonly parameters: number;
+  readonly doc?: string;
+  readonly origin: string;
+}
 
 /** Value kinds an expression can have at run time. */
 export type IrKind = "number" | "schedule" | "tensor" | "model" | "labels" | "bool" | "string" | "duration";
@@ -93,6 +112,11 @@ export type IrExpr =
     }
   /** A stage's trainable linear adapter (`project(x, like: y)`) applied to `input`. */
   | { readonly op: "adapt"; readonly adapter: string; readonly input: IrExpr }
+  /**
+   * A module or structured adapter applied to `input`, giving a tensor of `rank`; `training` when
+   * the stage trains it (batch norm uses and updates batch statistics), else frozen.
+   */
+  | { readonly op: "apply"; readonly module: string; readonly input: IrExpr; readonly training: boolean; readonly rank: number }
   /** `step` (optimizer steps done in the stage) or `epoch` (step / steps per epoch), a schedule. */
   | { readonly op: "progress"; readonly field: "step" | "epoch" }
   | { readonly op: "math"; readonly fn: "min" | "max"; readonly args: readonly IrExpr[]; readonly kind: IrKind }
@@ -148,7 +172,17 @@ export interface IrStage {
   /** `reference NAME = MODEL`: a frozen snapshot of MODEL, taken when the stage starts. */
   readonly reference?: { readonly name: string; readonly model: string };
   /** Linear adapters the objective's `project(…)` calls inserted, trained with the student. */
-  readonly adapters: readonly { readonly name: string; readonly inFeatures: number; readonly outFeatures: number; readonly seed: number }[];
+  readonly adapters: readonly {
+    readonly name: string;
+    readonly inFeatures: number;
+    readonly outFeatures: number;
+    readonly seed: number;
+    /** Structured adapters (`via: …`): the layers, reading [B, ...input]. */
+    readonly input?: readonly number[];
+    readonly layers?: readonly IrLayer[];
+  }[];
+  /** Top-level `module`s trained in this stage with `train` (the others it applies are frozen). */
+  readonly modules?: readonly string[];
   /** Clip the gradient to this global L2 norm before each update. */
   readonly clip?: number;
   /** Accumulate gradients over this many batches per update, weighting by examples or tokens. */
@@ -165,6 +199,8 @@ export interface IrProgram {
   readonly params: readonly IrParam[];
   readonly datasets: readonly IrDataset[];
   readonly models: readonly IrModel[];
+  /** Auxiliary `module`s that some objective applies (absent when none). */
+  readonly modules?: readonly IrModule[];
   readonly losses: readonly IrLoss[];
   /** In run order. */
   readonly stages: readonly IrStage[];

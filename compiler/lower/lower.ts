@@ -20,6 +20,7 @@ import {
   type IrKind,
   type IrMetric,
   type IrModel,
+  type IrModule,
   type IrOptimizer,
   type IrProgram,
   type IrStage,
@@ -137,6 +138,12 @@ export function lower(program: CheckedProgram): IrProgram {
   const call = (e: CallExpression, context: Context): IrExpr => {
     if (e.callee.kind !== "Identifier") throw new InternalError("call of a non-name");
     const symbol = state.symbols.get(e.callee);
+    if (symbol?.kind === "module") {
+      const info = state.modules.get(symbol.decl);
+      const input = e.args[0];
+      if (!info || !input) throw new InternalError(`module ${e.callee.name} without shapes`);
+      return { op: "apply", module: e.callee.name, input: expr(input.value, context), training: stageModules.has(symbol.decl), rank: info.output.length };
+    }
     if (symbol?.kind === "loss") {
       const sig = lossSignature(symbol.decl);
       const bound = bindNames(e, sig);
@@ -150,7 +157,7 @@ export function lower(program: CheckedProgram): IrProgram {
     }
     const builtin = symbol?.kind === "builtin" ? symbol.builtin : undefined;
     if (!builtin) throw new InternalError(`cannot lower a call of ${e.callee.name}`);
-    if (builtin.name === "project") return adapt(e, context);
+    if (builtin.name === "project") return state.adapters.has(e) ? structuredAdapter(e, context) : adapt(e, context);
     if (builtin.name === "ensemble") return ensembleOf(e, context);
     if (builtin.name === "dpo") return dpoOf(e, context);
     const args = namedArgs(e, builtin, context);
@@ -165,8 +172,10 @@ export function lower(program: CheckedProgram): IrProgram {
   };
 
   // The stage whose objective is being lowered collects the adapters its `project` calls insert.
-  let adapters: { name: string; inFeatures: number; outFeatures: number; seed: number }[] | undefined;
+  let adapters: IrStage["adapters"][number][] | undefined;
   let stageName = "";
+  // The modules the stage being lowered trains (applied in training mode; the others frozen).
+  let stageModules: ReadonlySet<import("../../grammar/ast.js").ModuleDeclaration> = new Set();
   const width = (x: Expression): number => {
     const t = typeOf(x);
     const f = t.kind === "tensor" ? t.shape?.[1] : undefined;
@@ -180,6 +189,22 @@ export function lower(program: CheckedProgram): IrProgram {
     const name = `${stageName}.project${adapters.length + 1}`;
     adapters.push({ name, inFeatures: width(x), outFeatures: width(bound.get("like")!), seed: stableSeed(name) });
     return { op: "adapt", adapter: name, input: expr(x, context) };
+  };
+
+  /** `project(x, like: y, via: layers)`: a pipeline adapter of the stage, trained with its student. */
+  const structuredAdapter = (e: CallExpression, context: Context): IrExpr => {
+    const info = state.adapters.get(e)!;
+    if (!adapters) throw new InternalError("project outside a stage objective");
+    const x = e.args.find((a) => a.name?.name === "x") ?? e.args.find((a) => !a.name);
+    if (!x) throw new InternalError("project without x");
+    const name = `${stageName}.project${adapters.length + 1}`;
+    const last = (shape: readonly (number | string)[]): number => {
+      const d = shape[shape.length - 1];
+      if (typeof d !== "number") throw new InternalError("adapter of unknown width");
+      return d;
+    };
+    adapters.push({ name, inFeatures: last(info.input), outFeatures: last(info.output), seed: stableSeed(name), input: info.input, layers: info.layers });
+    return { op: "apply", module: name, input: expr(x.value, context), training: true, rank: info.output.length };
   };
 
   /** `dpo(policy, ref, beta:, variant:, label_smoothing:)` with its defaults spelled out. */
@@ -289,6 +314,20 @@ export function lower(program: CheckedProgram): IrProgram {
     };
   });
 
+  const modules: IrModule[] = program.modules.map(({ decl, info }) => ({
+    name: decl.name.name,
+    input: info.input,
+    output: info.output.slice(1).map((d) => {
+      if (typeof d !== "number") throw new InternalError("module of unknown output shape");
+      return d;
+    }),
+    layers: info.layers,
+    seed: stableSeed(decl.name.name),
+    parameters: info.parameters,
+    ...(decl.doc ? { doc: decl.doc } : {}),
+    origin: origin(decl.span),
+  }));
+
   const losses = program.losses.map(({ decl }) => ({
     name: lossNames.get(decl)!,
     params: decl.params.map((p) => ({ name: p.name.name, kind: kindOfType(paramKindType(p.type.name.name)) })),
@@ -333,6 +372,7 @@ export function lower(program: CheckedProgram): IrProgram {
   const stages: IrStage[] = program.stages.map((s) => {
     stageName = s.decl.name.name;
     adapters = [];
+    stageModules = new Set(s.modules);
     const objective = expr(s.objective, "step");
     const stageAdapters = adapters;
     adapters = undefined;
@@ -355,6 +395,7 @@ export function lower(program: CheckedProgram): IrProgram {
     objective,
     objectiveOrigin: origin(s.objective.span),
     adapters: stageAdapters,
+    ...(s.modules.some((m) => state.modules.has(m)) ? { modules: s.modules.filter((m) => state.modules.has(m)).map((m) => m.name.name) } : {}),
     ...(s.reference ? { reference: { name: s.reference.name, model: s.reference.source.name.name } } : {}),
     evaluate: s.evaluate.map((ev) => ({
       data: splitRef(ev.data),
@@ -382,6 +423,7 @@ export function lower(program: CheckedProgram): IrProgram {
     })),
     datasets,
     models,
+    ...(modules.length > 0 ? { modules } : {}),
     losses,
     stages,
     run: program.run,

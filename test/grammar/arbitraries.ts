@@ -216,7 +216,7 @@ const best: fc.Arbitrary<CheckpointBest> = fc
   .map(([metric, split, mode]) => ({ metric, split, mode }));
 
 const statement: fc.Arbitrary<StageStatement> = fc.oneof(
-  fc.tuple(name, expression).map(([model, data]) => ({ kind: "TrainStatement" as const, model, data, span: S })),
+  fc.tuple(name, fc.array(name, { maxLength: 2 }), expression).map(([model, modules, data]) => ({ kind: "TrainStatement" as const, model, modules, data, span: S })),
   fc.array(fc.tuple(name, fc.boolean()), { minLength: 1, maxLength: 3 }).map((pairs) => ({
     kind: "TeacherStatement" as const,
     models: pairs.map(([m]) => m),
