@@ -1,17 +1,20 @@
 // Applying trainable networks in an objective: a `module` called on a tap (`head(s.hidden[0])`)
 // and a structured adapter (`project(x, like: y, via: conv(kernel: 1) >> batchnorm >> relu)`).
 // Both infer their layers' shapes from the tensor they receive (pipeline.ts).
-import type { CallExpression, Expression, ModuleDeclaration } from "../../grammar/ast.js";
+import type { CallExpression, Expression, Identifier, ModuleDeclaration } from "../../grammar/ast.js";
 import { diagnostic } from "../diagnostics/diagnostic.js";
 import { builtins } from "./builtins.js";
 import type { Env } from "./expressions.js";
 import { inferPipeline, pipelineSteps, sameInput, type PipelineContext } from "./pipeline.js";
 import { bindArguments, type Checked } from "./signature.js";
 import type { CheckState } from "./state.js";
-import { errorType, showShape, type Dim } from "./types.js";
+import type { Symbol } from "./symbols.js";
+import { errorType, shapesAgree, showShape, type Dim } from "./types.js";
 
 interface Checker {
   check(e: Expression, env: Env): Checked;
+  lookup(name: string, env: Env): Symbol | undefined;
+  resolve(id: Identifier, env: Env): Symbol | undefined;
 }
 
 /** Modules whose first application failed (reported once): later ones stay silent. */
@@ -70,6 +73,11 @@ export function applyModule(decl: ModuleDeclaration, call: CallExpression, env: 
 export function structuredProject(call: CallExpression, env: Env, checker: Checker, state: CheckState): Checked {
   const via = call.args.find((a) => a.name?.name === "via")!;
   const rest: CallExpression = { ...call, args: call.args.filter((a) => a !== via) };
+  // `via: m` names a module: the adapter is that module (trained where a stage lists it).
+  if (via.value.kind === "Identifier" && checker.lookup(via.value.name, env)?.kind === "module") {
+    const symbol = checker.resolve(via.value, env);
+    return symbol?.kind === "module" ? moduleAdapter(symbol.decl, via.value, rest, env, checker, state) : { type: errorType, value: undefined };
+  }
   const args = rest.args.map((a) => checker.check(a.value, env));
   if (env.place !== "objective") {
     env.report(diagnostic("KD3021", call.callee.span, { name: "project", place: OBJECTIVE }));
@@ -84,4 +92,20 @@ export function structuredProject(call: CallExpression, env: Env, checker: Check
   if (!info) return { type: errorType, value: undefined };
   if (env.record) state.adapters.set(call, info);
   return { type: { kind: "tensor", shape: like.type.shape as readonly Dim[], of: `project(${x.type.of ?? "x"})` }, value: undefined };
+}
+
+/** `project(x, like: y, via: m)`: `m(x)`, which must have `y`'s shape. */
+function moduleAdapter(decl: ModuleDeclaration, id: Identifier, rest: CallExpression, env: Env, checker: Checker, state: CheckState): Checked {
+  const args = rest.args.map((a) => checker.check(a.value, env));
+  const bound = bindArguments(rest, builtins.get("project")!, args, env.report);
+  const x = bound?.get("x");
+  const like = bound?.get("like");
+  if (!x?.node || like?.type.kind !== "tensor") return { type: errorType, value: undefined };
+  const applied = applyModule(decl, { kind: "CallExpression", callee: id, args: [{ kind: "Argument", name: undefined, value: x.node, span: x.node.span }], span: rest.span }, env, checker, state);
+  if (applied.type.kind !== "tensor") return applied;
+  if (!shapesAgree(applied.type.shape, like.type.shape)) {
+    env.report(diagnostic("KD3007", rest.span, { context: `\`${decl.name.name}\` must give \`like\`'s shape`, expected: showShape(like.type.shape), found: showShape(applied.type.shape) }));
+    return { type: errorType, value: undefined };
+  }
+  return applied;
 }

@@ -139,10 +139,9 @@ export function lower(program: CheckedProgram): IrProgram {
     if (e.callee.kind !== "Identifier") throw new InternalError("call of a non-name");
     const symbol = state.symbols.get(e.callee);
     if (symbol?.kind === "module") {
-      const info = state.modules.get(symbol.decl);
       const input = e.args[0];
-      if (!info || !input) throw new InternalError(`module ${e.callee.name} without shapes`);
-      return { op: "apply", module: e.callee.name, input: expr(input.value, context), training: stageModules.has(symbol.decl), rank: info.output.length };
+      if (!input) throw new InternalError(`module ${e.callee.name} without input`);
+      return applyOf(symbol.decl, e.callee.name, input.value, context);
     }
     if (symbol?.kind === "loss") {
       const sig = lossSignature(symbol.decl);
@@ -157,7 +156,12 @@ export function lower(program: CheckedProgram): IrProgram {
     }
     const builtin = symbol?.kind === "builtin" ? symbol.builtin : undefined;
     if (!builtin) throw new InternalError(`cannot lower a call of ${e.callee.name}`);
-    if (builtin.name === "project") return state.adapters.has(e) ? structuredAdapter(e, context) : adapt(e, context);
+    if (builtin.name === "project") {
+      const via = e.args.find((a) => a.name?.name === "via")?.value;
+      const module = via?.kind === "Identifier" ? state.symbols.get(via) : undefined;
+      if (module?.kind === "module") return applyOf(module.decl, via!.kind === "Identifier" ? via!.name : "", bindNames(e, builtins.get("project")!).get("x")!, context);
+      return state.adapters.has(e) ? structuredAdapter(e, context) : adapt(e, context);
+    }
     if (builtin.name === "ensemble") return ensembleOf(e, context);
     if (builtin.name === "dpo") return dpoOf(e, context);
     const args = namedArgs(e, builtin, context);
@@ -189,6 +193,13 @@ export function lower(program: CheckedProgram): IrProgram {
     const name = `${stageName}.project${adapters.length + 1}`;
     adapters.push({ name, inFeatures: width(x), outFeatures: width(bound.get("like")!), seed: stableSeed(name) });
     return { op: "adapt", adapter: name, input: expr(x, context) };
+  };
+
+  /** A module applied to `input`: in training mode where the stage trains it, else frozen. */
+  const applyOf = (decl: import("../../grammar/ast.js").ModuleDeclaration, name: string, input: Expression, context: Context): IrExpr => {
+    const info = state.modules.get(decl);
+    if (!info) throw new InternalError(`module ${name} without shapes`);
+    return { op: "apply", module: name, input: expr(input, context), training: stageModules.has(decl), rank: info.output.length };
   };
 
   /** `project(x, like: y, via: layers)`: a pipeline adapter of the stage, trained with its student. */

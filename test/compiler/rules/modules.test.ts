@@ -34,6 +34,13 @@ describe("modules: a valid recipe compiles to a trainer", () => {
     expect(trainer).toMatch(/head\.apply\(ctx\.outputs\(small\)\.hidden\[0\], true\)/);
     expect(trainer).toMatch(/head\.apply\(ctx\.outputs\(small\)\.hidden\[0\], false\)/);
   });
+  it("takes a module as an adapter's layers: `project(x, like: y, via: m)` is `m(x)`, checked against y", async () => {
+    const r = await compileText(mod("minimize kd(head(small.hidden[0]), big.logits)", "minimize mse(project(small.hidden[0], like: big.logits, via: head), big.logits)"));
+    expect(codes(r)).toEqual([]);
+    expect([...r.files.values()].join("\n")).toMatch(/head\.apply\(ctx\.outputs\(small\)\.hidden\[0\], false\)/);
+    const wrong = await compileText(mod("minimize kd(head(small.hidden[0]), big.logits)", "minimize mse(project(small.hidden[0], like: small.hidden[0], via: head), big.logits)"));
+    expect(codes(wrong)).toEqual(["KD3007"]);
+  });
   it("types a module as a value in messages", async () => {
     const r = await compileText(mod("minimize kd(head(small.hidden[0]), big.logits)", "minimize kd(head(small.hidden[0]), big.logits) + head"));
     expect(r.diagnostics.map((d) => d.message).join("\n")).toContain("module [B, 16] -> [B, 10]");
