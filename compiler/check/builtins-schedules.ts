@@ -5,7 +5,7 @@ import { diagnostic } from "../diagnostics/diagnostic.js";
 import { scheduleResult, type Builtin, type BuiltinContext } from "./builtins.js";
 import type { BoundArgument } from "./signature.js";
 import type { Type } from "./types.js";
-import { isDuration, isNumber, range, showValue, type DurationValue, type Value } from "./values.js";
+import { isDuration, isNumber, isSchedule, range, showValue, type DurationValue, type Value } from "./values.js";
 
 type Args = ReadonlyMap<string, BoundArgument>;
 
@@ -155,7 +155,9 @@ const piecewise: Builtin = {
       outOfRange(args, "values", "`values` of `piecewise`", `one number per position in \`at\` (${at.length}), at least one, not ${numbers.length}`, ctx);
       return unknown;
     }
-    return scheduleResult(`piecewise(${numbers.join(", ")})`, numbers, undefined);
+    const result = scheduleResult(`piecewise(${numbers.join(", ")})`, numbers, undefined);
+    const points = (at as Value[]).filter(isDuration);
+    return isSchedule(result.value) ? { ...result, value: { ...result.value, points } } : result;
   },
 };
 

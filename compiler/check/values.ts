@@ -17,6 +17,8 @@ export interface ScheduleValue {
   readonly max: number;
   /** Its warm-up, when it has one, for the "longer than its stage" check. */
   readonly warmup: DurationValue | undefined;
+  /** Positions the schedule changes at (piecewise points), each of which must fall within the stage. */
+  readonly points?: readonly DurationValue[];
 }
 
 export type Value = number | string | boolean | readonly Value[] | DurationValue | ScheduleValue;

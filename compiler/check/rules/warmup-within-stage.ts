@@ -1,4 +1,5 @@
-// Rule KD3018: a warm-up (or a checkpoint interval) longer than its stage never completes.
+// Rule KD3018: a warm-up (or a checkpoint interval, or a piecewise schedule's last point) longer
+// than its stage never completes.
 // A stage lasts epochs × ceil(split size / batch) steps.
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { Span } from "../../source.js";
@@ -12,6 +13,19 @@ export function checkWarmupsWithinStage(
   report: (d: Diagnostic) => void,
 ): void {
   for (const s of schedules) {
+    // A piecewise point after the stage's end is never reached: the schedule is longer than its stage.
+    const late = s.value.points?.find((p) => durationSteps(p, stepsPerEpoch, totalSteps) > totalSteps);
+    if (late) {
+      const steps = durationSteps(late, stepsPerEpoch, totalSteps);
+      report(
+        diagnostic("KD3018", s.span, {
+          what: "this piecewise schedule",
+          length: showValue(late) + (late.unit !== "steps" ? ` (${steps} steps)` : ""),
+          stage,
+          stageSteps: totalSteps,
+        }),
+      );
+    }
     if (!s.value.warmup) continue;
     const steps = durationSteps(s.value.warmup, stepsPerEpoch, totalSteps);
     if (steps <= totalSteps) continue;
