@@ -17,6 +17,7 @@ import { checkUnusedTeachers } from "./rules/unused-teacher.js";
 import { orderStages } from "./rules/stage-cycle.js";
 import { checkTeachersTrainedEarlier } from "./rules/teacher-trained-earlier.js";
 import { expandStage } from "./expand-recipe.js";
+import { checkRecipeDefinition, suppressRepeats } from "./recipe-definition.js";
 import { checkRunSettings, type RunSettings } from "./rules/run-settings.js";
 import { buildScopes } from "./scope.js";
 import { checkStage, type StageInfo } from "./stage.js";
@@ -125,6 +126,19 @@ export function check(modules: LoadedModules, options: CheckOptions = {}, host?:
   }
   checkOverrides(params.map((p) => p.decl));
 
+  // Recipe bodies, once each where they are defined (used or not), after the entry's names are typed.
+  const fromDefinitions = new Set<Diagnostic>();
+  for (const module of modules.all) {
+    for (const decl of module.ast.declarations) {
+      if (decl.kind !== "RecipeDeclaration" || state.checkedRecipes.has(decl)) continue;
+      state.checkedRecipes.add(decl);
+      checkRecipeDefinition(decl, module, expressions, (d) => {
+        fromDefinitions.add(d);
+        report(d);
+      });
+    }
+  }
+
   const infos: StageInfo[] = [];
   for (const decl of stageDecls) {
     const body = expandStage(decl, entry, state, expressions, report);
@@ -140,6 +154,7 @@ export function check(modules: LoadedModules, options: CheckOptions = {}, host?:
   const intact = infos.filter((i) => !recoveredWithin(state, i.decl.span));
   checkTeachersTrainedEarlier(infos, stageDecls, report, (i) => !intact.includes(i));
   checkUnusedTeachers(intact, report);
+  suppressRepeats(state.diagnostics, fromDefinitions);
 
   const stages = order ? order.flatMap((d) => infos.filter((i) => i.decl === d)) : infos;
   const losses = reachableLosses(stages, state);

@@ -6,6 +6,7 @@ import type {
   LossDeclaration,
   ModelDeclaration,
   ParamDeclaration,
+  RecipeDeclaration,
 } from "../../grammar/ast.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { CompilerHost } from "../host.js";
@@ -29,6 +30,8 @@ export interface CheckState {
   readonly models: Map<ModelDeclaration, Type>;
   /** Loss definitions whose generic check is done (each is checked once, wherever it is imported). */
   readonly checkedLosses: Set<LossDeclaration>;
+  /** Recipe definitions whose generic check is done (see recipe-definition.ts). */
+  readonly checkedRecipes: Set<RecipeDeclaration>;
   /** Spans of parse errors; see `recoveredWithin`. */
   readonly parseErrors: readonly Span[];
   /** For compile-time reads the recipe asks for (`load("dir")` reads its model.json). */
@@ -55,6 +58,7 @@ export function newCheckState(parseErrors: readonly Span[] = [], host?: Compiler
     datasets: new Map(),
     models: new Map(),
     checkedLosses: new Set(),
+    checkedRecipes: new Set(),
     parseErrors,
     host,
     moduleOf: new Map(),
