@@ -12,17 +12,17 @@ import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { suggest } from "../diagnostics/suggest.js";
 import type { CompilerHost } from "../host.js";
 import type { LoadedModules, Module } from "../resolve/modules.js";
-import { ExpressionChecker, LOSS_PARAMETER_TYPES, signatureType, type Env } from "./expressions.js";
+import { ExpressionChecker, type Env } from "./expressions.js";
 import { checkUnusedTeachers } from "./rules/unused-teacher.js";
 import { orderStages } from "./rules/stage-cycle.js";
 import { checkTeachersTrainedEarlier } from "./rules/teacher-trained-earlier.js";
 import { expandStage } from "./expand-recipe.js";
+import { parameterSymbols } from "./parameters.js";
 import { checkRecipeDefinition, suppressRepeats } from "./recipe-definition.js";
 import { checkRunSettings, type RunSettings } from "./rules/run-settings.js";
 import { buildScopes } from "./scope.js";
 import { checkStage, type StageInfo } from "./stage.js";
 import { newCheckState, recoveredWithin, type CheckState, type ParamType } from "./state.js";
-import type { Symbol } from "./symbols.js";
 import { describe, type ModelInfo } from "./types.js";
 import type { Value } from "./values.js";
 
@@ -164,14 +164,8 @@ export function check(modules: LoadedModules, options: CheckOptions = {}, host?:
   };
 
   function checkLossDefinition(decl: LossDeclaration, module: Module): void {
-    const locals = new Map<string, Symbol>();
-    for (const p of decl.params) {
-      if (!signatureType(p.type.name.name) && !isRecoveredName(p.type.name))
-        report(diagnostic("KD3022", p.type.span, { name: p.type.name.name, types: LOSS_PARAMETER_TYPES.join(", ") }));
-      if (locals.has(p.name.name)) report(diagnostic("KD2002", p.name.span, { name: p.name.name }));
-      locals.set(p.name.name, { kind: "lossParam", param: p, loss: decl });
-      if (p.default) expressions.check(p.default, { ...env(module, "param"), locals: new Map() });
-    }
+    const locals = parameterSymbols(decl, report);
+    for (const p of decl.params) if (p.default) expressions.check(p.default, { ...env(module, "param"), locals: new Map() });
     const body = expressions.check(decl.body, { ...env(module, "loss-body"), locals, lossStack: [decl] });
     const t = body.type;
     if (t.kind !== "error" && !(t.kind === "tensor" && t.shape?.length === 0))

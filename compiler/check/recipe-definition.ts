@@ -6,13 +6,12 @@
 // bodies. A stage that instantiates the recipe re-checks the same statements; `suppressRepeats`
 // drops what that repeats.
 import type { Identifier, Parameter, RecipeDeclaration, StageStatement } from "../../grammar/ast.js";
-import { isRecoveredName } from "../../grammar/to-ast.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Module } from "../resolve/modules.js";
-import { LOSS_PARAMETER_TYPES, parameterType, signatureType, type Env, type ExpressionChecker, type Place } from "./expressions.js";
+import { parameterType, signatureType, type Env, type ExpressionChecker, type Place } from "./expressions.js";
+import { parameterSymbols } from "./parameters.js";
 import { checkRunSettings } from "./rules/run-settings.js";
 import type { Checked } from "./signature.js";
-import type { Symbol } from "./symbols.js";
 import { describe, type Type } from "./types.js";
 
 /** Codes only an instantiation can decide: they depend on the arguments or on the whole stage. */
@@ -39,15 +38,8 @@ export function checkRecipeDefinition(
   const keep = (d: Diagnostic): void => {
     if (!ARGUMENT_DEPENDENT.has(d.code)) report(d);
   };
-  const locals = new Map<string, Symbol>();
-  const bindings = new Map<Parameter, Checked>();
-  for (const p of decl.params) {
-    if (!signatureType(p.type.name.name) && !isRecoveredName(p.type.name))
-      keep(diagnostic("KD3022", p.type.span, { name: p.type.name.name, types: LOSS_PARAMETER_TYPES.join(", ") }));
-    if (locals.has(p.name.name)) keep(diagnostic("KD2002", p.name.span, { name: p.name.name }));
-    locals.set(p.name.name, { kind: "lossParam", param: p, loss: decl });
-    bindings.set(p, { type: genericType(p), value: undefined });
-  }
+  const locals = parameterSymbols(decl, keep);
+  const bindings = new Map<Parameter, Checked>(decl.params.map((p) => [p, { type: genericType(p), value: undefined }]));
   const env = (place: Place): Env => ({
     module,
     place,
