@@ -7,7 +7,7 @@ import type { IrExpr, IrProgram, IrStage } from "../lower/ir.js";
 import { LOSS_CONVENTIONS, type LossConvention } from "./conventions.js";
 import { clockOf, progressAt, valueAt, warmupSteps, type StageClock } from "./evaluate.js";
 import { exprText, num } from "./expr-text.js";
-import { inlineLosses, nodesOf } from "./inline.js";
+import { inlineLosses, mapChildren, nodesOf } from "./inline.js";
 import { describeShape, shapeOf, splitOf, type TermShape } from "./shapes.js";
 import { cacheLegality, type CacheLegality } from "./teacher-cache.js";
 
@@ -229,12 +229,11 @@ function t2Text(flag: IrExpr, t: IrExpr | undefined, ir: IrProgram, stage: IrSta
 function schedulesOf(ir: IrProgram, stage: IrStage, objective: IrExpr, clock: StageClock): ScheduleValues[] {
   const named: { name: string; expr: IrExpr }[] = [{ name: "lr", expr: stage.optimizer.lr }, ...stage.lets.map((l) => ({ name: l.name, expr: l.value }))];
   const seen = new Set<string>();
-  for (const n of nodesOf(objective)) {
-    if (n.op !== "at" || n.schedule.op === "local") continue;
-    const text = exprText(n.schedule);
+  for (const e of varyingScalars(objective)) {
+    const text = exprText(e);
     if (seen.has(text)) continue;
     seen.add(text);
-    named.push({ name: "in the objective", expr: n.schedule });
+    named.push({ name: "in the objective", expr: e });
   }
   const warmup = warmupSteps(named.map((n) => n.expr).concat(objective), clock);
   const last = Math.max(clock.totalSteps - 1, 0);
@@ -260,4 +259,17 @@ function reductionOf(convention: LossConvention, term: IrExpr): string {
   if (typeof convention.reduction === "string") return convention.reduction;
   const chosen = term.op === "primitive" && term.args.reduction?.op === "string" ? term.args.reduction.value : "";
   return convention.reduction[chosen] ?? Object.entries(convention.reduction).map(([k, v]) => `"${k}": ${v}`).join("; ");
+}
+
+/** The largest scalar parts of an objective that vary with the step (`min(epoch / 20, 1)`), lets aside. */
+function varyingScalars(e: IrExpr): IrExpr[] {
+  if (!nodesOf(e).some((n) => n.op === "at" || n.op === "progress")) return [];
+  const scalar = e.op === "at" || ((e.op === "binary" || e.op === "neg" || e.op === "math") && e.kind !== "tensor");
+  if (scalar) return e.op === "at" && e.schedule.op === "local" ? [] : [e];
+  const out: IrExpr[] = [];
+  mapChildren(e, (child) => {
+    out.push(...varyingScalars(child));
+    return child;
+  });
+  return out;
 }

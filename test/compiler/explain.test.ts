@@ -60,6 +60,13 @@ describe("kdc explain (what it states)", () => {
     expect(x.run).toMatchObject({ backend: "cpu", backendFrom: "recipe" });
   });
 
+  it("evaluates a weight written inside the objective as a whole, not only its `epoch`", async () => {
+    const x = await explained("test/cases/valid/progress-schedules/recipe.kd");
+    const inObjective = x.stages[1]!.schedules.filter((s) => s.name === "in the objective");
+    expect(inObjective.map((s) => s.expression)).toEqual(["min(epoch / 20, 1)"]);
+    expect(inObjective[0]!.values.map((v) => v.value)).toEqual([0, 19 / 10 / 20]);
+  });
+
   it("is plain JSON-serialisable data", async () => {
     const x = await explained("test/cases/valid/dpo/recipe.kd");
     expect(JSON.parse(JSON.stringify(x))).toEqual(x);
