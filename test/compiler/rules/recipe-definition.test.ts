@@ -32,6 +32,7 @@ describe("rule: recipe bodies are checked where they are defined (KD2001 and oth
 
   it("reports wrong argument names and types that do not depend on the arguments", async () => {
     expect(codes(await compileText(unused(GOOD.replace("T: temp)", "T: temp, alhpa: 0.5)"))))).toEqual(["KD3001"]);
+    expect(codes(await compileText(unused(GOOD.replace("evaluate on data every 1 epoch { accuracy, agreement(teacher) }", "evaluate on data { agreement() }"))))).toEqual(["KD3002"]);
     expect(codes(await compileText(unused(GOOD.replace("train student on data", "train student on student"))))).toEqual(["KD3004"]);
     expect(codes(await compileText(unused(GOOD.replace("train student on", "train T on"))))).toEqual(["KD3004"]);
     expect(codes(await compileText(unused(GOOD, "student: modle, teacher: model, data: split, T: scalar = 4, n: int = 2")))).toEqual(["KD3022"]);
