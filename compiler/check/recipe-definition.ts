@@ -5,7 +5,7 @@
 // arguments (shapes, labels, ranges, data fit) are left to each instantiation, as for `loss`
 // bodies. A stage that instantiates the recipe re-checks the same statements; `suppressRepeats`
 // drops what that repeats.
-import type { Identifier, Parameter, RecipeDeclaration, StageStatement } from "../../grammar/ast.js";
+import type { Identifier, Parameter, RecipeDeclaration, StageStatement, TypeReference } from "../../grammar/ast.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Module } from "../resolve/modules.js";
 import { parameterType, signatureType, type Env, type ExpressionChecker, type Place } from "./expressions.js";
@@ -65,6 +65,13 @@ export function checkRecipeDefinition(
     if (symbol.kind !== "model" && paramType !== "model") keep(diagnostic("KD3004", id.span, { context: "this statement", expected: "a model", found: `the ${symbol.kind === "lossParam" ? "parameter" : symbol.kind} \`${id.name}\`` }));
   };
 
+  // `reference ref = m` names a model for the whole body, as in a stage.
+  for (const stmt of decl.body) {
+    if (stmt.kind !== "ReferenceStatement" || !stmt.name) continue;
+    const snapshot = modelParameter(stmt.name);
+    locals.set(stmt.name.name, { kind: "lossParam", param: snapshot, loss: decl });
+    bindings.set(snapshot, { type: { kind: "model", info: undefined }, value: undefined });
+  }
   // Lets first, as a stage checks them: an objective may use a let declared below it.
   const ordered = [...decl.body.filter((s) => s.kind === "LetStatement"), ...decl.body.filter((s) => s.kind !== "LetStatement")];
   for (const stmt of ordered) statement(stmt);
@@ -116,6 +123,12 @@ export function checkRecipeDefinition(
         break;
     }
   }
+}
+
+/** A name that stands for a model of unknown shape, as a `model` parameter does. */
+function modelParameter(name: Identifier): Parameter {
+  const type: TypeReference = { kind: "TypeReference", name: { ...name, name: "model" }, span: name.span };
+  return { kind: "Parameter", name, type, default: undefined, span: name.span };
 }
 
 /** A parameter as the body sees it before any stage binds it: its declared type, shapes unknown. */

@@ -43,6 +43,31 @@ describe("rule: recipe bodies are checked where they are defined (KD2001 and oth
     expect(codes(await compileText(unused(`${GOOD}\n  minimize mse(student.hidden[0], teacher.hidden[0])`.replace("  minimize hinton", "  // minimize hinton"))))).toEqual([]);
   });
 
+  it("knows a reference snapshot the body names, and leaves preference checks to the stages", async () => {
+    const align = (ref: string, call: string) => unused(`  train policy on prefs\n  ${ref}\n  optimizer adam()\n  minimize ${call}`, "policy: model, prefs: split");
+    expect(codes(await compileText(align("reference ref = policy", "dpo(policy, ref, beta: 0.1)")))).toEqual([]);
+    expect(codes(await compileText(align("reference none", "dpo(policy, beta: 0.1)")))).toEqual([]);
+    expect(codes(await compileText(align("reference ref = policy", "dpo(policy, rf, beta: 0.1)")))).toEqual(["KD2001"]);
+    // Used by a stage, the same body is checked against the real policy and preference split.
+    const prefs = Array.from({ length: 8 }, (_, i) => JSON.stringify({ prompt: `${i}+1=`, chosen: `${i + 1}`, rejected: `${i + 2}` })).join("\n");
+    const used = `dataset p = preferences("prefs.jsonl", max_length: 8)
+model lm = transformer(vocab: 16, dim: 8, layers: 1, heads: 2, context: 8)
+recipe align(policy: model, prefs: split) {
+  train policy on prefs
+  reference ref = policy
+  optimizer adam()
+  minimize dpo(policy, ref, beta: 0.1)
+}
+stage tune = align(lm, p.train) {
+  epochs 1
+  batch 4
+}
+`;
+    const r = await compileText(used, { "prefs.jsonl": prefs });
+    expect(codes(r)).toEqual([]);
+    expect(r.files.size).toBe(2);
+  });
+
   it("reports a mistake in a used recipe once, not once per definition and instantiation", async () => {
     const body = GOOD.replace(" + kd(student.hidden[0], teacher.hidden[0])", "").replace("hinton(student", "hintn(student");
     const used = `${unused(body)}
