@@ -69,8 +69,6 @@ export interface ScheduleValues {
   readonly values: readonly { readonly at: string; readonly step: number; readonly value: number | undefined }[];
 }
 
-export { num };
-
 const callText = (builtin: string, args: Readonly<Record<string, unknown>>): string =>
   `${builtin}(${Object.entries(args)
     .map(([k, v]) => `${k}: ${Array.isArray(v) ? `[${v.join(", ")}]` : typeof v === "string" ? JSON.stringify(v) : String(v)}`)
