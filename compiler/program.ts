@@ -15,6 +15,8 @@ export type { IrProgram } from "./lower/ir.js";
 export interface CompileOptions extends CheckOptions {
   /** Stop after checking (for `kdc check`). */
   readonly checkOnly?: boolean;
+  /** Stop after lowering: the IR without generated files (for `kdc explain`). */
+  readonly irOnly?: boolean;
 }
 
 export interface CompileResult {
@@ -39,6 +41,7 @@ export async function compile(entryPath: string, host: CompilerHost, options: Co
     if (hasErrors(diagnostics) || !checked.value || options.checkOnly)
       return { diagnostics: finish(diagnostics), sources, ir: undefined, files: new Map() };
     const ir = lower(checked.value);
+    if (options.irOnly) return { diagnostics: finish(diagnostics), sources, ir, files: new Map() };
     const base = baseName(ir.recipe);
     const files = new Map<string, string>([
       // Loaded on demand: ts-morph and prettier are heavy, and `kdc check` never needs them.

@@ -13,18 +13,19 @@ import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { suggest } from "../diagnostics/suggest.js";
 import type { CompilerHost } from "../host.js";
 import type { LoadedModules, Module } from "../resolve/modules.js";
-import { ExpressionChecker, LOSS_PARAMETER_TYPES, signatureType, type Env } from "./expressions.js";
+import { ExpressionChecker, type Env } from "./expressions.js";
 import { checkUnusedTeachers } from "./rules/unused-teacher.js";
 import { orderStages } from "./rules/stage-cycle.js";
 import { checkTeachersTrainedEarlier } from "./rules/teacher-trained-earlier.js";
 import { checkModulesTrainedEarlier } from "./rules/module-trained-earlier.js";
 import { pipelineSteps, type PipelineInfo } from "./pipeline.js";
 import { expandStage } from "./expand-recipe.js";
+import { parameterSymbols } from "./parameters.js";
+import { checkRecipeDefinition, suppressRepeats } from "./recipe-definition.js";
 import { checkRunSettings, type RunSettings } from "./rules/run-settings.js";
 import { buildScopes } from "./scope.js";
 import { checkStage, type StageInfo } from "./stage.js";
 import { newCheckState, recoveredWithin, type CheckState, type ParamType } from "./state.js";
-import type { Symbol } from "./symbols.js";
 import { describe, type ModelInfo } from "./types.js";
 import type { Value } from "./values.js";
 
@@ -135,6 +136,19 @@ export function check(modules: LoadedModules, options: CheckOptions = {}, host?:
   }
   checkOverrides(params.map((p) => p.decl));
 
+  // Recipe bodies, once each where they are defined (used or not), after the entry's names are typed.
+  const fromDefinitions = new Set<Diagnostic>();
+  for (const module of modules.all) {
+    for (const decl of module.ast.declarations) {
+      if (decl.kind !== "RecipeDeclaration" || state.checkedRecipes.has(decl)) continue;
+      state.checkedRecipes.add(decl);
+      checkRecipeDefinition(decl, module, expressions, (d) => {
+        fromDefinitions.add(d);
+        report(d);
+      });
+    }
+  }
+
   const infos: StageInfo[] = [];
   for (const decl of stageDecls) {
     const body = expandStage(decl, entry, state, expressions, report);
@@ -151,6 +165,7 @@ export function check(modules: LoadedModules, options: CheckOptions = {}, host?:
   checkTeachersTrainedEarlier(infos, stageDecls, report, (i) => !intact.includes(i));
   checkModulesTrainedEarlier(infos, stageDecls, report, (i) => !intact.includes(i));
   checkUnusedTeachers(intact, report);
+  suppressRepeats(state.diagnostics, fromDefinitions);
 
   const stages = order ? order.flatMap((d) => infos.filter((i) => i.decl === d)) : infos;
   const losses = reachableLosses(stages, state);
@@ -173,14 +188,8 @@ export function check(modules: LoadedModules, options: CheckOptions = {}, host?:
   };
 
   function checkLossDefinition(decl: LossDeclaration, module: Module): void {
-    const locals = new Map<string, Symbol>();
-    for (const p of decl.params) {
-      if (!signatureType(p.type.name.name) && !isRecoveredName(p.type.name))
-        report(diagnostic("KD3022", p.type.span, { name: p.type.name.name, types: LOSS_PARAMETER_TYPES.join(", ") }));
-      if (locals.has(p.name.name)) report(diagnostic("KD2002", p.name.span, { name: p.name.name }));
-      locals.set(p.name.name, { kind: "lossParam", param: p, loss: decl });
-      if (p.default) expressions.check(p.default, { ...env(module, "param"), locals: new Map() });
-    }
+    const locals = parameterSymbols(decl, report);
+    for (const p of decl.params) if (p.default) expressions.check(p.default, { ...env(module, "param"), locals: new Map() });
     const body = expressions.check(decl.body, { ...env(module, "loss-body"), locals, lossStack: [decl] });
     const t = body.type;
     if (t.kind !== "error" && !(t.kind === "tensor" && t.shape?.length === 0))

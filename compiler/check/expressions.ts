@@ -517,12 +517,14 @@ export class ExpressionChecker {
       return { type: lossType, value: undefined };
     }
     const policySymbol = policy.kind === "Identifier" ? this.state.symbols.get(policy) : undefined;
-    if (policySymbol?.kind !== "model" || (stage?.trained && policySymbol.decl !== stage.trained)) {
+    // Outside a stage (a recipe body checked where it is defined) the policy and reference are
+    // parameters, known only once a stage binds them.
+    if (stage && (policySymbol?.kind !== "model" || (stage.trained && policySymbol.decl !== stage.trained))) {
       env.report(diagnostic("KD3004", policy.span, { context: "the policy of `dpo`", expected: "the stage's trained model", found: describe(checked.get("policy")!.type) }));
       return { type: lossType, value: undefined };
     }
     const reference = given.get("reference");
-    if (reference) {
+    if (reference && stage) {
       const r = reference.kind === "Identifier" ? this.state.symbols.get(reference) : undefined;
       if (r?.kind !== "reference") {
         env.report(diagnostic("KD3004", reference.span, { context: "the reference of `dpo`", expected: "a frozen snapshot declared with `reference NAME = MODEL`", found: describe(checked.get("reference")!.type) }));

@@ -8,6 +8,7 @@ import type {
   ModelDeclaration,
   ModuleDeclaration,
   ParamDeclaration,
+  RecipeDeclaration,
 } from "../../grammar/ast.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { CompilerHost } from "../host.js";
@@ -32,6 +33,8 @@ export interface CheckState {
   readonly models: Map<ModelDeclaration, Type>;
   /** Loss definitions whose generic check is done (each is checked once, wherever it is imported). */
   readonly checkedLosses: Set<LossDeclaration>;
+  /** Recipe definitions whose generic check is done (see recipe-definition.ts). */
+  readonly checkedRecipes: Set<RecipeDeclaration>;
   /** Spans of parse errors; see `recoveredWithin`. */
   readonly parseErrors: readonly Span[];
   /** For compile-time reads the recipe asks for (`load("dir")` reads its model.json). */
@@ -62,6 +65,7 @@ export function newCheckState(parseErrors: readonly Span[] = [], host?: Compiler
     datasets: new Map(),
     models: new Map(),
     checkedLosses: new Set(),
+    checkedRecipes: new Set(),
     parseErrors,
     host,
     moduleOf: new Map(),

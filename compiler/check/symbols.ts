@@ -23,10 +23,11 @@ export type Symbol =
   | { readonly kind: "recipe"; readonly decl: RecipeDeclaration; readonly module: Module }
   | { readonly kind: "module"; readonly decl: ModuleDeclaration; readonly module: Module }
   | { readonly kind: "stage"; readonly decl: StageDeclaration; readonly module: Module }
-  | { readonly kind: "let"; readonly stmt: LetStatement; readonly stage: StageDeclaration }
+  | { readonly kind: "let"; readonly stmt: LetStatement; readonly stage: StageDeclaration | RecipeDeclaration }
   /** `reference ref = policy`: a frozen snapshot of `source` taken when the stage starts. */
   | { readonly kind: "reference"; readonly stmt: ReferenceStatement; readonly source: ModelDeclaration }
-  | { readonly kind: "lossParam"; readonly param: Parameter; readonly loss: LossDeclaration }
+  /** A parameter of a `loss` or `recipe` definition. */
+  | { readonly kind: "lossParam"; readonly param: Parameter; readonly loss: LossDeclaration | RecipeDeclaration }
   /** The variable of a comprehension (`sum over i in 0..3 { … }`), bound to one integer at a time. */
   | { readonly kind: "index"; readonly value: number }
   | { readonly kind: "builtin"; readonly builtin: Builtin }

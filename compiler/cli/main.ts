@@ -46,7 +46,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
       const all: Diagnostic[] = [];
       const sources = new Map();
       for (const file of files) {
-        const result = await compileFile(file, opts.set, true);
+        const result = await compileFile(file, opts.set, { checkOnly: true });
         all.push(...result.diagnostics);
         for (const [k, v] of result.sources) sources.set(k, v);
       }
@@ -62,7 +62,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
     .addOption(new Option("--format <format>", "diagnostic output").choices(["text", "json"]).default("text"))
     .addOption(setOption())
     .action(async (file: string, opts: { outDir: string; format: "text" | "json"; set?: string[] }) => {
-      const result = await compileFile(file, opts.set, false);
+      const result = await compileFile(file, opts.set, {});
       report(result.diagnostics, result.sources, opts.format);
       if (hasErrors(result.diagnostics)) {
         exitCode = 1;
@@ -83,7 +83,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
     .option("--out <dir>", "run folder for the trainer, checkpoints and exports (default runs/<recipe>)")
     .option("--resume", "continue the run in the run folder from its newest checkpoint")
     .action(async (file: string, opts: { set?: string[]; backend?: "wasm" | "cpu" | "tensorflow"; out?: string; resume?: boolean }) => {
-      const result = await compileFile(file, opts.set, false);
+      const result = await compileFile(file, opts.set, {});
       report(result.diagnostics, result.sources, "text");
       if (hasErrors(result.diagnostics)) {
         exitCode = 1;
@@ -144,12 +144,18 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
 
   program
     .command("explain")
-    .description("explain a diagnostic code, e.g. `kdc explain KD3005`")
-    .argument("<code>", "a diagnostic code")
-    .action((code: string) => {
-      const upper = code.toUpperCase();
+    .description("explain a recipe (`kdc explain recipe.kd`: what the compiler resolved and decided) or a diagnostic code (`kdc explain KD3005`)")
+    .argument("<target>", "a .kd recipe file or a diagnostic code")
+    .addOption(new Option("--format <format>", "output for a recipe").choices(["text", "json"]).default("text"))
+    .addOption(setOption())
+    .action(async (target: string, opts: { format: "text" | "json"; set?: string[] }) => {
+      if (target.endsWith(".kd")) {
+        exitCode = await explainRecipe(target, opts.set, opts.format);
+        return;
+      }
+      const upper = target.toUpperCase();
       if (!isCode(upper)) {
-        io.err(`kdc explain: unknown code \`${code}\` (codes look like KD3005; see docs/diagnostics.md)\n`);
+        io.err(`kdc explain: unknown code \`${target}\` (codes look like KD3005; see docs/diagnostics.md; recipes end in .kd)\n`);
         exitCode = 2;
         return;
       }
@@ -157,7 +163,22 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
       io.out(`${upper}: ${e.title} (${e.severity})\n\n${e.explanation}\n`);
     });
 
-  async function compileFile(file: string, sets: readonly string[] | undefined, checkOnly: boolean): Promise<CompileResult> {
+  async function explainRecipe(file: string, sets: readonly string[] | undefined, format: "text" | "json"): Promise<number> {
+    const result = await compileFile(file, sets, { irOnly: true });
+    if (hasErrors(result.diagnostics) || !result.ir) {
+      report(result.diagnostics, result.sources, format);
+      return 1;
+    }
+    // Warnings go to stderr as `kdc check` prints them; the explanation alone goes to stdout.
+    if (format === "text") report(result.diagnostics, result.sources, "text");
+    const { explain } = await import("../explain/report.js");
+    const explanation = explain(result.ir);
+    if (format === "json") io.out(`${JSON.stringify(explanation, null, 2)}\n`);
+    else io.out((await import("../explain/text.js")).explanationText(explanation));
+    return 0;
+  }
+
+  async function compileFile(file: string, sets: readonly string[] | undefined, mode: { checkOnly?: boolean; irOnly?: boolean }): Promise<CompileResult> {
     const overrides = new Map<string, string>();
     const bad: Diagnostic[] = [];
     for (const s of sets ?? []) {
@@ -165,7 +186,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
       if (eq <= 0) bad.push(diagnostic("KD9003", undefined, { text: s }));
       else overrides.set(s.slice(0, eq).trim(), s.slice(eq + 1));
     }
-    const result = await compile(resolve(file), nodeHost(), { overrides, checkOnly });
+    const result = await compile(resolve(file), nodeHost(), { overrides, ...mode });
     if (result.internalError && program.opts().debug && result.internalError instanceof Error)
       io.err(`${result.internalError.stack}\n`);
     return { ...result, diagnostics: [...bad, ...result.diagnostics] };

@@ -2,7 +2,8 @@
 // strings (`recipe.kd:14:3`) instead of spans. It knows nothing of TensorFlow.js, so another
 // emitter could target another runtime. The emitter reads only this, never the AST.
 
-export const IR_VERSION = 1;
+// Version 2: models carry the shapes of their taps (`IrModel.taps`).
+export const IR_VERSION = 2;
 
 export type IrParamType = "int" | "float" | "bool" | "string";
 
@@ -19,6 +20,9 @@ export interface IrDuration {
   readonly value: number;
   readonly unit: "steps" | "epochs" | "percent";
 }
+
+/** A symbolic shape: numbers, and names for sizes known per stage (`B` the batch, `T` the sequence). */
+export type IrShape = readonly (number | string)[];
 
 /** A compile-time constant argument of a dataset or model constructor. */
 export type IrConstant = number | string | boolean | readonly number[];
@@ -56,6 +60,8 @@ export interface IrModel {
   readonly classes: number;
   readonly hidden: readonly number[];
   readonly parameters: number;
+  /** Each tap's shape by path: `logits` → [B, 10], `hidden[0]` → [B, 32]. */
+  readonly taps: Readonly<Record<string, IrShape>>;
   readonly doc?: string;
   readonly origin: string;
 }

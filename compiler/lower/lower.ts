@@ -4,6 +4,7 @@ import type { CallExpression, Expression } from "../../grammar/ast.js";
 import { builtins } from "../check/builtins.js";
 import type { CheckedProgram } from "../check/check.js";
 import { lossSignature } from "../check/expressions.js";
+import { modelTapShapes } from "./model-taps.js";
 import type { Signature } from "../check/signature.js";
 import type { Type } from "../check/types.js";
 import { isDuration, type Value } from "../check/values.js";
@@ -320,6 +321,7 @@ export function lower(program: CheckedProgram): IrProgram {
       classes: info.classes!,
       hidden,
       parameters,
+      taps: modelTapShapes(info),
       ...(decl.doc ? { doc: decl.doc } : {}),
       origin: origin(decl.span),
     };

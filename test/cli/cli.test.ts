@@ -76,6 +76,28 @@ describe("kdc explain", () => {
   it("rejects an unknown code", () => {
     expect(kdc(["explain", "KD0000"]).code).toBe(2);
   });
+  it("explains a recipe: stages in run order, overrides applied, nothing on stderr", () => {
+    const r = kdc(["explain", "recipes/examples/mnist-hinton.kd", "--set", "T=8"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("stage 3/3: distill (after teach)");
+    expect(r.stdout).toContain("T² scaling: on: multiplied by T² = 64");
+  });
+  it("explains a recipe as JSON", () => {
+    const r = kdc(["explain", "--format", "json", "recipes/examples/mnist-hinton.kd"]);
+    expect(r.code).toBe(0);
+    const x = JSON.parse(r.stdout) as { stages: { name: string }[] };
+    expect(x.stages.map((s) => s.name)).toEqual(["teach", "baseline", "distill"]);
+  });
+  it("prints a broken recipe's diagnostics as `kdc check` does and exits 1", () => {
+    const r = kdc(["explain", "test/cases/invalid/class-mismatch/recipe.kd"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe(kdc(["check", "test/cases/invalid/class-mismatch/recipe.kd"]).stderr);
+    expect(r.stderr).toContain("error[KD3005]");
+    expect(kdc(["explain", "nope.kd"]).code).toBe(1);
+    expect(kdc(["explain", "recipes/examples/mnist-hinton.kd", "--set", "nope=1"]).stderr).toContain("KD9005");
+  });
 });
 
 describe("kdc run", () => {

@@ -15,6 +15,11 @@ describe("README.md", () => {
     const second = golden.slice(golden.indexOf("error[KD3005]", 1)).replace(/\n\n\d+ errors?\n$/, "");
     expect(readme).toContain(second);
   });
+  it("quotes `kdc explain` output exactly as the golden has it", () => {
+    const quoted = readme.slice(readme.indexOf("```text\nstage 3/3") + 8, readme.indexOf("```", readme.indexOf("```text\nstage 3/3") + 8));
+    expect(quoted.length).toBeGreaterThan(200);
+    expect(read("test/cases/explain/mnist-hinton.explain.txt")).toContain(quoted);
+  });
   it("starts with the two commands that install, train and test", () => {
     const firstBlock = readme.slice(readme.indexOf("```sh"), readme.indexOf("```", readme.indexOf("```sh") + 5));
     expect(firstBlock).toContain("npm install && npx kdc run recipes/examples/mnist-hinton.kd");

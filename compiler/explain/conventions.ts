@@ -1,0 +1,34 @@
+// The conventions of each built-in loss in three facts `kdc explain` states next to its resolved
+// arguments: how it reduces, where its temperature applies, and which argument scales by T².
+// The formula itself is the built-in's own `doc` (compiler/check/builtins.ts); the defaults are its
+// signature's, spelled out in the IR. docs/losses.md is the long form of this table.
+
+export interface LossConvention {
+  /** How per-example (or per-token) values become the scalar loss; by the `reduction` argument's value where it has one. */
+  readonly reduction: string | Readonly<Record<string, string>>;
+  /** Where the temperature applies, or that there is none. */
+  readonly temperature: string;
+  /** The argument that switches T² scaling, when the loss has one. */
+  readonly t2?: "t2";
+}
+
+const KL_FAMILY = "sum over classes per example, mean over the batch (batchmean)";
+const BOTH_LOGITS = "T divides both the student's and the teacher's logits";
+
+export const LOSS_CONVENTIONS: Readonly<Record<string, LossConvention>> = {
+  ce: { reduction: "mean over rows whose label is not -100", temperature: "none (raw logits)" },
+  kd: { reduction: KL_FAMILY, temperature: BOTH_LOGITS, t2: "t2" },
+  reverse_kl: { reduction: KL_FAMILY, temperature: BOTH_LOGITS, t2: "t2" },
+  jsd: { reduction: KL_FAMILY, temperature: BOTH_LOGITS, t2: "t2" },
+  gjsd: { reduction: KL_FAMILY, temperature: BOTH_LOGITS, t2: "t2" },
+  tvd: { reduction: "0.5·Σ|p − q| per example, mean over the batch", temperature: BOTH_LOGITS, t2: "t2" },
+  mse: { reduction: { mean: "mean over all elements", "sum-per-example": "sum over each example's elements, mean over the batch" }, temperature: "none" },
+  dkd: { reduction: "mean over rows whose label is not -100", temperature: BOTH_LOGITS, t2: "t2" },
+  pld: { reduction: "mean over rows whose label is not -100", temperature: "tau softens the teacher's ranking weights only; raw student logits" },
+  lm_ce: { reduction: "mean over next-token targets that are not -100", temperature: "none (raw logits)" },
+  token_kd: { reduction: "sum over the vocabulary per token, mean over next-token targets that are not -100", temperature: BOTH_LOGITS, t2: "t2" },
+  dpo: {
+    reduction: "mean over preference pairs; sigmoid and hinge on summed response log-probs, ipo on length-averaged ones",
+    temperature: "none (beta scales the log-ratio margin)",
+  },
+};

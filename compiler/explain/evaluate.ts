@@ -1,0 +1,84 @@
+// Scalars and schedules of the IR evaluated at a given step, with the runtime's own schedule
+// functions (runtime/schedules.ts), so `kdc explain` prints the values training will use.
+import type { IrExpr, IrProgram, IrStage } from "../lower/ir.js";
+import * as schedules from "../../runtime/schedules.js";
+import type { Progress, Schedule } from "../../runtime/program.js";
+import { camel } from "../emit/expressions.js";
+import { nodesOf } from "./inline.js";
+
+export interface StageClock {
+  readonly stepsPerEpoch: number;
+  readonly totalSteps: number;
+}
+
+export function clockOf(stage: IrStage): StageClock {
+  return { stepsPerEpoch: stage.stepsPerEpoch, totalSteps: stage.stepsPerEpoch * stage.epochs };
+}
+
+export function progressAt(clock: StageClock, step: number): Progress {
+  return { step, totalSteps: clock.totalSteps, stepsPerEpoch: clock.stepsPerEpoch, epoch: Math.floor(step / clock.stepsPerEpoch) };
+}
+
+/** The value of a scalar expression at `progress`, or undefined when it is not a number. */
+export function valueAt(e: IrExpr, progress: Progress, ir: IrProgram, stage: IrStage | undefined): number | undefined {
+  const at = (x: IrExpr) => valueAt(x, progress, ir, stage);
+  switch (e.op) {
+    case "number":
+      return e.value;
+    case "param": {
+      const v = ir.params.find((p) => p.name === e.name)?.value;
+      return typeof v === "number" ? v : undefined;
+    }
+    case "local": {
+      const l = stage?.lets.find((x) => x.name === e.name);
+      return l ? at(l.value) : undefined;
+    }
+    case "binary": {
+      const a = at(e.left);
+      const b = at(e.right);
+      if (a === undefined || b === undefined) return undefined;
+      return e.operator === "+" ? a + b : e.operator === "-" ? a - b : e.operator === "*" ? a * b : e.operator === "/" ? a / b : a ** b;
+    }
+    case "neg": {
+      const a = at(e.operand);
+      return a === undefined ? undefined : -a;
+    }
+    case "math": {
+      const values = e.args.map(at);
+      if (values.some((v) => v === undefined)) return undefined;
+      return (e.fn === "min" ? Math.min : Math.max)(...(values as number[]));
+    }
+    case "progress":
+      return e.field === "step" ? progress.step : progress.step / progress.stepsPerEpoch;
+    case "at":
+      return at(e.schedule);
+    case "schedule":
+      return scheduleOf(e, progress, ir, stage)?.at(progress);
+    default:
+      return undefined;
+  }
+}
+
+/** The runtime schedule an IR `schedule` node builds (its arguments are build-time values). */
+function scheduleOf(e: Extract<IrExpr, { op: "schedule" }>, progress: Progress, ir: IrProgram, stage: IrStage | undefined): Schedule | undefined {
+  const options: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(e.args)) {
+    options[camel(k)] = v.op === "duration" ? { value: v.value, unit: v.unit } : valueAt(v, progress, ir, stage);
+  }
+  const make = (schedules as unknown as Record<string, ((o: unknown) => Schedule) | undefined>)[e.fn];
+  if (typeof make !== "function") return undefined;
+  try {
+    return e.fn === "constant" ? make(options.value) : make(options);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Steps of the longest `warmup:` among the schedules in these expressions (0 when none). */
+export function warmupSteps(exprs: readonly IrExpr[], clock: StageClock): number {
+  let longest = 0;
+  for (const e of exprs.flatMap(nodesOf))
+    if (e.op === "schedule" && e.args.warmup?.op === "duration")
+      longest = Math.max(longest, schedules.resolveDuration({ value: e.args.warmup.value, unit: e.args.warmup.unit }, progressAt(clock, 0)));
+  return Math.min(longest, clock.totalSteps);
+}

@@ -1,0 +1,39 @@
+// Whether caching a frozen model's outputs is legal, decided at compile time by the same rules the
+// runtime applies (runtime/train/teacher-cache.ts, `whyNotCacheable`): the split's inputs must not
+// change between epochs (no random augmentation), and the model must be frozen in the stage and
+// deterministic in inference mode. Whether the cache is then used is the runtime's call, by its
+// memory budget and by whether anything can be reused.
+import type { IrProgram, IrStage } from "../lower/ir.js";
+
+export interface CacheLegality {
+  readonly model: string;
+  /** `teacher` or `reference` (a snapshot of `model`). */
+  readonly role: "teacher" | "reference";
+  readonly legal: boolean;
+  readonly reason: string;
+  /** What the runtime's default (`cacheTeachers: "auto"`) will do beyond legality. */
+  readonly runtime: string;
+}
+
+export function cacheLegality(ir: IrProgram, stage: IrStage, index: number): CacheLegality[] {
+  const frozen: { model: string; role: CacheLegality["role"]; shown: string }[] = stage.teachers.map((t) => ({ model: t, role: "teacher", shown: t }));
+  if (stage.reference) frozen.push({ model: stage.reference.model, role: "reference", shown: stage.reference.name });
+  const split = `${stage.data.dataset}.${stage.data.split}`;
+  return frozen.map(({ model, role, shown }) => {
+    const trainedHere = model === stage.train && role === "teacher";
+    const legal = !trainedHere;
+    const what = role === "reference" ? `\`${shown}\` is a snapshot of \`${model}\` taken when the stage starts, so it is frozen` : `\`${model}\` is frozen (not trained in this stage)`;
+    const reason = legal
+      ? `${what}, deterministic in inference mode (dropout off), and \`${split}\` has no random augmentation: its inputs are the same every epoch`
+      : `\`${model}\` is trained in this stage`;
+    const reusedLater = ir.stages
+      .slice(index + 1)
+      .some((s) => (s.teachers.includes(model) || s.reference?.model === model) && s.data.dataset === stage.data.dataset && s.data.split === stage.data.split);
+    const runtime = !legal
+      ? "never cached"
+      : stage.epochs < 2 && !reusedLater
+        ? "not cached: one epoch and no later stage reads it on this split, so there is nothing to reuse"
+        : "cached from the first epoch when the outputs the objective reads fit the memory budget (1 GiB by default)";
+    return { model: shown, role, legal, reason, runtime };
+  });
+}

@@ -1,0 +1,91 @@
+// The plain-text form of `kdc explain recipe.kd`: sections in run order, two-space indents,
+// numbers with thousands separators. Deterministic: no colours, widths or dates.
+import type { Explanation, StageExplanation } from "./report.js";
+import { num } from "./expr-text.js";
+
+const count = (n: number): string => n.toLocaleString("en-US");
+const plural = (n: number, word: string): string => `${count(n)} ${word}${n === 1 ? "" : "s"}`;
+
+export function explanationText(x: Explanation): string {
+  const out: string[] = [`kdc explain ${x.recipe}`, ""];
+  const line = (indent: number, text: string) => out.push(`${"  ".repeat(indent)}${text}`);
+
+  if (x.params.length > 0) {
+    line(0, "params");
+    for (const p of x.params) line(1, `${p.name}: ${p.type} = ${typeof p.value === "string" ? JSON.stringify(p.value) : String(p.value)}  (${p.origin})`);
+    out.push("");
+  }
+
+  line(0, "run (execution settings)");
+  line(1, `backend: ${x.run.backend} (${x.run.backendFrom === "recipe" ? "from the recipe" : "the default"}; \`kdc run --backend\` overrides it)`);
+  line(1, `threads: ${x.run.threads}, precision: ${x.run.precision}, strategy: ${x.run.strategy}, devices: ${x.run.devices}`);
+  out.push("");
+
+  line(0, "data");
+  for (const d of x.datasets) {
+    line(1, `${d.name} = ${d.call}  (${d.origin})`);
+    for (const s of d.splits) line(2, `${d.name}.${s.name}: ${plural(s.examples, "example")}, ${s.holds}`);
+  }
+  out.push("");
+
+  line(0, "models");
+  for (const m of x.models) {
+    line(1, `${m.name} = ${m.call}  (${m.origin})`);
+    line(2, `${count(m.parameters)} parameters`);
+    line(2, `taps: ${Object.entries(m.taps).map(([k, v]) => `${m.name}.${k} ${v}`).join(", ")}`);
+  }
+
+  x.stages.forEach((s, i) => {
+    out.push("");
+    stage(s, i + 1, x.stages.length, line);
+  });
+  return `${out.join("\n")}\n`;
+}
+
+function stage(s: StageExplanation, index: number, total: number, line: (indent: number, text: string) => void): void {
+  line(0, `stage ${index}/${total}: ${s.name}${s.after.length > 0 ? ` (after ${s.after.join(", ")})` : ""}  (${s.origin})`);
+  line(1, `train ${s.train.model} (${count(s.train.parameters)} parameters) on ${s.train.data} (${plural(s.train.examples, "example")})`);
+  const l = s.length;
+  const batches = l.accumulate ? `, one update per ${l.accumulate.steps} batches weighted by ${l.accumulate.by}` : "";
+  line(1, `length: ${plural(l.epochs, "epoch")} × ${plural(l.stepsPerEpoch, "step")} = ${plural(l.totalSteps, "optimizer step")} (batch ${l.batch}${batches}; seed ${l.seed})`);
+  if (l.clip !== undefined) line(1, `clip: the gradient's global L2 norm to ${l.clip} before each update`);
+  line(1, `optimizer: ${s.optimizer}`);
+
+  line(1, `objective  (${s.origin === s.objective.origin ? s.origin : s.objective.origin})`);
+  line(2, `minimize ${s.objective.written}`);
+  if (s.objective.resolved !== s.objective.written) line(2, `       = ${s.objective.resolved}`);
+  for (const t of s.objective.terms) {
+    line(2, `${t.call}  (${t.origin})`);
+    for (const a of t.arguments) line(3, `${a.name}: ${a.value}${a.shape ? `  ${a.shape.symbolic} = ${a.shape.concrete}` : ""}`);
+    if (t.reduction) line(3, `reduces: ${t.reduction}`);
+    if (t.temperature) line(3, `temperature: ${t.temperature}`);
+    if (t.t2) line(3, `T² scaling: ${t.t2}`);
+    if (t.definition) line(3, `definition: ${t.definition}`);
+  }
+
+  line(1, "schedules");
+  for (const sch of s.schedules) {
+    const constant = sch.values.every((v) => v.value === sch.values[0]!.value);
+    const values = constant ? `${num(sch.values[0]!.value)} at every step` : sch.values.map((v) => `${num(v.value)} at the ${v.at} (step ${count(v.step)})`).join(", ");
+    line(2, sch.expression === values.split(" ")[0] ? `${sch.name} = ${values}` : `${sch.name} = ${sch.expression}: ${values}`);
+  }
+
+  line(1, `teachers${s.teachers.length === 0 ? ": none" : ""}`);
+  for (const t of s.teachers) line(2, `${t.model} (${count(t.parameters)} parameters): ${t.frozen}`);
+  if (s.reference) line(1, `reference ${s.reference.name}: ${s.reference.frozen}`);
+
+  line(1, `adapters inserted by the compiler${s.adapters.length === 0 ? ": none" : ""}`);
+  for (const a of s.adapters) line(2, `${a.name}: linear ${a.shape}, ${count(a.parameters)} parameters, trained with ${a.trainedWith}`);
+
+  line(1, `teacher-output caching${s.teacherCache.length === 0 ? ": nothing to cache (no frozen models)" : ""}`);
+  for (const c of s.teacherCache) {
+    line(2, `${c.model}: ${c.legal ? "legal" : "not legal"}: ${c.reason}`);
+    line(3, `at run time: ${c.runtime}`);
+  }
+
+  line(1, `evaluate${s.evaluate.length === 0 ? ": nothing" : ""}`);
+  for (const e of s.evaluate) line(2, `on ${e.split} ${e.when}: ${e.metrics.join(", ")}`);
+  line(1, `checkpoints: ${s.checkpoint}`);
+  line(1, `export${s.exports.length === 0 ? ": nothing" : ""}`);
+  for (const x of s.exports) line(2, `${x.model} to ${x.path}: TensorFlow.js layers format, in the run folder (${x.under} unless \`kdc run --out\` moves it)`);
+}

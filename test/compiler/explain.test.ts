@@ -1,0 +1,89 @@
+// `kdc explain recipe.kd`: golden text for a few recipes (the example, DPO, adapters with a
+// warm-up), the JSON form's structure, and determinism.
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { nodeHost } from "../../compiler/cli/node-host.js";
+import { explain } from "../../compiler/explain/report.js";
+import { explanationText } from "../../compiler/explain/text.js";
+import { compile } from "../../compiler/program.js";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const host = nodeHost(ROOT);
+
+async function explained(recipe: string, overrides = new Map<string, string>()) {
+  const result = await compile(join(ROOT, recipe), host, { irOnly: true, overrides });
+  expect(result.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+  expect(result.files.size).toBe(0);
+  return explain(result.ir!);
+}
+
+const GOLDENS: Record<string, string> = {
+  "recipes/examples/mnist-hinton.kd": "test/cases/explain/mnist-hinton.explain.txt",
+  "test/cases/valid/dpo/recipe.kd": "test/cases/explain/dpo.explain.txt",
+  "test/cases/valid/explain-adapters/recipe.kd": "test/cases/explain/adapters.explain.txt",
+};
+
+describe("kdc explain (golden text)", () => {
+  for (const [recipe, golden] of Object.entries(GOLDENS)) {
+    it(recipe, async () => {
+      const text = explanationText(await explained(recipe));
+      await expect(text).toMatchFileSnapshot(join(ROOT, golden));
+      expect(explanationText(await explained(recipe))).toBe(text);
+    });
+  }
+});
+
+describe("kdc explain (what it states)", () => {
+  it("writes a library loss out with every convention and the T² factor at the param's value", async () => {
+    const x = await explained("recipes/examples/mnist-hinton.kd", new Map([["T", "8"]]));
+    const distill = x.stages.find((s) => s.name === "distill")!;
+    expect(distill.objective.written).toBe("hinton(s: small, t: big, T: T, alpha: 0.9)");
+    const kd = distill.objective.terms.find((t) => t.call.startsWith("kd("))!;
+    expect(kd.t2).toBe("on: multiplied by T² = 64");
+    expect(kd.reduction).toContain("batchmean");
+    expect(kd.arguments.find((a) => a.name === "student")!.shape).toEqual({ symbolic: "[B, 10]", concrete: "[128, 10]" });
+    expect(distill.teacherCache).toEqual([expect.objectContaining({ model: "big", legal: true })]);
+  });
+
+  it("counts an inserted adapter's parameters and evaluates schedules at the warm-up's end", async () => {
+    const x = await explained("test/cases/valid/explain-adapters/recipe.kd");
+    const hint = x.stages.find((s) => s.name === "hint")!;
+    // 600 examples / batch 32 = 19 batches, 2 per update: 10 steps per epoch, 40 in all.
+    expect(hint.length.totalSteps).toBe(40);
+    expect(hint.adapters).toEqual([expect.objectContaining({ name: "hint.project1", parameters: 16 * 48 + 48 })]);
+    const lr = hint.schedules.find((s) => s.name === "lr")!;
+    expect(lr.values.map((v) => [v.at, v.step])).toEqual([["first step", 0], ["end of warm-up", 4], ["last step", 39]]);
+    expect(lr.values[1]!.value).toBeCloseTo(3e-3, 12);
+    const temp = hint.schedules.find((s) => s.name === "temp")!;
+    expect(temp.values[0]!.value).toBe(4);
+    expect(x.run).toMatchObject({ backend: "cpu", backendFrom: "recipe" });
+  });
+
+  it("evaluates a weight written inside the objective as a whole, not only its `epoch`", async () => {
+    const x = await explained("test/cases/valid/progress-schedules/recipe.kd");
+    const inObjective = x.stages[1]!.schedules.filter((s) => s.name === "in the objective");
+    expect(inObjective.map((s) => s.expression)).toEqual(["min(epoch / 20, 1)"]);
+    expect(inObjective[0]!.values.map((v) => v.value)).toEqual([0, 19 / 10 / 20]);
+  });
+
+  it("is plain JSON-serialisable data", async () => {
+    const x = await explained("test/cases/valid/dpo/recipe.kd");
+    expect(JSON.parse(JSON.stringify(x))).toEqual(x);
+  });
+});
+
+describe("the loss conventions table", () => {
+  it("states the conventions of every built-in loss, and of nothing else", async () => {
+    const { builtins } = await import("../../compiler/check/builtins.js");
+    const { LOSS_CONVENTIONS } = await import("../../compiler/explain/conventions.js");
+    // `ensemble` combines tensors; it is no loss of its own.
+    const losses = [...builtins.values()].filter((b) => b.category === "loss" && b.name !== "ensemble").map((b) => b.name).sort();
+    expect(Object.keys(LOSS_CONVENTIONS).sort()).toEqual(losses);
+    for (const [name, c] of Object.entries(LOSS_CONVENTIONS)) {
+      const params = builtins.get(name)!.params.map((p) => p.name);
+      if (c.t2) expect(params, name).toContain(c.t2);
+      else expect(params, name).not.toContain("t2");
+    }
+  });
+});
