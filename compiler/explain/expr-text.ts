@@ -61,6 +61,14 @@ function text(e: IrExpr, names?: (loss: string) => readonly string[] | undefined
       );
     case "adapt":
       return atom(`${e.adapter}(${exprText(e.input)})`);
+    case "apply":
+      return atom(`${e.module}(${exprText(e.input)})${e.training ? "" : " (frozen)"}`);
+    case "list":
+      return atom(`[${e.items.map(exprText).join(", ")}]`);
+    case "tensor_op": {
+      const options = args(e.options);
+      return atom(`${e.fn}(${[...e.inputs.map(exprText), ...(options ? [options] : [])].join(", ")})`);
+    }
     case "progress":
       return atom(e.field);
     case "math":
