@@ -232,7 +232,8 @@ export function checkStage(
       case "FreezeStatement":
         deferred.push(() => {
           const checked = expressions.check(stmt.target, baseEnv("data"));
-          if (checked.type.kind === "error") return;
+          // A line the parser recovered in names a part only partly.
+          if (checked.type.kind === "error" || recoveredWithin(state, stmt.span)) return;
           const member = stmt.target.kind === "IndexExpression" ? stmt.target.object : stmt.target;
           const symbol = member.kind === "MemberExpression" && member.object.kind === "Identifier" ? state.symbols.get(member.object) : undefined;
           const owner = symbol?.kind === "model" ? symbol.decl : undefined;
@@ -316,7 +317,8 @@ export function checkStage(
   const stepsExpr = settings.get("steps");
   if (stepsExpr && settings.has("epochs")) {
     complete = false;
-    report(diagnostic("KD3033", stepsExpr.span, { stage: decl.name.name }));
+    // A value the parser lost was reported already.
+    if (stepsExpr.kind !== "Missing" && settings.get("epochs")!.kind !== "Missing") report(diagnostic("KD3033", stepsExpr.span, { stage: decl.name.name }));
   }
   const steps = stepsExpr ? intAtLeast(stepsExpr, "`steps`", 1) : undefined;
   if (stepsExpr && steps === undefined) complete = false;
