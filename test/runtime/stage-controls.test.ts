@@ -291,4 +291,26 @@ describe("trainable teacher", () => {
     expect(Array.from(await completeWeights(dir, "s", "b"))).toEqual(fresh("b", [5], 2));
     expect(maxAbsDiff(await completeWeights(dir, "s", "a"), fresh("a", [8], 1))).toBeGreaterThan(1e-4);
   });
+
+  it("resumes a stage with a trainable teacher and a frozen part to the same weights", async () => {
+    const program = (): kd.ProgramSpec => {
+      const data = vectorSplit("v.train", { rows: 20, features: 6, classes: 3, seed: 1 });
+      const a = kd.models.mlp("a", { input: 6, hidden: [8], classes: 3 }, 1);
+      const b = kd.models.mlp("b", { input: 6, hidden: [5], classes: 3, dropout: 0.3 }, 2);
+      return {
+        recipe: "mutual-resume.kd", models: [a, b],
+        stages: [stage({
+          name: "m", train: a, data, trainableTeachers: [b], freeze: [{ tap: "logits" }], epochs: 3, batch: 4, optimizer: kd.optim.adam({ lr: 0.01 }),
+          objective: (ctx) => kd.ops.add(kd.losses.kd(ctx.outputs(a).logits, ctx.outputs(b).logits), kd.losses.crossEntropy(ctx.outputs(b).logits, ctx.labels())) as tf.Scalar,
+        })],
+      };
+    };
+    const straight = join(root, "mutual-straight");
+    await kd.run(program, quiet(straight));
+    const dir = join(root, "mutual-resumed");
+    await runResumable(dir, program, { stage: "m", step: 7 });
+    for (const owner of ["a", "b"]) expect(Array.from(await completeWeights(dir, "m", owner)), owner).toEqual(Array.from(await completeWeights(straight, "m", owner)));
+    expect(maxAbsDiff(await completeWeights(dir, "m", "b"), fresh("b", [5], 2))).toBeGreaterThan(1e-4);
+    expect(tf.memory().numTensors).toBe(0);
+  });
 });
