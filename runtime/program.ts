@@ -197,6 +197,8 @@ export interface EvaluateSpec {
   readonly split: Split;
   /** Evaluate after every this many epochs, and always at the end of the stage. */
   readonly everyEpochs: number;
+  /** Also evaluate after every this many optimizer steps (`every 200 steps`); default never. */
+  readonly everySteps?: number;
   readonly metrics: readonly MetricSpec[];
 }
 

@@ -37,6 +37,8 @@ export interface EvaluateInfo {
   readonly split: SplitInfo;
   readonly data: Expression;
   readonly everyEpochs: number;
+  /** `every N steps`: also after every N optimizer steps. */
+  readonly everySteps?: number;
   readonly metrics: readonly Expression[];
 }
 
@@ -486,6 +488,17 @@ export function checkStage(
     return v.value;
   }
 
+  /** `every N epochs` or `every N steps`, N a positive integer (KD3023 otherwise). */
+  function intervalOf(e: Expression, what: string): { value: number; unit: "epochs" | "steps" } | undefined {
+    const v = known(e, what);
+    if (v === undefined) return undefined;
+    if (!isDuration(v) || v.unit === "percent" || !Number.isInteger(v.value) || v.value < 1) {
+      report(diagnostic("KD3023", e.span, { what, expected: "a whole number of epochs or steps (`1 epoch`, `200 steps`)" }));
+      return undefined;
+    }
+    return { value: v.value, unit: v.unit };
+  }
+
   function checkEvaluate(stmt: EvaluateStatement, dataExpr: Expression): EvaluateInfo | undefined {
     const data = expressions.check(dataExpr, baseEnv("data"));
     let evalSplit: SplitInfo | undefined;
@@ -493,7 +506,8 @@ export function checkStage(
     else if (data.type.kind !== "error")
       report(diagnostic("KD3004", dataExpr.span, { context: "`evaluate on`", expected: "a dataset split", found: describe(data.type) }));
     fitsData(trained, evalSplit, dataExpr.span);
-    const everyEpochs = stmt.every ? epochsOf(stmt.every, "`evaluate … every`") : undefined;
+    const every = stmt.every ? intervalOf(stmt.every, "`evaluate … every`") : undefined;
+    const everyEpochs = every?.unit === "epochs" ? every.value : undefined;
     for (const m of stmt.metrics) {
       const t = expressions.check(m, baseEnv("metric")).type;
       if (t.kind !== "error" && t.kind !== "metric") {
@@ -504,7 +518,14 @@ export function checkStage(
       if (name && LABELLED_METRICS.has(name)) checkLabelsAvailable(evalSplit, m.span, report);
     }
     if (!evalSplit) return undefined;
-    return { stmt, split: evalSplit, data: dataExpr, everyEpochs: everyEpochs ?? Number.POSITIVE_INFINITY, metrics: stmt.metrics };
+    return {
+      stmt,
+      split: evalSplit,
+      data: dataExpr,
+      everyEpochs: everyEpochs ?? Number.POSITIVE_INFINITY,
+      ...(every?.unit === "steps" ? { everySteps: every.value } : {}),
+      metrics: stmt.metrics,
+    };
   }
 }
 

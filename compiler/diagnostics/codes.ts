@@ -330,7 +330,7 @@ directly or through other losses.`,
     title: "wrong unit",
     message: (a) => `${a.what} must be ${a.expected}`,
     explanation: `Durations carry units (\`200 steps\`, \`2 epochs\`), and some settings accept only
-one of them: \`evaluate … every\` and \`checkpoint every\` count epochs.`,
+one of them: \`evaluate … every\` counts whole epochs or steps, \`checkpoint every\` whole epochs.`,
   }),
 
   KD3024: entry<{ path: string; problem: string }>({

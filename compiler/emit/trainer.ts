@@ -199,7 +199,10 @@ function emitStage(
   w.writeLine(`objective: (ctx) => ${asScalar(emitExpr(stage.objective, scope), stage.objective.op)},`);
   w.writeLine(
     `evaluate: [${stage.evaluate
-      .map((ev) => `{ split: ${split(ev.data)}, everyEpochs: ${ev.everyEpochs ?? stage.epochs}, metrics: [${ev.metrics.map(metric).join(", ")}] }`)
+      .map(
+        (ev) =>
+          `{ split: ${split(ev.data)}, everyEpochs: ${ev.everyEpochs ?? stage.epochs}${ev.everySteps !== undefined ? `, everySteps: ${ev.everySteps}` : ""}, metrics: [${ev.metrics.map(metric).join(", ")}] }`,
+      )
       .join(", ")}],`,
   );
   const best = stage.checkpoint?.best;

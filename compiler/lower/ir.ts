@@ -139,6 +139,8 @@ export interface IrStage {
     readonly data: { readonly dataset: string; readonly split: string };
     /** Undefined: only at the end of the stage. */
     readonly everyEpochs: number | undefined;
+    /** `every N steps`: after every N optimizer steps (and at the end). */
+    readonly everySteps?: number;
     readonly metrics: readonly IrMetric[];
   }[];
   readonly checkpoint:

@@ -359,6 +359,7 @@ export function lower(program: CheckedProgram): IrProgram {
     evaluate: s.evaluate.map((ev) => ({
       data: splitRef(ev.data),
       everyEpochs: Number.isFinite(ev.everyEpochs) ? ev.everyEpochs : undefined,
+      ...(ev.everySteps !== undefined ? { everySteps: ev.everySteps } : {}),
       metrics: ev.metrics.map(metric),
     })),
     checkpoint: s.checkpoint && {

@@ -106,6 +106,12 @@ export async function runStage(run: RunContext, index: number, resumeFrom: Check
     // The best checkpoint so far (from the loop state when resuming; its folder is on disk).
     const bestSpec = stage.checkpoint?.best;
     let best: BestCheckpoint | undefined = state.best;
+    const evaluateNow = (spec: StageSpec["evaluate"][number], epoch: number, lr: number): void => {
+      const values = evaluate(stage.train, spec);
+      metrics[spec.split.name] = values;
+      display.evaluation(epoch, spec.split.name, values);
+      log.write({ event: "eval", stage: stage.name, epoch: step / stepsPerEpoch, step, split: spec.split.name, loss: state.epochLoss, lr, metrics: values, elapsed: elapsed() });
+    };
     const judgeBest = async (lr: number): Promise<void> => {
       if (!bestSpec) return;
       const values = evaluate(stage.train, { split: bestSpec.split, everyEpochs: 1, metrics: [bestSpec.metric] });
@@ -182,6 +188,8 @@ export async function runStage(run: RunContext, index: number, resumeFrom: Check
           const steps = interval.steps;
           log.write({ event: "step", stage: stage.name, epoch: epoch + 1, step, steps, loss: interval.take(), lr, metrics: gradNorm !== undefined ? { gradNorm } : {}, elapsed: elapsed() });
         }
+        // `every N steps`; the end of the stage evaluates every split below.
+        for (const spec of stage.evaluate) if (spec.everySteps && step % spec.everySteps === 0 && step < totalSteps) evaluateNow(spec, epoch, lr);
         if (!lastOfEpoch) {
           await run.yielder.maybe();
           if (stop.stopping) await interrupt(epoch, lossSum, lossCount);
@@ -211,14 +219,7 @@ export async function runStage(run: RunContext, index: number, resumeFrom: Check
       const done = epoch + 1;
       const stageEnd = step === totalSteps;
       const onInterval = (every: number) => fullEpoch && done % every === 0;
-      for (const spec of stage.evaluate) {
-        if (onInterval(spec.everyEpochs) || stageEnd) {
-          const values = evaluate(stage.train, spec);
-          metrics[spec.split.name] = values;
-          display.evaluation(epoch, spec.split.name, values);
-          log.write({ event: "eval", stage: stage.name, epoch: done, step, split: spec.split.name, loss: state.epochLoss, lr, metrics: values, elapsed: elapsed() });
-        }
-      }
+      for (const spec of stage.evaluate) if (onInterval(spec.everyEpochs) || stageEnd) evaluateNow(spec, epoch, lr);
       // Before the epoch checkpoint, so that its loop state knows the best so far.
       if (stage.checkpoint && (onInterval(stage.checkpoint.everyEpochs) || stageEnd)) await judgeBest(lr);
       if (stage.checkpoint && onInterval(stage.checkpoint.everyEpochs)) {

@@ -41,6 +41,7 @@ export function validate(program: ProgramSpec): void {
     if (new Set(stage.modules ?? []).size !== (stage.modules ?? []).length) throw new KdcRuntimeError(`${where}: a module is listed twice`);
     for (const e of stage.evaluate) {
       if (!Number.isInteger(e.everyEpochs) || e.everyEpochs < 1) throw new KdcRuntimeError(`${where}: evaluate every must be a positive number of epochs`);
+      if (e.everySteps !== undefined && (!Number.isInteger(e.everySteps) || e.everySteps < 1)) throw new KdcRuntimeError(`${where}: evaluate every must be a positive number of steps`);
     }
     if (stage.checkpoint && (!(stage.checkpoint.everyEpochs >= 1) || !(stage.checkpoint.keep >= 1))) {
       throw new KdcRuntimeError(`${where}: checkpoint every and keep must be at least 1`);

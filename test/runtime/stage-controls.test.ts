@@ -49,7 +49,10 @@ describe("steps", () => {
           expect(ctx.progress.totalSteps).toBe(13);
           return kd.losses.crossEntropy(ctx.outputs(m).logits, ctx.labels());
         },
-        evaluate: [{ split: test, everyEpochs: 1, metrics: [kd.metrics.accuracy()] }],
+        evaluate: [
+          { split: test, everyEpochs: 1, metrics: [kd.metrics.accuracy()] },
+          { split: data, everyEpochs: 3, everySteps: 4, metrics: [kd.metrics.accuracy()] },
+        ],
         checkpoint: { everyEpochs: 1, keep: 3 },
       })],
     };
@@ -64,9 +67,11 @@ describe("steps", () => {
     expect(events.map((e) => e.epoch)).toEqual([0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 2, 2, 2]);
     expect(seen.map((s) => s.progressEpoch)).toEqual(Array.from({ length: 13 }, (_, i) => i / 5));
     expect(report.stages[0]!.steps).toBe(13);
-    const log = (await readFile(join(dir, "metrics.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l) as { event: string; step: number });
-    // Evaluated after each full epoch and at the end of the stage (step 13, mid-epoch).
-    expect(log.filter((e) => e.event === "eval").map((e) => e.step)).toEqual([5, 10, 13]);
+    const log = (await readFile(join(dir, "metrics.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l) as { event: string; step: number; split: string });
+    const evals = (split: string) => log.filter((e) => e.event === "eval" && e.split === split).map((e) => e.step);
+    // After each full epoch and at the end of the stage (step 13, mid-epoch); `every 4 steps` likewise.
+    expect(evals("v.test")).toEqual([5, 10, 13]);
+    expect(evals("v.train")).toEqual([4, 8, 12, 13]);
     expect(report.stages[0]!.metrics["v.test"]!.accuracy).toBeGreaterThanOrEqual(0);
     expect(tf.memory().numTensors).toBe(0);
   });

@@ -47,7 +47,10 @@ export function program(params: Params): kd.ProgramSpec {
         ),
         Math.min(ctx.progress.step / ctx.progress.stepsPerEpoch + 1, 2),
       ) as kd.tf.Scalar,
-    evaluate: [{ split: digits.test, everyEpochs: 1, metrics: [kd.metrics.accuracy()] }],
+    evaluate: [
+      { split: digits.test, everyEpochs: 1, metrics: [kd.metrics.accuracy()] },
+      { split: digits.train, everyEpochs: 3, everySteps: 5, metrics: [kd.metrics.accuracy()] },
+    ],
     checkpoint: { everyEpochs: 1, keep: 2 },
     exports: [],
   };
