@@ -240,8 +240,12 @@ export function checkStage(
           const symbol = member.kind === "MemberExpression" && member.object.kind === "Identifier" ? state.symbols.get(member.object) : undefined;
           const owner = symbol?.kind === "model" ? symbol.decl : undefined;
           const index = stmt.target.kind === "IndexExpression" ? state.values.get(stmt.target.index) : undefined;
-          // A reference snapshot or any other non-model reads as "not the trained model".
-          const part = freezePart(stmt.target, owner ?? (symbol?.kind === "reference" ? symbol.source : undefined), trained, typeof index === "number" ? index : undefined, report);
+          if (symbol?.kind === "reference" && trained && member.kind === "MemberExpression") {
+            // A reference is a frozen snapshot already.
+            report(diagnostic("KD3034", member.object.span, { model: symbol.stmt.name?.name ?? "reference", trained: trained.name.name }));
+            return;
+          }
+          const part = freezePart(stmt.target, owner, trained, typeof index === "number" ? index : undefined, report);
           if (part && !freeze.some((p) => partName(p) === partName(part))) freeze.push(part);
         });
         break;

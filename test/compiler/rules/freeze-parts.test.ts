@@ -8,7 +8,7 @@ describe("rule: freeze names a part of the trained model (KD3034)", () => {
   ruleCases({
     code: "KD3034",
     valid: [freeze("small.hidden[0]"), freeze("small.logits")],
-    invalid: [{ recipe: freeze("big.hidden[0]") }, { recipe: freeze("big.logits") }],
+    invalid: [{ recipe: freeze("big.hidden[0]") }, { recipe: freeze("big.logits") }, { recipe: variant("teacher big\n", "teacher big\n  reference ref = small\n  freeze ref.hidden[0]\n") }],
     recovered: freeze("big.hidden[0"),
   });
 });
