@@ -160,7 +160,7 @@ describe("freeze", () => {
 describe("best checkpoint", () => {
   // Two epochs of learning, then two of gradient ascent (a negative learning rate): the best
   // accuracy is reached early, and the last epoch is worse.
-  const program = (captured: { model?: kd.Model; val?: kd.Split }) => (): kd.ProgramSpec => {
+  const program = (captured: { model?: kd.Model; val?: kd.Split }, best: { metric?: kd.MetricSpec; mode?: "min" | "max" } = {}) => (): kd.ProgramSpec => {
     const data = vectorSplit("v.train", { rows: 40, features: 6, classes: 3, seed: 1 });
     const val = vectorSplit("v.val", { rows: 40, features: 6, classes: 3, seed: 1 });
     const m = kd.models.mlp("m", { input: 6, hidden: [8], classes: 3 }, 1);
@@ -174,7 +174,7 @@ describe("best checkpoint", () => {
         stage({
           name: "s", train: m, data, epochs: 4, batch: 8, optimizer: kd.optim.sgd({ lr }),
           objective: (ctx) => kd.losses.crossEntropy(ctx.outputs(m).logits, ctx.labels()),
-          checkpoint: { everyEpochs: 1, keep: 4, best: { split: val, metric: kd.metrics.accuracy(), mode: "max" } },
+          checkpoint: { everyEpochs: 1, keep: 4, best: { split: val, metric: best.metric ?? kd.metrics.accuracy(), mode: best.mode ?? "max" } },
         }),
         // A later stage reads m: it must see the best weights.
         stage({
@@ -213,6 +213,16 @@ describe("best checkpoint", () => {
     expect(manifest.stages[0]!.best).toEqual(best);
     expect(kd.formatReport(report)).toMatch(/s: best accuracy on v\.val/);
     expect(tf.memory().numTensors).toBe(0);
+  });
+
+  it("keeps the lowest value for a metric where lower is better", async () => {
+    const dir = join(root, "best-min");
+    const report = await kd.run(program({}, { metric: kd.metrics.ece(), mode: "min" }), quiet(dir));
+    const log = (await readFile(join(dir, "metrics.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l) as { event: string; stage: string; step: number; metrics: Record<string, number> });
+    const sequence = log.filter((e) => e.event === "eval" && e.stage === "s").map((e) => e.metrics.ece!);
+    expect(sequence).toHaveLength(4);
+    expect(report.stages[0]!.best).toMatchObject({ metric: "ece", mode: "min", value: Math.min(...sequence) });
+    expect(report.stages[0]!.best!.step).toBe(5 * (sequence.indexOf(Math.min(...sequence)) + 1));
   });
 
   it("resumes after the best was saved and still ends with the same weights", async () => {
