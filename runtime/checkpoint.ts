@@ -7,6 +7,7 @@
 //   step-<s>/    after step s, written when a run is interrupted (only the newest is kept)
 //   complete/    when the stage ends: every model's and module's weights and the stage's report,
 //                so a resumed run can skip the stage
+//   best/        with `checkpoint best by …`: the trained weights where the metric was best
 //
 // Format version 2 adds the owner of each model tensor (several models and modules per
 // checkpoint), the kind and the loop state; version 1 checkpoints still load.
@@ -31,7 +32,7 @@ export interface CheckpointPosition {
   readonly step: number;
 }
 
-export type CheckpointKind = "epoch" | "interrupt" | "complete";
+export type CheckpointKind = "epoch" | "interrupt" | "complete" | "best";
 
 /** What checkpoints store of a model or module. */
 export type WeightHolder = Pick<Module, "name" | "kind" | "variables" | "variableNames">;

@@ -197,12 +197,26 @@ export interface EvaluateSpec {
   readonly split: Split;
   /** Evaluate after every this many epochs, and always at the end of the stage. */
   readonly everyEpochs: number;
+  /** Also evaluate after every this many optimizer steps (`every 200 steps`); default never. */
+  readonly everySteps?: number;
   readonly metrics: readonly MetricSpec[];
 }
 
 export interface CheckpointSpec {
   readonly everyEpochs: number;
   readonly keep: number;
+  /**
+   * Keep the weights where `metric` on `split` was best (`mode`), judged at every checkpoint
+   * interval and at the end of the stage; they are written to `checkpoints/<stage>/best/` and
+   * restored into the trained models when the stage ends (HF's load_best_model_at_end).
+   */
+  readonly best?: { readonly split: Split; readonly metric: MetricSpec; readonly mode: "min" | "max" };
+}
+
+/** A part of a model named by the tap its weights compute (`{ tap: "hidden", index: 0 }`); see train/freeze.ts. */
+export interface ModelPart {
+  readonly tap: "hidden" | "block" | "attention" | "embedding" | "logits";
+  readonly index?: number;
 }
 
 /**
@@ -237,7 +251,17 @@ export interface StageSpec {
   readonly train: Model;
   readonly data: Split;
   readonly teachers: readonly Model[];
+  /**
+   * Teachers trained together with `train` (online / mutual distillation): they run in training
+   * mode on the gradient tape, the optimizer updates them, and their outputs are never cached.
+   */
+  readonly trainableTeachers?: readonly Model[];
+  /** Epochs the stage touches; with `steps`, ceil(steps / steps per epoch) (the last one partial). */
   readonly epochs: number;
+  /** Train exactly this many optimizer steps, crossing epoch boundaries; default epochs × steps per epoch. */
+  readonly steps?: number;
+  /** Parts of `train` the optimizer leaves alone; default none. */
+  readonly freeze?: readonly ModelPart[];
   readonly batch: number;
   readonly seed: number;
   readonly optimizer: OptimizerSpec;
@@ -340,6 +364,19 @@ export interface StageReport {
   readonly teacherCache?: TeacherCacheDecision;
   /** On a resumed run: `skipped` (complete before), or where training continued. */
   readonly resumed?: "skipped" | { readonly epoch: number; readonly step: number };
+  /** With a best checkpoint: where the metric was best; those weights left the stage. */
+  readonly best?: BestCheckpoint;
+}
+
+/** The best checkpoint of a stage: the metric's value and where it was reached. */
+export interface BestCheckpoint {
+  readonly split: string;
+  readonly metric: string;
+  readonly mode: "min" | "max";
+  readonly value: number;
+  /** Epochs completed when it was reached (fractional at the end of a `steps` stage that ends mid-epoch). */
+  readonly epoch: number;
+  readonly step: number;
 }
 
 export interface RunReport {

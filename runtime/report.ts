@@ -28,6 +28,7 @@ export function formatReport(report: RunReport): string {
 function notes(report: RunReport): string[] {
   return report.stages.flatMap((s) => [
     ...(s.resumed === "skipped" ? [`${s.stage}: complete before this run (resumed)`] : s.resumed ? [`${s.stage}: resumed from step ${s.resumed.step}`] : []),
+    ...(s.best ? [`${s.stage}: best ${s.best.metric} on ${s.best.split} ${s.best.value.toFixed(4)} after step ${s.best.step} (epoch ${+s.best.epoch.toFixed(3)}); those weights left the stage`] : []),
     ...(s.teacherCache ? [`${s.stage}: teacher outputs ${s.teacherCache.enabled ? "cached" : "not cached"}: ${s.teacherCache.reason}`] : []),
   ]);
 }

@@ -1,7 +1,8 @@
 // What a compiled objective sees during one step (one micro-batch under accumulation). Frozen
 // models' outputs (teachers, the reference) are computed before the gradient tape starts
 // (inference mode, once per step) or served from the teacher-output cache, and handed in; the
-// trained model's forward pass runs lazily inside the tape, in training mode, at most once.
+// trained model's (and trainable teachers') forward pass runs lazily inside the tape, in training
+// mode, at most once.
 import * as tf from "@tensorflow/tfjs";
 import type { Batch, Model, Outputs, Progress, Schedule, StepContext } from "./program.js";
 import { KdcRuntimeError } from "./errors.js";
@@ -14,7 +15,8 @@ export interface TermRecord {
 }
 
 export class Step implements StepContext {
-  private trainedOutputs: Outputs | undefined;
+  /** Outputs of the models run on the tape (the trained one, trainable teachers), once each per step. */
+  private readonly onTape = new Map<Model, Outputs>();
   /** The terms the objective marked, in call order; the step runner reads and disposes them. */
   readonly terms: TermRecord[] = [];
 
@@ -24,12 +26,15 @@ export class Step implements StepContext {
     private readonly stage: string,
     private readonly trained: Model,
     private readonly frozenOutputs: (model: Model) => Outputs | undefined,
+    /** Trainable teachers: run like the trained model, in training mode on the tape. */
+    private readonly alsoTrained: readonly Model[] = [],
   ) {}
 
   outputs(model: Model): Outputs {
-    if (model === this.trained) {
-      this.trainedOutputs ??= model.forward(this.batch.input, true);
-      return this.trainedOutputs;
+    if (model === this.trained || this.alsoTrained.includes(model)) {
+      let out = this.onTape.get(model);
+      if (!out) this.onTape.set(model, (out = model.forward(this.batch.input, true)));
+      return out;
     }
     const frozen = this.frozenOutputs(model);
     if (!frozen) {

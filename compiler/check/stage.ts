@@ -25,6 +25,8 @@ import { checkLabelsAvailable } from "./rules/labels-required.js";
 import { checkNotTestSplit } from "./rules/best-not-on-test.js";
 import { checkRunSettings } from "./rules/run-settings.js";
 import { checkTeacherIsNotStudent } from "./rules/teacher-not-student.js";
+import { checkNotAllFrozen, freezePart, partName, type FrozenPart } from "./rules/freeze-parts.js";
+import { metricDirection } from "./metric-direction.js";
 import { checkIntervalWithinStage, checkWarmupsWithinStage } from "./rules/warmup-within-stage.js";
 import { recoveredWithin, type CheckState } from "./state.js";
 import type { Symbol } from "./symbols.js";
@@ -36,6 +38,8 @@ export interface EvaluateInfo {
   readonly split: SplitInfo;
   readonly data: Expression;
   readonly everyEpochs: number;
+  /** `every N steps`: also after every N optimizer steps. */
+  readonly everySteps?: number;
   readonly metrics: readonly Expression[];
 }
 
@@ -49,7 +53,16 @@ export interface StageInfo {
   readonly data: Expression;
   readonly split: SplitInfo;
   readonly teachers: readonly ModelDeclaration[];
+  /** Teachers written `trainable`: trained together with the student (a subset of `teachers`). */
+  readonly trainableTeachers: readonly ModelDeclaration[];
+  /** Epochs the stage touches: `epochs N`, or ceil(steps / stepsPerEpoch) with `steps`. */
   readonly epochs: number;
+  /** `steps N`: the stage ends after exactly N optimizer steps. */
+  readonly steps: number | undefined;
+  /** Optimizer steps of the whole stage. */
+  readonly totalSteps: number;
+  /** `freeze m.part`: parts of the trained model left out of the optimizer, each once. */
+  readonly freeze: readonly FrozenPart[];
   readonly batch: number;
   readonly seed: number;
   readonly stepsPerEpoch: number;
@@ -57,7 +70,14 @@ export interface StageInfo {
   readonly lets: readonly LetStatement[];
   readonly objective: Expression;
   readonly evaluate: readonly EvaluateInfo[];
-  readonly checkpoint: { readonly everyEpochs: number; readonly keep: number } | undefined;
+  readonly checkpoint:
+    | {
+        readonly everyEpochs: number;
+        readonly keep: number;
+        /** `best by METRIC on SPLIT [min|max]`, the direction resolved. */
+        readonly best?: { readonly metric: Expression; readonly split: Expression; readonly mode: "min" | "max" };
+      }
+    | undefined;
   /** Clip the gradient to this global norm. */
   readonly clip: number | undefined;
   readonly accumulate: { readonly steps: number; readonly by: "examples" | "tokens" } | undefined;
@@ -133,13 +153,17 @@ export function checkStage(
   }
 
   const teachers = new Set<ModelDeclaration>();
+  const trainableTeachers = new Set<ModelDeclaration>();
   for (const stmt of body) {
     if (stmt.kind !== "TeacherStatement") continue;
     for (const [i, id] of stmt.models.entries()) {
-      if (stmt.trainable[i]) report(diagnostic("KD4002", id.span, { what: "a trainable teacher" }));
       const teacher = modelNamed(id);
       if (!teacher) continue;
-      if (checkTeacherIsNotStudent(teacher, trained, id, report)) teachers.add(teacher);
+      if (stmt.trainable[i] && isLoadedModel(teacher))
+        report(diagnostic("KD4002", id.span, { what: "training a loaded model (loaded models are frozen teachers)" }));
+      if (!checkTeacherIsNotStudent(teacher, trained, id, report)) continue;
+      teachers.add(teacher);
+      if (stmt.trainable[i]) trainableTeachers.add(teacher);
     }
   }
 
@@ -203,6 +227,7 @@ export function checkStage(
   let accumulate: StageInfo["accumulate"];
   const exports: { model: ModelDeclaration; path: string; stmt: ExportStatement }[] = [];
   const deferred: (() => void)[] = [];
+  const freeze: FrozenPart[] = [];
   const firstLet = new Map<string, Span>();
 
   for (const stmt of body) {
@@ -210,10 +235,6 @@ export function checkStage(
       case "SettingStatement": {
         if (settings.has(stmt.setting)) {
           report(diagnostic("KD3010", stmt.keywordSpan, { setting: stmt.setting }));
-          break;
-        }
-        if (stmt.setting === "steps") {
-          report(diagnostic("KD4002", stmt.keywordSpan, { what: "training for a number of steps (`steps`; use `epochs`)" }));
           break;
         }
         settings.set(stmt.setting, stmt.value);
@@ -235,7 +256,22 @@ export function checkStage(
       case "ReferenceStatement":
         break;
       case "FreezeStatement":
-        report(diagnostic("KD4002", stmt.span, { what: "freezing part of a model (`freeze`)" }));
+        deferred.push(() => {
+          const checked = expressions.check(stmt.target, baseEnv("data"));
+          // A line the parser recovered in names a part only partly.
+          if (checked.type.kind === "error" || recoveredWithin(state, stmt.span)) return;
+          const member = stmt.target.kind === "IndexExpression" ? stmt.target.object : stmt.target;
+          const symbol = member.kind === "MemberExpression" && member.object.kind === "Identifier" ? state.symbols.get(member.object) : undefined;
+          const owner = symbol?.kind === "model" ? symbol.decl : undefined;
+          const index = stmt.target.kind === "IndexExpression" ? state.values.get(stmt.target.index) : undefined;
+          if (symbol?.kind === "reference" && trained && member.kind === "MemberExpression") {
+            // A reference is a frozen snapshot already.
+            report(diagnostic("KD3034", member.object.span, { model: symbol.stmt.name?.name ?? "reference", trained: trained.name.name }));
+            return;
+          }
+          const part = freezePart(stmt.target, owner, trained, typeof index === "number" ? index : undefined, report);
+          if (part && !freeze.some((p) => partName(p) === partName(part))) freeze.push(part);
+        });
         break;
       case "RunStatement":
         checkRunSettings(stmt.entries, expressions, baseEnv("setting"), report);
@@ -281,18 +317,18 @@ export function checkStage(
           report(diagnostic("KD3010", stmt.span, { setting: "checkpoint" }));
           break;
         }
-        if (stmt.best) {
-          const best = stmt.best;
-          deferred.push(() => {
-            const data = expressions.check(best.split, baseEnv("data"));
-            if (data.type.kind === "split") checkNotTestSplit(data.type.info, best.split.span, report);
-            report(diagnostic("KD4002", stmt.span, { what: "choosing the best checkpoint by a metric (`checkpoint best by`)" }));
-          });
-        }
         checkpoint = {
           everyEpochs: stmt.every ? epochsOf(stmt.every, "`checkpoint every`") ?? 1 : 1,
           keep: stmt.keep ? intAtLeast(stmt.keep, "`keep`", 1) ?? 1 : 1,
         };
+        if (stmt.best) {
+          const best = stmt.best;
+          deferred.push(() => {
+            const mode = checkBest(best);
+            if (mode && checkpoint) checkpoint = { ...checkpoint, best: { metric: best.metric, split: best.split, mode } };
+            else complete = false;
+          });
+        }
         break;
       case "ExportStatement": {
         const model = modelNamed(stmt.model);
@@ -307,7 +343,17 @@ export function checkStage(
   // Objective and metrics after all lets, so a let may be declared below its use in `minimize`.
   for (const run of deferred) run();
 
-  const epochs = setting("epochs", (e) => intAtLeast(e, "`epochs`", 1));
+  // The stage's length: `epochs N` or `steps N`, exactly one.
+  const stepsExpr = settings.get("steps");
+  if (stepsExpr && settings.has("epochs")) {
+    complete = false;
+    // A value the parser lost was reported already.
+    if (stepsExpr.kind !== "Missing" && settings.get("epochs")!.kind !== "Missing") report(diagnostic("KD3033", stepsExpr.span, { stage: decl.name.name }));
+  }
+  const steps = stepsExpr ? intAtLeast(stepsExpr, "`steps`", 1) : undefined;
+  if (stepsExpr && steps === undefined) complete = false;
+  if (!stepsExpr && !settings.has("epochs")) missing("epochs` or `steps");
+  const epochsGiven = settings.has("epochs") ? intAtLeast(settings.get("epochs")!, "`epochs`", 1) : undefined;
   const batch = setting("batch", (e) => intAtLeast(e, "`batch`", 1));
   const seed = settings.has("seed") ? intAtLeast(settings.get("seed")!, "`seed`", 0) : 0;
   const clip = settings.has("clip") ? positiveNumber(settings.get("clip")!, "`clip`") : undefined;
@@ -323,14 +369,29 @@ export function checkStage(
   // Optimizer steps: batches per epoch grouped by `accumulate` (the last group may be short).
   const stepsPerEpoch =
     split?.size !== undefined && batch !== undefined ? Math.ceil(Math.ceil(split.size / batch) / (accumulate?.steps ?? 1)) : undefined;
-  if (stepsPerEpoch !== undefined && epochs !== undefined) {
-    checkWarmupsWithinStage(decl.name.name, scopeOfStage.schedules, stepsPerEpoch, stepsPerEpoch * epochs, report);
+  const totalSteps = stepsPerEpoch === undefined ? undefined : (steps ?? (epochsGiven === undefined ? undefined : epochsGiven * stepsPerEpoch));
+  const epochs = steps !== undefined && stepsPerEpoch !== undefined ? Math.ceil(steps / stepsPerEpoch) : epochsGiven;
+  if (stepsPerEpoch !== undefined && totalSteps !== undefined) {
+    checkWarmupsWithinStage(decl.name.name, scopeOfStage.schedules, stepsPerEpoch, totalSteps, report);
     const checkpointStmt = body.find((s) => s.kind === "CheckpointStatement");
-    if (checkpoint && checkpointStmt)
-      checkIntervalWithinStage(decl.name.name, "the checkpoint interval", checkpoint.everyEpochs, epochs, stepsPerEpoch, checkpointStmt.span, report);
+    // Without `every` a best checkpoint is still chosen at the end of a stage shorter than an epoch.
+    if (checkpoint && checkpointStmt?.kind === "CheckpointStatement" && (checkpointStmt.every || !checkpoint.best))
+      checkIntervalWithinStage(decl.name.name, "the checkpoint interval", checkpoint.everyEpochs, totalSteps, stepsPerEpoch, checkpointStmt.span, report);
   }
+  if (trained) checkNotAllFrozen(trained, modelInfo(trained), freeze, report);
 
-  if (!complete || !trained || !split || !objective || !optimizerExpr || epochs === undefined || batch === undefined || seed === undefined || stepsPerEpoch === undefined)
+  if (
+    !complete ||
+    !trained ||
+    !split ||
+    !objective ||
+    !optimizerExpr ||
+    epochs === undefined ||
+    totalSteps === undefined ||
+    batch === undefined ||
+    seed === undefined ||
+    stepsPerEpoch === undefined
+  )
     return undefined;
   return {
     decl,
@@ -341,7 +402,11 @@ export function checkStage(
     data: train!.data,
     split,
     teachers: [...teachers],
+    trainableTeachers: [...trainableTeachers],
     epochs,
+    steps,
+    totalSteps,
+    freeze,
     batch,
     seed,
     stepsPerEpoch,
@@ -358,6 +423,34 @@ export function checkStage(
     modules: trainedModules,
     usedModules: scopeOfStage.usedModules,
   };
+
+  function modelInfo(model: ModelDeclaration) {
+    const t = state.models.get(model);
+    return t?.kind === "model" ? t.info : undefined;
+  }
+
+  /** `best by METRIC on SPLIT [min|max]`: the metric, its split and its direction (KD3037). */
+  function checkBest(best: NonNullable<(StageStatement & { kind: "CheckpointStatement" })["best"]>): "min" | "max" | undefined {
+    const data = expressions.check(best.split, baseEnv("data"));
+    let bestSplit: SplitInfo | undefined;
+    if (data.type.kind === "split") {
+      bestSplit = data.type.info;
+      checkNotTestSplit(bestSplit, best.split.span, report);
+    } else if (data.type.kind !== "error")
+      report(diagnostic("KD3004", best.split.span, { context: "`checkpoint best … on`", expected: "a dataset split", found: describe(data.type) }));
+    fitsData(trained, bestSplit, best.split.span);
+    const t = expressions.check(best.metric, baseEnv("metric")).type;
+    if (t.kind === "error") return undefined;
+    if (t.kind !== "metric") {
+      report(diagnostic("KD3004", best.metric.span, { context: "`checkpoint best by`", expected: "a metric such as `accuracy`", found: describe(t) }));
+      return undefined;
+    }
+    const name = metricName(best.metric);
+    if (name && LABELLED_METRICS.has(name) && !checkLabelsAvailable(bestSplit, best.metric.span, report)) return undefined;
+    const mode = best.mode ?? (name ? metricDirection(name) : undefined);
+    if (!mode) report(diagnostic("KD3037", best.metric.span, { metric: name ?? "this metric" }));
+    return bestSplit ? mode : undefined;
+  }
 
   function fitsData(model: ModelDeclaration | undefined, data: SplitInfo | undefined, span: Span | undefined): void {
     const t = model && state.models.get(model);
@@ -425,6 +518,17 @@ export function checkStage(
     return v.value;
   }
 
+  /** `every N epochs` or `every N steps`, N a positive integer (KD3023 otherwise). */
+  function intervalOf(e: Expression, what: string): { value: number; unit: "epochs" | "steps" } | undefined {
+    const v = known(e, what);
+    if (v === undefined) return undefined;
+    if (!isDuration(v) || v.unit === "percent" || !Number.isInteger(v.value) || v.value < 1) {
+      report(diagnostic("KD3023", e.span, { what, expected: "a whole number of epochs or steps (`1 epoch`, `200 steps`)" }));
+      return undefined;
+    }
+    return { value: v.value, unit: v.unit };
+  }
+
   function checkEvaluate(stmt: EvaluateStatement, dataExpr: Expression): EvaluateInfo | undefined {
     const data = expressions.check(dataExpr, baseEnv("data"));
     let evalSplit: SplitInfo | undefined;
@@ -432,7 +536,8 @@ export function checkStage(
     else if (data.type.kind !== "error")
       report(diagnostic("KD3004", dataExpr.span, { context: "`evaluate on`", expected: "a dataset split", found: describe(data.type) }));
     fitsData(trained, evalSplit, dataExpr.span);
-    const everyEpochs = stmt.every ? epochsOf(stmt.every, "`evaluate … every`") : undefined;
+    const every = stmt.every ? intervalOf(stmt.every, "`evaluate … every`") : undefined;
+    const everyEpochs = every?.unit === "epochs" ? every.value : undefined;
     for (const m of stmt.metrics) {
       const t = expressions.check(m, baseEnv("metric")).type;
       if (t.kind !== "error" && t.kind !== "metric") {
@@ -443,7 +548,14 @@ export function checkStage(
       if (name && LABELLED_METRICS.has(name)) checkLabelsAvailable(evalSplit, m.span, report);
     }
     if (!evalSplit) return undefined;
-    return { stmt, split: evalSplit, data: dataExpr, everyEpochs: everyEpochs ?? Number.POSITIVE_INFINITY, metrics: stmt.metrics };
+    return {
+      stmt,
+      split: evalSplit,
+      data: dataExpr,
+      everyEpochs: everyEpochs ?? Number.POSITIVE_INFINITY,
+      ...(every?.unit === "steps" ? { everySteps: every.value } : {}),
+      metrics: stmt.metrics,
+    };
   }
 }
 

@@ -330,7 +330,7 @@ directly or through other losses.`,
     title: "wrong unit",
     message: (a) => `${a.what} must be ${a.expected}`,
     explanation: `Durations carry units (\`200 steps\`, \`2 epochs\`), and some settings accept only
-one of them: \`evaluate … every\` and \`checkpoint every\` count epochs.`,
+one of them: \`evaluate … every\` counts whole epochs or steps, \`checkpoint every\` whole epochs.`,
   }),
 
   KD3024: entry<{ path: string; problem: string }>({
@@ -511,6 +511,66 @@ no stage trained would apply random weights.`,
     help: (a) => `apply it in \`minimize\` (\`${a.module}(…)\`), or remove it from \`train\``,
     explanation: `Only what the objective reads receives gradients: a module listed in \`train\` but not
 applied would stay as initialised.`,
+  }),
+  KD3033: entry<{ stage: string }>({
+    severity: "error",
+    title: "both epochs and steps",
+    message: (a) => `stage \`${a.stage}\` gives both \`epochs\` and \`steps\``,
+    help: () => "keep one: `epochs N` trains N full passes over the split, `steps N` exactly N optimizer steps",
+    explanation: `A stage's length is given once, either in epochs (full passes over the training split)
+or in optimizer steps:
+
+    epochs 20        // or
+    steps 5000       // crosses epoch boundaries; \`epoch\` is still step / steps per epoch
+
+Giving both would leave it unclear which one ends the stage.`,
+  }),
+  KD3034: entry<{ model: string; trained: string }>({
+    severity: "error",
+    title: "freezing a model the stage does not train",
+    message: (a) => `\`freeze\` names \`${a.model}\`, but this stage trains \`${a.trained}\``,
+    help: (a) => `freeze a part of \`${a.trained}\`; teachers are frozen already (unless \`trainable\`)`,
+    explanation: `\`freeze m.part\` keeps part of the stage's trained model out of the optimizer. Only the
+trained model is updated by a stage, so freezing any other model changes nothing:
+
+    train small on digits.train
+    freeze small.hidden[0]      // not: freeze big.hidden[0] (a teacher never trains)`,
+  }),
+  KD3035: entry<{ target: string; reason: string; suggestion?: string }>({
+    severity: "error",
+    title: "not a freezable part",
+    message: (a) => `\`${a.target}\` cannot be frozen: ${a.reason}`,
+    help: (a) => didYouMean(a.suggestion) ?? "freeze a tap with weights of its own: `m.hidden[i]`, `m.block[i]`, `m.embedding`, `m.attention[i]` or `m.logits`",
+    explanation: `\`freeze\` names a part of the trained model by the tap that part produces: the weights
+that compute that tap are left out of the optimizer.
+
+    freeze small.hidden[0]      // mlp: dense layer 0; cnn: head layer 0
+    freeze small.block[1]       // cnn: conv block 1; resnet: stage 1; transformer: block 1
+    freeze lm.embedding         // transformer: token and position embeddings
+    freeze lm.attention[0]      // transformer: block 0's attention projections
+    freeze small.logits         // the output layer
+
+A list tap needs an index (\`small.hidden[0]\`, not \`small.hidden\`), and a tap computed without
+weights of its own (\`pooled\`) names nothing to freeze.`,
+  }),
+  KD3036: entry<{ model: string }>({
+    severity: "error",
+    title: "everything frozen",
+    message: (a) => `every part of \`${a.model}\` is frozen, so the stage would not train it`,
+    help: () => "leave at least one part trainable, or make it a teacher instead of training it",
+    explanation: `A stage trains its model; freezing each of its parts leaves the optimizer nothing to
+update. Remove one \`freeze\` line, or use the model as a (frozen) \`teacher\` of another stage.`,
+  }),
+  KD3037: entry<{ metric: string }>({
+    severity: "error",
+    title: "best checkpoint without a direction",
+    message: (a) => `kdc does not know whether a higher or a lower \`${a.metric}\` is better`,
+    help: () => "write `min` or `max` after the split: `checkpoint best by METRIC on SPLIT max`",
+    explanation: `\`checkpoint best by METRIC on SPLIT\` keeps the weights where the metric was best. For
+the built-in metrics kdc knows the direction (accuracy and agreement: higher is better; ece, kl,
+perplexity and loss: lower is better); for any other metric say it:
+
+    checkpoint best by my_score on digits.val max`,
   }),
 
   // ── lowering ──

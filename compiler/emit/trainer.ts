@@ -199,8 +199,12 @@ function emitStage(
   w.writeLine(`after: [${stage.after.map(stringLiteral).join(", ")}],`);
   w.writeLine(`train: ${model(stage.train)},`);
   w.writeLine(`data: ${split(stage.data)},`);
-  w.writeLine(`teachers: [${stage.teachers.map(model).join(", ")}],`);
+  const trainableTeachers = stage.trainableTeachers ?? [];
+  w.writeLine(`teachers: [${stage.teachers.filter((t) => !trainableTeachers.includes(t)).map(model).join(", ")}],`);
+  if (trainableTeachers.length > 0) w.writeLine(`trainableTeachers: [${trainableTeachers.map(model).join(", ")}], // trained with ${commentText(stage.train)}`);
   w.writeLine(`epochs: ${stage.epochs},`);
+  if (stage.steps !== undefined) w.writeLine(`steps: ${stage.steps}, // ends after this many optimizer steps, inside epoch ${stage.epochs}`);
+  if (stage.freeze) w.writeLine(`freeze: [${stage.freeze.map((p) => `{ tap: ${stringLiteral(p.tap)}${p.index !== undefined ? `, index: ${p.index}` : ""} }`).join(", ")}],`);
   w.writeLine(`batch: ${stage.batch},`);
   w.writeLine(`seed: ${stage.seed},`);
   w.writeLine(`optimizer: ${optimizer},`);
@@ -208,10 +212,15 @@ function emitStage(
   w.writeLine(`objective: (ctx) => ${asScalar(emitExpr(stage.objective, scope), stage.objective.op)},`);
   w.writeLine(
     `evaluate: [${stage.evaluate
-      .map((ev) => `{ split: ${split(ev.data)}, everyEpochs: ${ev.everyEpochs ?? stage.epochs}, metrics: [${ev.metrics.map(metric).join(", ")}] }`)
+      .map(
+        (ev) =>
+          `{ split: ${split(ev.data)}, everyEpochs: ${ev.everyEpochs ?? stage.epochs}${ev.everySteps !== undefined ? `, everySteps: ${ev.everySteps}` : ""}, metrics: [${ev.metrics.map(metric).join(", ")}] }`,
+      )
       .join(", ")}],`,
   );
-  w.writeLine(`checkpoint: ${stage.checkpoint ? `{ everyEpochs: ${stage.checkpoint.everyEpochs}, keep: ${stage.checkpoint.keep} }` : "undefined"},`);
+  const best = stage.checkpoint?.best;
+  const bestText = best ? `, best: { split: ${split(best.data)}, metric: ${metric(best.metric)}, mode: ${stringLiteral(best.mode)} }` : "";
+  w.writeLine(`checkpoint: ${stage.checkpoint ? `{ everyEpochs: ${stage.checkpoint.everyEpochs}, keep: ${stage.checkpoint.keep}${bestText} }` : "undefined"},`);
   if (stage.clip !== undefined) w.writeLine(`clip: ${number(stage.clip)},`);
   if (stage.accumulate) w.writeLine(`accumulate: { steps: ${stage.accumulate.steps}, by: ${stringLiteral(stage.accumulate.by)} },`);
   w.writeLine(`exports: [${stage.exports.map((x) => `{ model: ${model(x.model)}, path: ${stringLiteral(x.path)} }`).join(", ")}],`);

@@ -160,7 +160,14 @@ export interface IrStage {
   readonly train: string;
   readonly data: { readonly dataset: string; readonly split: string };
   readonly teachers: readonly string[];
+  /** Teachers trained together with `train` (`teacher m trainable`), a subset of `teachers`. */
+  readonly trainableTeachers?: readonly string[];
+  /** Epochs the stage touches (with `steps`: ceil(steps / stepsPerEpoch), the last one partial). */
   readonly epochs: number;
+  /** `steps N`: the stage ends after exactly N optimizer steps. */
+  readonly steps?: number;
+  /** `freeze m.part`: parts of the trained model the optimizer leaves alone (the weights computing that tap). */
+  readonly freeze?: readonly { readonly tap: "hidden" | "block" | "attention" | "embedding" | "logits"; readonly index?: number }[];
   readonly batch: number;
   readonly seed: number;
   readonly stepsPerEpoch: number;
@@ -172,9 +179,18 @@ export interface IrStage {
     readonly data: { readonly dataset: string; readonly split: string };
     /** Undefined: only at the end of the stage. */
     readonly everyEpochs: number | undefined;
+    /** `every N steps`: after every N optimizer steps (and at the end). */
+    readonly everySteps?: number;
     readonly metrics: readonly IrMetric[];
   }[];
-  readonly checkpoint: { readonly everyEpochs: number; readonly keep: number } | undefined;
+  readonly checkpoint:
+    | {
+        readonly everyEpochs: number;
+        readonly keep: number;
+        /** `best by METRIC on SPLIT`: evaluated at every checkpoint and at the end; the best weights are restored when the stage ends. */
+        readonly best?: { readonly data: { readonly dataset: string; readonly split: string }; readonly metric: IrMetric; readonly mode: "min" | "max" };
+      }
+    | undefined;
   /** `reference NAME = MODEL`: a frozen snapshot of MODEL, taken when the stage starts. */
   readonly reference?: { readonly name: string; readonly model: string };
   /** Linear adapters the objective's `project(…)` calls inserted, trained with the student. */

@@ -53,10 +53,13 @@ export class Mlp implements Model {
       const fanOut = widths[i + 1]!;
       const init = initDense(fanIn, fanOut, mixSeeds(seed, i));
       // Unnamed variables: tfjs names must be unique per process, and tests build models twice.
-      layers.push({
-        kernel: tf.variable(tf.tensor2d(init.kernel, [fanIn, fanOut]), true),
-        bias: tf.variable(tf.tensor1d(init.bias), true),
-      });
+      // Inside a tidy, so the initial tensors the variables copy are freed (variables are kept).
+      layers.push(
+        tf.tidy(() => ({
+          kernel: tf.variable(tf.tensor2d(init.kernel, [fanIn, fanOut]), true),
+          bias: tf.variable(tf.tensor1d(init.bias), true),
+        })),
+      );
       names.push(`dense_${i}/kernel`, `dense_${i}/bias`);
     }
     this.layers = layers;

@@ -24,9 +24,14 @@ export function frozenOf(stage: StageSpec): Model[] {
   return frozen;
 }
 
-/** What the stage's optimizer updates: the trained model, then its modules in order. */
+/** What the stage's optimizer updates: the trained model, its trainable teachers, then its modules in order. */
 export function trainablesOf(stage: StageSpec): Holder[] {
-  return [stage.train, ...(stage.modules ?? [])];
+  return [stage.train, ...(stage.trainableTeachers ?? []), ...(stage.modules ?? [])];
+}
+
+/** Models the objective runs in training mode on the gradient tape: the trained one and its trainable teachers. */
+export function onTapeOf(stage: StageSpec): Model[] {
+  return [stage.train, ...(stage.trainableTeachers ?? [])];
 }
 
 /**
@@ -41,8 +46,7 @@ export function holdersOf(program: ProgramSpec): Holder[] {
   program.models.forEach(add);
   (program.modules ?? []).forEach(add);
   for (const stage of program.stages) {
-    add(stage.train);
-    (stage.modules ?? []).forEach(add);
+    trainablesOf(stage).forEach(add);
     frozenOf(stage).forEach(add);
   }
   const byName = new Map<string, Holder>();

@@ -7,7 +7,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs";
-import type { ProgramSpec, Split, StageReport, TeacherCacheDecision } from "../program.js";
+import type { BestCheckpoint, ProgramSpec, Split, StageReport, TeacherCacheDecision } from "../program.js";
+import { partLabel } from "./freeze.js";
 import { writeFileAtomic } from "../fs-atomic.js";
 import { describeOptimizer } from "../optim.js";
 import { frozenOf, holdersOf, parameterCount, type Holder } from "./holders.js";
@@ -23,10 +24,16 @@ export interface ManifestStage {
   readonly origin: string;
   readonly train: string;
   readonly teachers: readonly string[];
+  /** Teachers trained together with `train`. */
+  readonly trainableTeachers?: readonly string[];
   readonly reference?: string;
   readonly modules: readonly string[];
   readonly data: string;
   readonly epochs: number;
+  /** `steps N`: the stage's length in optimizer steps. */
+  readonly steps?: number;
+  /** Frozen parts of `train` (`hidden[0]`, `embedding`). */
+  readonly freeze?: readonly string[];
   readonly batch: number;
   readonly seed: number;
   readonly optimizer: string;
@@ -34,6 +41,8 @@ export interface ManifestStage {
   readonly accumulate?: { readonly steps: number; readonly by: string };
   readonly cacheTeachers: boolean | "auto";
   teacherCache?: TeacherCacheDecision;
+  /** With a best checkpoint: where the metric was best (those weights left the stage). */
+  best?: BestCheckpoint;
   status?: "complete" | "skipped" | "interrupted";
   seconds?: number;
 }
@@ -96,10 +105,13 @@ export function createManifest(program: ProgramSpec, backend: string): Manifest 
     origin: s.origin,
     train: s.train.name,
     teachers: s.teachers.map((t) => t.name),
+    ...(s.trainableTeachers?.length ? { trainableTeachers: s.trainableTeachers.map((t) => t.name) } : {}),
     ...(s.reference ? { reference: s.reference.name } : {}),
     modules: (s.modules ?? []).map((m) => m.name),
     data: s.data.name,
     epochs: s.epochs,
+    ...(s.steps !== undefined ? { steps: s.steps } : {}),
+    ...(s.freeze?.length ? { freeze: s.freeze.map(partLabel) } : {}),
     batch: s.batch,
     seed: s.seed,
     optimizer: describeOptimizer(s.optimizer),
@@ -157,4 +169,5 @@ export function recordStage(manifest: Manifest, report: StageReport, status: Man
   entry.status = status;
   entry.seconds = report.seconds;
   if (report.teacherCache) entry.teacherCache = report.teacherCache;
+  if (report.best) entry.best = report.best;
 }

@@ -8,7 +8,7 @@
 // Dropout masks depend only on (stage seed, step) and batch order on (stage seed, epoch), so the
 // continued run computes exactly what the uninterrupted one would have.
 import { join } from "node:path";
-import type { ProgramSpec, StageReport } from "../program.js";
+import type { BestCheckpoint, ProgramSpec, StageReport } from "../program.js";
 import { COMPLETE_DIR, checkpointDir, listCheckpoints, listStepCheckpoints, readCheckpoint, type CheckpointData } from "../checkpoint.js";
 import { KdcRuntimeError } from "../errors.js";
 import type { Holder } from "./holders.js";
@@ -23,6 +23,8 @@ export interface StageState {
   readonly metrics: Record<string, Record<string, number>>;
   /** Training seconds before this process. */
   readonly seconds: number;
+  /** With a best checkpoint: the best so far (its weights are in `checkpoints/<stage>/best/`). */
+  readonly best?: BestCheckpoint;
 }
 
 export interface ResumePlan {

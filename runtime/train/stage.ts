@@ -1,12 +1,16 @@
-// One stage: epochs of optimizer steps, evaluations, checkpoints, exports, and the stage-complete
-// checkpoint; continuing from a checkpoint when resuming, stopping cleanly when asked.
+// One stage: epochs of optimizer steps (or exactly `steps`, the last epoch then partial),
+// evaluations, checkpoints (and the best one, restored at the end), exports, and the
+// stage-complete checkpoint; continuing from a checkpoint when resuming, stopping cleanly when asked.
 import { rm } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve } from "node:path";
-import type { Batch, ProgramSpec, Progress, RunOptions, StageReport, StageSpec } from "../program.js";
+import type { Batch, BestCheckpoint, ProgramSpec, Progress, RunOptions, StageReport, StageSpec } from "../program.js";
 import { StageOptimizer } from "../optim.js";
 import { disposeBatch } from "../data/memory-split.js";
 import { evaluate } from "../evaluate.js";
-import { COMPLETE_DIR, checkpointDir, listStepCheckpoints, saveCheckpoint, writeCheckpoint, type CheckpointData } from "../checkpoint.js";
+import { metricLabel } from "../metrics.js";
+import { COMPLETE_DIR, checkpointDir, listStepCheckpoints, readCheckpoint, saveCheckpoint, writeCheckpoint, type CheckpointData } from "../checkpoint.js";
+import { KdcRuntimeError } from "../errors.js";
+import { frozenVariablesOf } from "./freeze.js";
 import type { ProgressDisplay } from "../progress.js";
 import { isSnapshot } from "../snapshot.js";
 import { frozenOf, stageHoldersOf, trainablesOf, variableNamesOf, type Holder } from "./holders.js";
@@ -31,6 +35,14 @@ export interface RunContext {
 
 export const DEFAULT_LOG_EVERY = 50;
 
+/** `checkpoints/<stage>/best/`: the weights where the best-checkpoint metric was best. */
+export const BEST_DIR = "best";
+
+/** Optimizer steps of the whole stage: `steps`, else epochs × steps per epoch. */
+export function totalStepsOf(stage: StageSpec): number {
+  return stage.steps ?? stage.epochs * stepsPerEpochOf(stage);
+}
+
 /** Steps per epoch: micro-batches per epoch grouped by `accumulate.steps` (the last group may be short). */
 export function stepsPerEpochOf(stage: StageSpec): number {
   return Math.ceil(Math.ceil(stage.data.size / stage.batch) / (stage.accumulate?.steps ?? 1));
@@ -42,13 +54,15 @@ export async function runStage(run: RunContext, index: number, resumeFrom: Check
   const started = performance.now();
   const micro = stage.accumulate?.steps ?? 1;
   const stepsPerEpoch = stepsPerEpochOf(stage);
-  const totalSteps = stage.epochs * stepsPerEpoch;
+  const totalSteps = totalStepsOf(stage);
   const trainables = trainablesOf(stage);
-  // Trainable variables only (batch-norm running statistics are updated by the forward pass);
-  // a module's are named `<module>/<variable>` for weight-decay rules and messages.
+  const frozenVariables = frozenVariablesOf(stage);
+  // Trainable variables only (batch-norm running statistics are updated by the forward pass),
+  // less the frozen parts; a module's or trainable teacher's are named `<holder>/<variable>` for
+  // weight-decay rules and messages.
   const updated = trainables.flatMap((h) => {
     const names = variableNamesOf(h);
-    return h.variables.map((v, i) => ({ v, name: h === stage.train ? names[i]! : `${h.name}/${names[i]}` })).filter(({ v }) => v.trainable);
+    return h.variables.map((v, i) => ({ v, name: h === stage.train ? names[i]! : `${h.name}/${names[i]}` })).filter(({ v }) => v.trainable && !frozenVariables.has(v));
   });
   const optimizer = new StageOptimizer(stage.optimizer, updated.map((u) => u.v), updated.map((u) => u.name));
   const frozen = frozenOf(stage);
@@ -88,7 +102,32 @@ export async function runStage(run: RunContext, index: number, resumeFrom: Check
     log.write({ event: "stage-start", stage: stage.name, epoch: Math.floor(step / stepsPerEpoch) + 1, step, totalSteps, ...(resumeFrom ? { resumedFrom: step } : {}) });
 
     const position = () => ({ epoch: Math.floor(step / stepsPerEpoch), step });
-    const stateNow = (lossSum: number, lossCount: number): StageState => ({ lossSum, lossCount, epochLoss: state.epochLoss, metrics, seconds: elapsed() });
+    const stateNow = (lossSum: number, lossCount: number): StageState => ({ lossSum, lossCount, epochLoss: state.epochLoss, metrics, seconds: elapsed(), ...(best ? { best } : {}) });
+    // The best checkpoint so far (from the loop state when resuming; its folder is on disk).
+    const bestSpec = stage.checkpoint?.best;
+    let best: BestCheckpoint | undefined = state.best;
+    const evaluateNow = (spec: StageSpec["evaluate"][number], epoch: number, lr: number): void => {
+      const values = evaluate(stage.train, spec);
+      metrics[spec.split.name] = values;
+      display.evaluation(epoch, spec.split.name, values);
+      log.write({ event: "eval", stage: stage.name, epoch: step / stepsPerEpoch, step, split: spec.split.name, loss: state.epochLoss, lr, metrics: values, elapsed: elapsed() });
+    };
+    const judgeBest = async (lr: number): Promise<void> => {
+      if (!bestSpec) return;
+      const values = evaluate(stage.train, { split: bestSpec.split, everyEpochs: 1, metrics: [bestSpec.metric] });
+      const label = metricLabel(bestSpec.metric);
+      const value = values[label]!;
+      metrics[bestSpec.split.name] = { ...metrics[bestSpec.split.name], ...values };
+      const better = best === undefined ? !Number.isNaN(value) : bestSpec.mode === "max" ? value > best.value : value < best.value;
+      log.write({ event: "eval", stage: stage.name, epoch: step / stepsPerEpoch, step, split: bestSpec.split.name, loss: state.epochLoss, lr, metrics: values, elapsed: elapsed() });
+      if (!better) return;
+      best = { split: bestSpec.split.name, metric: label, mode: bestSpec.mode, value, epoch: step / stepsPerEpoch, step };
+      await writeCheckpoint(join(checkpointDir(options.outDir, stage.name), BEST_DIR), stage.name, stage.train, undefined, position(), {
+        kind: "best",
+        holders: trainables,
+        state: { best },
+      });
+    };
     const interrupt = async (epoch: number, lossSum: number, lossCount: number): Promise<never> => {
       const dir = join(checkpointDir(options.outDir, stage.name), `step-${step}`);
       await writeCheckpoint(dir, stage.name, stage.train, optimizer, position(), { kind: "interrupt", holders: stageHoldersOf(stage), state: stateNow(lossSum, lossCount) });
@@ -104,8 +143,11 @@ export async function runStage(run: RunContext, index: number, resumeFrom: Check
       throw new KdcInterrupted(`interrupted: stage '${stage.name}' stopped after step ${step} of ${totalSteps}; checkpoint ${shown}`, dir, "run the same command again with --resume to continue from it");
     };
 
-    for (let epoch = Math.floor(step / stepsPerEpoch); epoch < stage.epochs; epoch++) {
+    for (let epoch = Math.floor(step / stepsPerEpoch); epoch * stepsPerEpoch < totalSteps; epoch++) {
       const epochStarted = performance.now();
+      // With `steps` the last epoch may stop early; its remaining batches are never drawn.
+      const stepsThisEpoch = Math.min(stepsPerEpoch, totalSteps - epoch * stepsPerEpoch);
+      const fullEpoch = stepsThisEpoch === stepsPerEpoch;
       const resumedInEpoch = step - epoch * stepsPerEpoch;
       let lossSum = resumedInEpoch > 0 ? state.lossSum : 0;
       let lossCount = resumedInEpoch > 0 ? state.lossCount : 0;
@@ -120,7 +162,7 @@ export async function runStage(run: RunContext, index: number, resumeFrom: Check
         const b = next();
         if (b) disposeBatch(b);
       }
-      for (let inEpoch = resumedInEpoch; inEpoch < stepsPerEpoch; inEpoch++) {
+      for (let inEpoch = resumedInEpoch; inEpoch < stepsThisEpoch; inEpoch++) {
         const progress: Progress = { step, totalSteps, epoch, stepsPerEpoch };
         lr = runner.begin(progress);
         // Batches are fetched only when needed: no batch tensors outlive their step.
@@ -141,21 +183,24 @@ export async function runStage(run: RunContext, index: number, resumeFrom: Check
         interval.add(loss);
         options.onStep?.({ stage: stage.name, epoch, step, loss, lr, ...(gradNorm !== undefined ? { gradNorm } : {}) });
         display.step({ epoch, step, loss, lr });
-        const lastOfEpoch = inEpoch === stepsPerEpoch - 1;
+        const lastOfEpoch = inEpoch === stepsThisEpoch - 1;
         if (interval.steps >= logEvery || lastOfEpoch) {
           const steps = interval.steps;
           log.write({ event: "step", stage: stage.name, epoch: epoch + 1, step, steps, loss: interval.take(), lr, metrics: gradNorm !== undefined ? { gradNorm } : {}, elapsed: elapsed() });
         }
+        // `every N steps`; the end of the stage evaluates every split below.
+        for (const spec of stage.evaluate) if (spec.everySteps && step % spec.everySteps === 0 && step < totalSteps) evaluateNow(spec, epoch, lr);
         if (!lastOfEpoch) {
           await run.yielder.maybe();
           if (stop.stopping) await interrupt(epoch, lossSum, lossCount);
         }
       }
-      const extra = next();
+      const extra = fullEpoch ? next() : undefined;
       if (extra) {
         disposeBatch(extra);
         throw new Error(`split '${stage.data.name}' yielded more than ceil(${stage.data.size} / ${stage.batch}) batches in epoch ${epoch + 1}`);
       }
+      batches.return?.();
       state = { ...state, epochLoss: lossSum / Math.max(1, lossCount) };
       display.epochEnd({ epoch, step, loss: state.epochLoss, meanLoss: state.epochLoss, lr });
       log.write({
@@ -172,24 +217,28 @@ export async function runStage(run: RunContext, index: number, resumeFrom: Check
       });
 
       const done = epoch + 1;
-      for (const spec of stage.evaluate) {
-        if (done % spec.everyEpochs === 0 || done === stage.epochs) {
-          const values = evaluate(stage.train, spec);
-          metrics[spec.split.name] = values;
-          display.evaluation(epoch, spec.split.name, values);
-          log.write({ event: "eval", stage: stage.name, epoch: done, step, split: spec.split.name, loss: state.epochLoss, lr, metrics: values, elapsed: elapsed() });
-        }
-      }
-      if (stage.checkpoint && done % stage.checkpoint.everyEpochs === 0) {
+      const stageEnd = step === totalSteps;
+      const onInterval = (every: number) => fullEpoch && done % every === 0;
+      for (const spec of stage.evaluate) if (onInterval(spec.everyEpochs) || stageEnd) evaluateNow(spec, epoch, lr);
+      // Before the epoch checkpoint, so that its loop state knows the best so far.
+      if (stage.checkpoint && (onInterval(stage.checkpoint.everyEpochs) || stageEnd)) await judgeBest(lr);
+      if (stage.checkpoint && onInterval(stage.checkpoint.everyEpochs)) {
         await saveCheckpoint(options.outDir, stage.name, stage.train, optimizer, { epoch: done, step }, stage.checkpoint.keep, {
           holders: stageHoldersOf(stage),
           state: stateNow(0, 0),
         });
       }
       await run.yielder.maybe();
-      if (stop.stopping && done < stage.epochs) await interrupt(epoch, 0, 0);
+      if (stop.stopping && !stageEnd) await interrupt(epoch, 0, 0);
     }
     display.stageEnd();
+    if (best) {
+      // The best weights leave the stage (HF's load_best_model_at_end): exports and later stages get them.
+      const saved = await readCheckpoint(join(checkpointDir(options.outDir, stage.name), BEST_DIR));
+      if (saved.position.step !== best.step) throw new KdcRuntimeError(`checkpoint ${saved.dir} is from step ${saved.position.step}, but the best step was ${best.step}`, "start a fresh run (without --resume)");
+      for (const h of trainables) saved.restoreHolder(h);
+      note(`restored the best weights: ${best.metric} on ${best.split} = ${best.value} after step ${best.step} (epoch ${+best.epoch.toFixed(3)})`);
+    }
     for (const { model, path } of stage.exports) {
       const dir = isAbsolute(path) ? path : resolve(options.outDir, path);
       await model.exportTo(dir);
@@ -204,6 +253,7 @@ export async function runStage(run: RunContext, index: number, resumeFrom: Check
       metrics,
       ...(frozenOutputs.decision ? { teacherCache: frozenOutputs.decision } : {}),
       ...(resumeFrom ? { resumed: resumeFrom.position } : {}),
+      ...(best ? { best } : {}),
     };
     // Every model's weights as they leave the stage, and its report: a resumed run skips it.
     await writeCheckpoint(join(checkpointDir(options.outDir, stage.name), COMPLETE_DIR), stage.name, stage.train, undefined, { epoch: stage.epochs, step }, {

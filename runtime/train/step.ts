@@ -69,7 +69,7 @@ export class StepRunner {
     try {
       const { value, grads } = tf.tidy(() => {
         const frozen = this.frozen.outputsFor(batch, keys);
-        ctx = new Step(batch, progress, this.stage.name, this.stage.train, frozen);
+        ctx = new Step(batch, progress, this.stage.name, this.stage.train, frozen, this.stage.trainableTeachers ?? []);
         const objective = () => scalarObjective(this.stage, ctx!);
         if (this.simple) {
           const value = this.optimizer.minimize(objective);

@@ -2,7 +2,9 @@
 // a memory estimate against wasm's 4 GiB.
 import type { Model, ProgramSpec, StageSpec } from "../program.js";
 import { KdcRuntimeError } from "../errors.js";
-import { frozenOf, holdersOf, parameterCount, type Holder } from "./holders.js";
+import { frozenOf, holdersOf, parameterCount, trainablesOf, type Holder } from "./holders.js";
+import { frozenVariablesOf } from "./freeze.js";
+import { stepsPerEpochOf } from "./stage.js";
 
 /** wasm's linear memory is capped at 4 GiB; past it tfjs fails with "memory access out of bounds". */
 export const WASM_LIMIT_BYTES = 3.5 * 2 ** 30;
@@ -19,18 +21,33 @@ export function validate(program: ProgramSpec): void {
     if (!Number.isInteger(stage.epochs) || stage.epochs < 1) throw new KdcRuntimeError(`${where}: epochs must be a positive integer, got ${stage.epochs}`);
     if (!Number.isInteger(stage.batch) || stage.batch < 1) throw new KdcRuntimeError(`${where}: batch must be a positive integer, got ${stage.batch}`);
     if (stage.data.size === 0) throw new KdcRuntimeError(`${where}: the training split '${stage.data.name}' is empty`);
+    if (stage.steps !== undefined) {
+      if (!Number.isInteger(stage.steps) || stage.steps < 1) throw new KdcRuntimeError(`${where}: steps must be a positive integer, got ${stage.steps}`);
+      const touched = Math.ceil(stage.steps / stepsPerEpochOf(stage));
+      if (stage.epochs !== touched) throw new KdcRuntimeError(`${where}: ${stage.steps} steps touch ${touched} epochs, but epochs is ${stage.epochs}`);
+    }
     const frozen = frozenOf(stage);
     if (frozen.includes(stage.train)) throw new KdcRuntimeError(`${where}: '${stage.train.name}' cannot teach itself`);
+    for (const t of stage.trainableTeachers ?? []) {
+      if (t === stage.train || frozen.includes(t)) throw new KdcRuntimeError(`${where}: trainable teacher '${t.name}' is also the trained model, a frozen teacher or the reference`);
+    }
+    const frozenVariables = frozenVariablesOf(stage);
+    if (frozenVariables.size > 0 && !stage.train.variables.some((v) => v.trainable && !frozenVariables.has(v))) {
+      throw new KdcRuntimeError(`${where}: every variable of '${stage.train.name}' is frozen`);
+    }
     for (const m of stage.modules ?? []) {
       if (m === (stage.train as unknown) || frozen.includes(m as Model)) throw new KdcRuntimeError(`${where}: module '${m.name}' is already the trained model or a teacher`);
     }
     if (new Set(stage.modules ?? []).size !== (stage.modules ?? []).length) throw new KdcRuntimeError(`${where}: a module is listed twice`);
     for (const e of stage.evaluate) {
       if (!Number.isInteger(e.everyEpochs) || e.everyEpochs < 1) throw new KdcRuntimeError(`${where}: evaluate every must be a positive number of epochs`);
+      if (e.everySteps !== undefined && (!Number.isInteger(e.everySteps) || e.everySteps < 1)) throw new KdcRuntimeError(`${where}: evaluate every must be a positive number of steps`);
     }
     if (stage.checkpoint && (!(stage.checkpoint.everyEpochs >= 1) || !(stage.checkpoint.keep >= 1))) {
       throw new KdcRuntimeError(`${where}: checkpoint every and keep must be at least 1`);
     }
+    const best = stage.checkpoint?.best;
+    if (best && best.mode !== "min" && best.mode !== "max") throw new KdcRuntimeError(`${where}: checkpoint best mode must be "min" or "max", got ${String(best.mode)}`);
     if (stage.clip !== undefined && !(stage.clip > 0 && Number.isFinite(stage.clip))) {
       throw new KdcRuntimeError(`${where}: clip must be a positive norm, got ${stage.clip}`);
     }
@@ -81,9 +98,9 @@ export function activationFloats(model: Holder, batch: number): number {
  */
 export function stageBytes(program: ProgramSpec, stage: StageSpec): number {
   const resident = holdersOf(program).reduce((n, h) => n + parameterCount(h), 0);
-  const trained = [stage.train, ...(stage.modules ?? [])].reduce((n, h) => n + parameterCount(h), 0);
+  const trained = trainablesOf(stage).reduce((n, h) => n + parameterCount(h), 0);
   const perTrained = 1 + optimizerSlots(stage) + ((stage.accumulate?.steps ?? 1) > 1 ? 1 : 0) + (stage.clip !== undefined ? 1 : 0);
-  const acts = [stage.train, ...(stage.modules ?? []), ...frozenOf(stage)].reduce((n, m) => n + activationFloats(m, stage.batch), 0);
+  const acts = [...trainablesOf(stage), ...frozenOf(stage)].reduce((n, m) => n + activationFloats(m, stage.batch), 0);
   return 4 * (resident + perTrained * trained + 4 * acts);
 }
 

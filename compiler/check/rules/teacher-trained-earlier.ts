@@ -1,5 +1,5 @@
 // Rule: a teacher must have been trained by a stage this one runs after (KD3015), or the stage
-// would distil from random weights.
+// would distil from random weights. A `trainable` teacher is exempt: it learns in the stage.
 import type { ModelDeclaration, StageDeclaration } from "../../../grammar/ast.js";
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import { isLoadedModel } from "../model-topology.js";
@@ -27,6 +27,7 @@ export function checkTeachersTrainedEarlier(
       if (seen.has(info)) continue;
       seen.add(info);
       models.add(info.trained);
+      for (const t of info.trainableTeachers) models.add(t);
       const further = trainedBefore(info, seen);
       if (!further) return undefined;
       for (const m of further) models.add(m);
@@ -39,7 +40,9 @@ export function checkTeachersTrainedEarlier(
     if (!earlier) continue;
     for (const stmt of stage.body) {
       if (stmt.kind !== "TeacherStatement") continue;
-      for (const id of stmt.models) {
+      for (const [i, id] of stmt.models.entries()) {
+        // A trainable teacher learns in this stage (Deep Mutual Learning starts both from scratch).
+        if (stmt.trainable[i]) continue;
         const teacher = stage.teachers.find((t) => t.name.name === id.name);
         // A loaded model arrives trained.
         if (teacher && !earlier.has(teacher) && !isLoadedModel(teacher))

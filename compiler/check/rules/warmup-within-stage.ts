@@ -1,6 +1,6 @@
 // Rule KD3018: a warm-up (or a checkpoint interval, or a piecewise schedule's last point) longer
 // than its stage never completes.
-// A stage lasts epochs × ceil(split size / batch) steps.
+// A stage lasts `steps N` steps, or epochs × ceil(split size / batch) steps.
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { Span } from "../../source.js";
 import { durationSteps, showValue, type ScheduleValue } from "../values.js";
@@ -44,18 +44,18 @@ export function checkIntervalWithinStage(
   stage: string,
   what: string,
   everyEpochs: number,
-  epochs: number,
+  totalSteps: number,
   stepsPerEpoch: number,
   span: Span,
   report: (d: Diagnostic) => void,
 ): void {
-  if (everyEpochs <= epochs) return;
+  if (everyEpochs * stepsPerEpoch <= totalSteps) return;
   report(
     diagnostic("KD3018", span, {
       what,
       length: `${everyEpochs} epochs (${everyEpochs * stepsPerEpoch} steps)`,
       stage,
-      stageSteps: epochs * stepsPerEpoch,
+      stageSteps: totalSteps,
     }),
   );
 }

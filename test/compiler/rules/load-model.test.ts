@@ -35,4 +35,11 @@ describe("load(dir) models (KD3024)", () => {
     expect(r.diagnostics[0]!.message).toContain("[null, 28, 28, 1]");
     expect(codes(await compileText(recipe, { "runs/teacher/model.json": "{ not json" }))).toEqual(["KD3024"]);
   });
+  it("refuses to train a loaded model, as the student or as a trainable teacher (KD4002)", async () => {
+    const trained = recipe.replace("train small on", "train big on");
+    expect(codes(await compileText(trained, withLoaded(10)))).toContain("KD4002");
+    const trainable = recipe.replace(/teacher big\b/, "teacher big trainable");
+    expect(trainable).not.toEqual(recipe);
+    expect(codes(await compileText(trainable, withLoaded(10)))).toEqual(["KD4002"]);
+  });
 });
