@@ -5,6 +5,7 @@ import type { CallExpression } from "../../grammar/ast.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { dataBuiltins } from "./builtins-data.js";
 import { modelBuiltins } from "./builtins-models.js";
+import { optimizerBuiltins } from "./builtins-optim.js";
 import { modelInfoFromTopology } from "./model-topology.js";
 import { checkSameClasses } from "./rules/class-count.js";
 import { checkLabelsMatchLogits } from "./rules/labels-match-logits.js";
@@ -457,46 +458,6 @@ const cosine: Builtin = {
   },
 };
 
-function positiveLearningRate(args: ReadonlyMap<string, BoundArgument>, ctx: BuiltinContext): void {
-  const lr = arg(args, "lr");
-  const r = range(lr.value);
-  if (r && (r.max <= 0 || r.min < 0))
-    ctx.report(diagnostic("KD3008", lr.node?.span ?? ctx.call.span, { what: "the learning rate", value: `non-negative and not always 0` }));
-}
-
-const adam: Builtin = {
-  name: "adam",
-  category: "optimizer",
-  doc: "Adam (Kingma & Ba) with PyTorch's defaults: β1 0.9, β2 0.999, ε 1e-8. `lr` may be a schedule.",
-  params: [
-    { name: "lr", type: "scalar", default: 1e-3 },
-    { name: "beta1", type: "number", default: 0.9 },
-    { name: "beta2", type: "number", default: 0.999 },
-    { name: "epsilon", type: "number", default: 1e-8 },
-  ],
-  result(args, ctx) {
-    positiveLearningRate(args, ctx);
-    rate(args, "beta1", ctx);
-    rate(args, "beta2", ctx);
-    return { type: { kind: "optimizer" } };
-  },
-};
-
-const sgd: Builtin = {
-  name: "sgd",
-  category: "optimizer",
-  doc: "Stochastic gradient descent, with optional (heavy-ball) momentum. `lr` may be a schedule.",
-  params: [
-    { name: "lr", type: "scalar" },
-    { name: "momentum", type: "number", default: 0 },
-  ],
-  result(args, ctx) {
-    positiveLearningRate(args, ctx);
-    rate(args, "momentum", ctx);
-    return { type: { kind: "optimizer" } };
-  },
-};
-
 /** `step` (optimizer steps done in the stage) and `epoch` (step / steps per epoch, fractional). */
 const progress = (name: "step" | "epoch", doc: string): Builtin => ({
   name,
@@ -566,8 +527,7 @@ export const builtins: ReadonlyMap<string, Builtin> = new Map(
     constant,
     linear,
     cosine,
-    adam,
-    sgd,
+    ...optimizerBuiltins,
     metric("accuracy", "Share of examples whose argmax equals the label (ties to the first index; label -100 excluded)."),
     metric("ece", "Expected calibration error: 15 equal-width confidence bins (lo, hi], Σ_b (|B_b|/N)·|acc_b − conf_b|."),
     agreement,

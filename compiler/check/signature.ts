@@ -13,6 +13,8 @@ export type ParamType =
   | "scalar"
   | "duration"
   | "int-list"
+  /** A list of strings (an empty list too). */
+  | "string-list"
   | "string"
   | "bool"
   | "model"
@@ -65,6 +67,7 @@ export function accepts(param: ParamType, type: Type): boolean {
     case "bool":
       return param === "bool";
     case "list":
+      if (param === "string-list") return type.element.kind === "string" || type.element.kind === "error" || type.empty === true;
       return param === "int-list" && (type.element.kind === "error" || (type.element.kind === "number" && type.element.integer));
     case "model":
       return param === "model";
@@ -86,6 +89,7 @@ export function describeParamType(param: ParamType): string {
     scalar: "a number or a schedule",
     duration: "a duration (`200 steps`, `2 epochs`)",
     "int-list": "a list of integers",
+    "string-list": "a list of strings",
     string: "a string",
     bool: "`true` or `false`",
     model: "a model",
@@ -186,6 +190,8 @@ function typeOfDefault(param: SignatureParam): Type {
       return { kind: "duration" };
     case "int-list":
       return { kind: "list", element: { kind: "number", integer: true } };
+    case "string-list":
+      return { kind: "list", element: { kind: "string" } };
     case "string":
       return { kind: "string" };
     case "bool":

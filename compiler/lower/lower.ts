@@ -9,6 +9,7 @@ import type { Type } from "../check/types.js";
 import { isDuration, type Value } from "../check/values.js";
 import type { Module } from "../resolve/modules.js";
 import type { Span } from "../source.js";
+import { lowerOptimizer, OptimizerLoweringError } from "./optimizer.js";
 import {
   IR_VERSION,
   isScheduleExpr,
@@ -302,18 +303,13 @@ export function lower(program: CheckedProgram): IrProgram {
 
   const optimizer = (e: Expression): IrOptimizer => {
     const c = callOf(e);
-    const name = c.callee.kind === "Identifier" ? c.callee.name : "";
-    const b = builtins.get(name);
-    if (!b) throw new InternalError(`unknown optimizer ${name}`);
-    const args = namedArgs(c, b, "build");
-    const num = (k: string): number => {
-      const a = args[k];
-      if (a?.op !== "number") throw new InternalError(`non-constant ${k}`);
-      return a.value;
-    };
-    if (name === "adam") return { kind: "adam", lr: args.lr!, beta1: num("beta1"), beta2: num("beta2"), epsilon: num("epsilon") };
-    if (name === "sgd") return { kind: "sgd", lr: args.lr!, momentum: num("momentum") };
-    throw new InternalError(`unknown optimizer ${name}`);
+    const b = c.callee.kind === "Identifier" ? builtins.get(c.callee.name) : undefined;
+    if (!b) throw new InternalError("unknown optimizer");
+    try {
+      return lowerOptimizer(c, b, bindNames(c, b), (x) => state.values.get(x), (given, fallback) => (given ? expr(given, "build") : valueExpr(fallback)));
+    } catch (error) {
+      throw error instanceof OptimizerLoweringError ? new InternalError(error.message) : error;
+    }
   };
 
   const metric = (e: Expression): IrMetric => {

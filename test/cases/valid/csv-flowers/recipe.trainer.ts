@@ -62,6 +62,7 @@ export function program(params: Params): kd.ProgramSpec {
       beta1: 0.9,
       beta2: 0.999,
       epsilon: 1e-8,
+      weightDecay: 0,
     }),
     // test/cases/valid/csv-flowers/recipe.kd:16:12
     objective: (ctx) =>
@@ -91,6 +92,7 @@ export function program(params: Params): kd.ProgramSpec {
       beta1: 0.9,
       beta2: 0.999,
       epsilon: 1e-8,
+      weightDecay: 0,
     }),
     // test/cases/valid/csv-flowers/recipe.kd:26:12
     objective: (ctx) =>
@@ -137,6 +139,7 @@ export function program(params: Params): kd.ProgramSpec {
       beta1: 0.9,
       beta2: 0.999,
       epsilon: 1e-8,
+      weightDecay: 0,
     }),
     // test/cases/valid/csv-flowers/recipe.kd:36:12
     objective: (ctx) =>

@@ -84,6 +84,7 @@ export function program(params: Params): kd.ProgramSpec {
       beta1: 0.9,
       beta2: 0.999,
       epsilon: 1e-8,
+      weightDecay: 0,
     }),
     // test/cases/valid/hinton/recipe.kd:18:12
     objective: (ctx) =>
@@ -114,6 +115,7 @@ export function program(params: Params): kd.ProgramSpec {
       beta1: 0.9,
       beta2: 0.999,
       epsilon: 1e-8,
+      weightDecay: 0,
     }),
     // test/cases/valid/hinton/recipe.kd:30:12
     objective: (ctx) => hinton(ctx, small, big, ctx.at(distill_temp), 0.9),

@@ -70,7 +70,12 @@ export function program(params: Params): kd.ProgramSpec {
     epochs: 3,
     batch: 100,
     seed: 11,
-    optimizer: kd.optim.sgd({ lr: kd.schedules.constant(0.1), momentum: 0.9 }),
+    optimizer: kd.optim.sgd({
+      lr: kd.schedules.constant(0.1),
+      momentum: 0.9,
+      nesterov: false,
+      weightDecay: 0,
+    }),
     // test/cases/valid/transfer-set/recipe.kd:20:12
     objective: (ctx) =>
       ctx.term(
@@ -106,6 +111,7 @@ export function program(params: Params): kd.ProgramSpec {
       beta1: 0.9,
       beta2: 0.999,
       epsilon: 1e-8,
+      weightDecay: 0,
     }),
     // test/cases/valid/transfer-set/recipe.kd:32:12
     objective: (ctx) =>
