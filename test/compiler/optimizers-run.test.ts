@@ -40,12 +40,12 @@ afterAll(async () => {
   if (run) await rm(run.outDir, { recursive: true, force: true });
 });
 
-async function final(stage: string, model: string): Promise<Map<string, Float32Array>> {
+async function final(stage: string, model: string): Promise<ReadonlyMap<string, ArrayLike<number>>> {
   const data = await readCheckpoint(join(checkpointDir(run!.outDir, stage), "complete"));
   return data.weights(model);
 }
 
-function ratio(after: Float32Array, before: Float32Array): number[] {
+function ratio(after: ArrayLike<number>, before: Float32Array): number[] {
   const out: number[] = [];
   before.forEach((w, i) => {
     if (Math.abs(w) > 1e-3) out.push(after[i]! / w);
