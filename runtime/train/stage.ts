@@ -174,7 +174,9 @@ export async function runStage(run: RunContext, index: number, resumeFrom: Check
       const done = epoch + 1;
       for (const spec of stage.evaluate) {
         if (done % spec.everyEpochs === 0 || done === stage.epochs) {
-          const values = evaluate(stage.train, spec);
+          // The `loss` metric reads the objective with schedules where the last update left them.
+          const progress: Progress = { step: Math.max(0, step - 1), totalSteps, epoch, stepsPerEpoch };
+          const values = evaluate(stage.train, spec, undefined, { name: stage.name, objective: stage.objective, progress });
           metrics[spec.split.name] = values;
           display.evaluation(epoch, spec.split.name, values);
           log.write({ event: "eval", stage: stage.name, epoch: done, step, split: spec.split.name, loss: state.epochLoss, lr, metrics: values, elapsed: elapsed() });
