@@ -5,6 +5,7 @@ import type { CallExpression } from "../../grammar/ast.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { dataBuiltins } from "./builtins-data.js";
 import { modelBuiltins } from "./builtins-models.js";
+import { metricBuiltins } from "./builtins-metrics.js";
 import { optimizerBuiltins } from "./builtins-optim.js";
 import { modelInfoFromTopology } from "./model-topology.js";
 import { checkSameClasses } from "./rules/class-count.js";
@@ -491,23 +492,6 @@ const extremum = (name: "min" | "max"): Builtin => ({
   },
 });
 
-const metric = (name: string, doc: string): Builtin => ({
-  name,
-  category: "metric",
-  doc,
-  bare: true,
-  params: [],
-  result: () => ({ type: { kind: "metric" } }),
-});
-
-const agreement: Builtin = {
-  name: "agreement",
-  category: "metric",
-  doc: "Share of examples where the model's argmax equals the teacher's (ties to the first index).",
-  params: [{ name: "teacher", type: "model" }],
-  result: () => ({ type: { kind: "metric" } }),
-};
-
 export const builtins: ReadonlyMap<string, Builtin> = new Map(
   [
     mnist,
@@ -528,9 +512,7 @@ export const builtins: ReadonlyMap<string, Builtin> = new Map(
     linear,
     cosine,
     ...optimizerBuiltins,
-    metric("accuracy", "Share of examples whose argmax equals the label (ties to the first index; label -100 excluded)."),
-    metric("ece", "Expected calibration error: 15 equal-width confidence bins (lo, hi], Σ_b (|B_b|/N)·|acc_b − conf_b|."),
-    agreement,
+    ...metricBuiltins,
     progress("step", "Optimizer steps completed in the current stage (0 at its first step)."),
     progress("epoch", "Epochs completed in the current stage, fractional: step / steps per epoch."),
     extremum("min"),
@@ -538,5 +520,3 @@ export const builtins: ReadonlyMap<string, Builtin> = new Map(
   ].map((b) => [b.name, b]),
 );
 
-/** Metrics that compare against labels, so their split must have them. */
-export const LABELLED_METRICS: ReadonlySet<string> = new Set(["accuracy", "ece"]);

@@ -16,11 +16,10 @@ import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { suggest } from "../diagnostics/suggest.js";
 import type { Module } from "../resolve/modules.js";
 import type { Span } from "../source.js";
-import { LABELLED_METRICS } from "./builtins.js";
+import { checkMetricsInStage } from "./builtins-metrics.js";
 import { ExpressionChecker, type Env, type Place, type StageScope } from "./expressions.js";
 import { modelSplitMismatch } from "./builtins-models.js";
 import { isLoadedModel } from "./model-topology.js";
-import { checkLabelsAvailable } from "./rules/labels-required.js";
 import { checkNotTestSplit } from "./rules/best-not-on-test.js";
 import { checkRunSettings } from "./rules/run-settings.js";
 import { checkTeacherIsNotStudent } from "./rules/teacher-not-student.js";
@@ -179,6 +178,7 @@ export function checkStage(
   let accumulate: StageInfo["accumulate"];
   const exports: { model: ModelDeclaration; path: string; stmt: ExportStatement }[] = [];
   const deferred: (() => void)[] = [];
+  const evaluations: (() => void)[] = [];
   const firstLet = new Map<string, Span>();
 
   for (const stmt of body) {
@@ -245,7 +245,8 @@ export function checkStage(
         });
         break;
       case "EvaluateStatement":
-        deferred.push(() => {
+        // After the objective: the `loss` metric checks it again on the evaluation split.
+        evaluations.push(() => {
           for (const data of [stmt.data, ...stmt.also]) {
             const info = checkEvaluate(stmt, data);
             if (info) evaluate.push(info);
@@ -281,7 +282,7 @@ export function checkStage(
     }
   }
   // Objective and metrics after all lets, so a let may be declared below its use in `minimize`.
-  for (const run of deferred) run();
+  for (const run of [...deferred, ...evaluations]) run();
 
   const epochs = setting("epochs", (e) => intAtLeast(e, "`epochs`", 1));
   const batch = setting("batch", (e) => intAtLeast(e, "`batch`", 1));
@@ -399,6 +400,14 @@ export function checkStage(
     return v.value;
   }
 
+  /** The objective's split-dependent problems were it computed on `other` (for the `loss` metric). */
+  function objectiveOn(other: SplitInfo): Diagnostic[] {
+    const found: Diagnostic[] = [];
+    const scope: StageScope = { ...scopeOfStage, split: other, usedModels: new Set(), schedules: [] };
+    if (objective) expressions.check(objective, { ...baseEnv("objective"), stage: scope, record: false, report: (d) => found.push(d) });
+    return found;
+  }
+
   function checkEvaluate(stmt: EvaluateStatement, dataExpr: Expression): EvaluateInfo | undefined {
     const data = expressions.check(dataExpr, baseEnv("data"));
     let evalSplit: SplitInfo | undefined;
@@ -407,24 +416,17 @@ export function checkStage(
       report(diagnostic("KD3004", dataExpr.span, { context: "`evaluate on`", expected: "a dataset split", found: describe(data.type) }));
     fitsData(trained, evalSplit, dataExpr.span);
     const everyEpochs = stmt.every ? epochsOf(stmt.every, "`evaluate … every`") : undefined;
+    // Metrics see the evaluated split as theirs (labels, token sequences, preference pairs).
+    const metricEnv: Env = { ...baseEnv("metric"), stage: stageScope && { ...stageScope, split: evalSplit } };
     for (const m of stmt.metrics) {
-      const t = expressions.check(m, baseEnv("metric")).type;
-      if (t.kind !== "error" && t.kind !== "metric") {
+      const t = expressions.check(m, metricEnv).type;
+      if (t.kind !== "error" && t.kind !== "metric")
         report(diagnostic("KD3004", m.span, { context: "`evaluate`", expected: "a metric such as `accuracy`", found: describe(t) }));
-        continue;
-      }
-      const name = metricName(m);
-      if (name && LABELLED_METRICS.has(name)) checkLabelsAvailable(evalSplit, m.span, report);
     }
+    checkMetricsInStage(stmt.metrics, { state, stage: scopeOfStage, split: evalSplit, objectiveOn, report });
     if (!evalSplit) return undefined;
     return { stmt, split: evalSplit, data: dataExpr, everyEpochs: everyEpochs ?? Number.POSITIVE_INFINITY, metrics: stmt.metrics };
   }
-}
-
-function metricName(e: Expression): string | undefined {
-  if (e.kind === "Identifier") return e.name;
-  if (e.kind === "CallExpression" && e.callee.kind === "Identifier") return e.callee.name;
-  return undefined;
 }
 
 function spanOf(symbol: Symbol): Span | undefined {

@@ -5,6 +5,7 @@ import { Project, VariableDeclarationKind, type WriterFunction } from "ts-morph"
 import { isScheduleExpr, type IrKind, type IrProgram, type IrStage } from "../lower/ir.js";
 import { camel, emitExpr, number, type ExprScope } from "./expressions.js";
 import { formatTypeScript } from "./format.js";
+import { emitMetric } from "./metric.js";
 import { emitOptimizer } from "./optimizer.js";
 import { commentText, docText, Names, stringLiteral } from "./names.js";
 
@@ -175,8 +176,7 @@ function emitStage(
   const lr = stage.optimizer.lr;
   const lrText = isScheduleExpr(lr) ? emitExpr(lr, scope) : `kd.schedules.constant(${emitExpr(lr, scope)})`;
   const optimizer = emitOptimizer(stage.optimizer, lrText);
-  const metric = (m: IrStage["evaluate"][number]["metrics"][number]): string =>
-    m.kind === "agreement" ? `kd.metrics.agreement(${model(m.teacher)})` : `kd.metrics.${m.kind}()`;
+  const metric = (m: IrStage["evaluate"][number]["metrics"][number]): string => emitMetric(m, model, (name) => locals.get(name)!);
 
   w.writeLine(`const ${id}: kd.StageSpec = {`);
   w.writeLine(`name: ${stringLiteral(stage.name)},`);

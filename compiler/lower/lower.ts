@@ -9,6 +9,7 @@ import type { Type } from "../check/types.js";
 import { isDuration, type Value } from "../check/values.js";
 import type { Module } from "../resolve/modules.js";
 import type { Span } from "../source.js";
+import { lowerMetric, MetricLoweringError } from "./metric.js";
 import { lowerOptimizer, OptimizerLoweringError } from "./optimizer.js";
 import {
   IR_VERSION,
@@ -313,14 +314,11 @@ export function lower(program: CheckedProgram): IrProgram {
   };
 
   const metric = (e: Expression): IrMetric => {
-    const name = e.kind === "Identifier" ? e.name : e.kind === "CallExpression" && e.callee.kind === "Identifier" ? e.callee.name : "";
-    if (name === "accuracy" || name === "ece") return { kind: name };
-    if (name === "agreement" && e.kind === "CallExpression") {
-      const teacher = bindNames(e, builtins.get("agreement")!).get("teacher");
-      if (teacher?.kind !== "Identifier") throw new InternalError("agreement without a model");
-      return { kind: "agreement", teacher: teacher.name };
+    try {
+      return lowerMetric(e, (x) => state.values.get(x));
+    } catch (error) {
+      throw error instanceof MetricLoweringError ? new InternalError(error.message) : error;
     }
-    throw new InternalError(`unknown metric ${name}`);
   };
 
   const stages: IrStage[] = program.stages.map((s) => {

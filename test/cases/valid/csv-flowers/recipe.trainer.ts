@@ -71,7 +71,9 @@ export function program(params: Params): kd.ProgramSpec {
         "test/cases/valid/csv-flowers/recipe.kd:16:12",
         kd.losses.crossEntropy(ctx.outputs(teacher).logits, ctx.labels(), { smoothing: 0 }),
       ),
-    evaluate: [{ split: flowers.test, everyEpochs: 20, metrics: [kd.metrics.accuracy()] }],
+    evaluate: [
+      { split: flowers.test, everyEpochs: 20, metrics: [kd.metrics.accuracy({ top: 1 })] },
+    ],
     checkpoint: undefined,
     exports: [],
   };
@@ -115,9 +117,9 @@ export function program(params: Params): kd.ProgramSpec {
       {
         split: flowers.test,
         everyEpochs: 20,
-        metrics: [kd.metrics.accuracy(), kd.metrics.agreement(teacher)],
+        metrics: [kd.metrics.accuracy({ top: 1 }), kd.metrics.agreement(teacher)],
       },
-      { split: flowers.all!, everyEpochs: 20, metrics: [kd.metrics.accuracy()] },
+      { split: flowers.all!, everyEpochs: 20, metrics: [kd.metrics.accuracy({ top: 1 })] },
     ],
     checkpoint: undefined,
     exports: [],
@@ -148,7 +150,7 @@ export function program(params: Params): kd.ProgramSpec {
         "test/cases/valid/csv-flowers/recipe.kd:36:12",
         kd.losses.crossEntropy(ctx.outputs(line).logits, ctx.labels(), { smoothing: 0 }),
       ),
-    evaluate: [{ split: points.test, everyEpochs: 10, metrics: [kd.metrics.accuracy()] }],
+    evaluate: [{ split: points.test, everyEpochs: 10, metrics: [kd.metrics.accuracy({ top: 1 })] }],
     checkpoint: undefined,
     exports: [],
   };

@@ -144,7 +144,11 @@ export function program(params: Params): kd.ProgramSpec {
       {
         split: digits.test,
         everyEpochs: 2,
-        metrics: [kd.metrics.accuracy(), kd.metrics.agreement(wide), kd.metrics.agreement(deep)],
+        metrics: [
+          kd.metrics.accuracy({ top: 1 }),
+          kd.metrics.agreement(wide),
+          kd.metrics.agreement(deep),
+        ],
       },
     ],
     checkpoint: undefined,

@@ -96,7 +96,7 @@ export function program(params: Params): kd.ProgramSpec {
       {
         split: digits.test,
         everyEpochs: 2,
-        metrics: [kd.metrics.accuracy(), kd.metrics.agreement(big)],
+        metrics: [kd.metrics.accuracy({ top: 1 }), kd.metrics.agreement(big)],
       },
     ],
     checkpoint: undefined,

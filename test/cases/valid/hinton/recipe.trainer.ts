@@ -93,7 +93,7 @@ export function program(params: Params): kd.ProgramSpec {
         "test/cases/valid/hinton/recipe.kd:18:12",
         kd.losses.crossEntropy(ctx.outputs(big).logits, ctx.labels(), { smoothing: 0 }),
       ),
-    evaluate: [{ split: digits.test, everyEpochs: 1, metrics: [kd.metrics.accuracy()] }],
+    evaluate: [{ split: digits.test, everyEpochs: 1, metrics: [kd.metrics.accuracy({ top: 1 })] }],
     checkpoint: undefined,
     exports: [],
   };
@@ -123,7 +123,7 @@ export function program(params: Params): kd.ProgramSpec {
       {
         split: digits.test,
         everyEpochs: 1,
-        metrics: [kd.metrics.accuracy(), kd.metrics.agreement(big), kd.metrics.ece()],
+        metrics: [kd.metrics.accuracy({ top: 1 }), kd.metrics.agreement(big), kd.metrics.ece()],
       },
     ],
     checkpoint: { everyEpochs: 1, keep: 3 },

@@ -172,7 +172,7 @@ export function program(params: Params): kd.ProgramSpec {
         "test/cases/valid/text-models/recipe.kd:37:12",
         kd.losses.crossEntropy(ctx.outputs(net).logits, ctx.labels(), { smoothing: 0 }),
       ),
-    evaluate: [{ split: digits.test, everyEpochs: 1, metrics: [kd.metrics.accuracy()] }],
+    evaluate: [{ split: digits.test, everyEpochs: 1, metrics: [kd.metrics.accuracy({ top: 1 })] }],
     checkpoint: undefined,
     exports: [],
   };

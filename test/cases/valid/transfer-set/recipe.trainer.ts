@@ -84,7 +84,11 @@ export function program(params: Params): kd.ProgramSpec {
         kd.losses.crossEntropy(ctx.outputs(teacher_net).logits, ctx.labels(), { smoothing: 0.1 }),
       ),
     evaluate: [
-      { split: digits.test, everyEpochs: 3, metrics: [kd.metrics.accuracy(), kd.metrics.ece()] },
+      {
+        split: digits.test,
+        everyEpochs: 3,
+        metrics: [kd.metrics.accuracy({ top: 1 }), kd.metrics.ece()],
+      },
     ],
     checkpoint: undefined,
     exports: [],
@@ -120,7 +124,7 @@ export function program(params: Params): kd.ProgramSpec {
       {
         split: digits.test,
         everyEpochs: 1,
-        metrics: [kd.metrics.accuracy(), kd.metrics.agreement(teacher_net)],
+        metrics: [kd.metrics.accuracy({ top: 1 }), kd.metrics.agreement(teacher_net)],
       },
     ],
     checkpoint: undefined,
