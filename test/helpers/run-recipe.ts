@@ -19,6 +19,8 @@ export interface RecipeRun {
   /** The program as built, before training changed its weights: model name → variable name → initial values. */
   readonly initial: ReadonlyMap<string, ReadonlyMap<string, Float32Array>>;
   readonly trainer: string;
+  /** Builds the program again (fresh models, the same data), for checks after the run. */
+  rebuild(): kd.ProgramSpec;
 }
 
 export async function runRecipe(text: string, extra: Readonly<Record<string, string>> = {}): Promise<RecipeRun> {
@@ -41,5 +43,5 @@ export async function runRecipe(text: string, extra: Readonly<Record<string, str
     },
     { backend: "cpu", outDir, quiet: true, handleSignals: false },
   );
-  return { report, outDir, initial, trainer };
+  return { report, outDir, initial, trainer, rebuild: () => module.program(module.defaults) };
 }
