@@ -36,5 +36,6 @@ export function isOfDecayKind(kind: DecayKind, name: string): boolean {
 export function decayExclusions(kinds: readonly DecayKind[]): (name: string, shape: readonly number[]) => boolean {
   for (const k of kinds) if (!DECAY_KINDS.includes(k)) throw new KdcRuntimeError(`optimizer: unknown kind of parameter '${k}' to exclude from decay (kdc knows ${DECAY_KINDS.join(", ")})`);
   const chosen = [...kinds];
-  return (name) => chosen.some((k) => isOfDecayKind(k, name));
+  // `kinds` lets describeOptimizer say what is skipped.
+  return Object.assign((name: string) => chosen.some((k) => isOfDecayKind(k, name)), { kinds: chosen as readonly DecayKind[] });
 }

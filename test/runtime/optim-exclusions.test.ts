@@ -34,6 +34,12 @@ describe("decayExclusions", () => {
     expect(kd.optim.decayExclusions([])("dense_0/bias", [3])).toBe(false);
   });
 
+  it("is described by its kinds", () => {
+    const spec = (kinds: kd.optim.DecayKind[]) => kd.optim.adamw({ lr: 1e-3, excludeFromDecay: kd.optim.decayExclusions(kinds) });
+    expect(kd.optim.describeOptimizer(spec(["bias", "norm"]))).toContain("decoupled weight decay 0.01, not biases, norms)");
+    expect(kd.optim.describeOptimizer(spec([]))).toContain("decoupled weight decay 0.01)");
+  });
+
   it("refuses an unknown kind", () => {
     expect(() => kd.optim.decayExclusions(["biases" as kd.optim.DecayKind])).toThrow(/unknown kind of parameter 'biases'/);
   });
