@@ -24,7 +24,7 @@ export interface BuiltinContext {
   report(d: Diagnostic): void;
   /** Reads a file named relative to the recipe (for `load`); undefined when it does not exist. */
   readRelative(path: string): string | undefined;
-  /** The split the current stage trains on, inside objectives. */
+  /** The split the current stage trains on, inside objectives; the evaluated split, inside a metric list. */
   readonly split: SplitInfo | undefined;
 }
 
