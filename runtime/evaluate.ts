@@ -8,7 +8,7 @@
 // cross-entropy. Preference metrics compare the summed log-probabilities of each pair's chosen
 // and rejected responses under the model and the reference.
 import * as tf from "@tensorflow/tfjs";
-import type { Batch, EvaluateSpec, MetricSpec, Model } from "./program.js";
+import type { Batch, EvaluateSpec, MetricSpec, Model, Objective, Outputs, Progress, Schedule, StepContext } from "./program.js";
 import { KdcRuntimeError } from "./errors.js";
 import { disposeBatch } from "./data/memory-split.js";
 import {
@@ -25,6 +25,7 @@ import {
   preferenceAccuracyOf,
   rewardMarginOf,
   sequenceLogProbs,
+  topKHits,
 } from "./metrics.js";
 import { IGNORE_INDEX } from "./losses/cross-entropy.js";
 
@@ -53,8 +54,18 @@ class Column<T extends Float64Array | Int32Array> {
 const f64 = () => new Column<Float64Array>((n) => new Float64Array(n));
 const i32 = () => new Column<Int32Array>((n) => new Int32Array(n));
 
-/** Metric label → value (fractions, not percentages) for `model` on `spec.split`. */
-export function evaluate(model: Model, spec: EvaluateSpec, batchSize?: number): Record<string, number> {
+/** What the `loss` metric evaluates: the stage's objective, and where the stage is (for schedules). */
+export interface EvaluationStage {
+  readonly name: string;
+  readonly objective: Objective;
+  readonly progress: Progress;
+}
+
+/**
+ * Metric label → value (fractions, not percentages) for `model` on `spec.split`. `stage` is needed
+ * only by the `loss` metric.
+ */
+export function evaluate(model: Model, spec: EvaluateSpec, batchSize?: number, stage?: EvaluationStage): Record<string, number> {
   const { split, metrics } = spec;
   const kind = split.kind ?? "vectors";
   const sequences = kind !== "vectors";
@@ -64,7 +75,13 @@ export function evaluate(model: Model, spec: EvaluateSpec, batchSize?: number): 
   const teachers = unique(metrics.flatMap((m) => (m.kind === "agreement" || m.kind === "kl" ? [m.teacher] : [])));
   const references = unique(metrics.flatMap((m) => (m.kind === "preferenceAccuracy" || m.kind === "rewardMargin" ? [m.reference] : [])));
   const klSpecs = unique(metrics.flatMap((m) => (m.kind === "kl" ? [`${teachers.indexOf(m.teacher)}|${m.T}`] : [])));
-  const wantRows = metrics.some((m) => m.kind !== "preferenceAccuracy" && m.kind !== "rewardMargin");
+  const wantRows = metrics.some((m) => m.kind !== "preferenceAccuracy" && m.kind !== "rewardMargin" && m.kind !== "loss");
+  const tops = unique(metrics.flatMap((m) => (m.kind === "accuracy" && (m.top ?? 1) > 1 ? [m.top!] : [])));
+  const topHits = new Map(tops.map((k) => [k, i32()]));
+  const wantLoss = metrics.some((m) => m.kind === "loss");
+  if (wantLoss && !stage) throw new KdcRuntimeError(`cannot compute loss on '${split.name}': no stage objective was given`);
+  let lossSum = 0;
+  let lossWeight = 0;
   const wantPairs = references.length > 0;
 
   const predicted = i32();
@@ -93,6 +110,7 @@ export function evaluate(model: Model, spec: EvaluateSpec, batchSize?: number): 
         predicted.push(argmaxRows(rows[0]!, classes));
         confidence.push(confidenceRows(rows[0]!, classes));
         labels.push(rowLabels);
+        for (const [k, column] of topHits) column.push(topKHits(rows[0]!, rowLabels, classes, k));
         if (metrics.some((m) => m.kind === "perplexity")) nll.push(nllRows(rows[0]!, rowLabels, classes));
         teachers.forEach((_, i) => teacherPredicted[i]!.push(argmaxRows(rows[1 + i]!, classes)));
         for (const [key, column] of kl) {
@@ -114,6 +132,13 @@ export function evaluate(model: Model, spec: EvaluateSpec, batchSize?: number): 
           refRejected[i]!.push(ref.slice(pairs));
         });
       }
+      if (wantLoss) {
+        const value = tf.tidy(() => stage!.objective(new EvaluationContext(batch, stage!)));
+        const examples = batch.input.shape[0]!;
+        lossSum += value.dataSync()[0]! * examples;
+        lossWeight += examples;
+        value.dispose();
+      }
     } finally {
       tf.dispose(outputs);
       disposeBatch(batch);
@@ -127,7 +152,10 @@ export function evaluate(model: Model, spec: EvaluateSpec, batchSize?: number): 
     const label = metricLabel(metric);
     switch (metric.kind) {
       case "accuracy":
-        result[label] = accuracyOf(predicted.all(), y);
+        result[label] = (metric.top ?? 1) > 1 ? maskedMean(topHits.get(metric.top!)!.all(), y) : accuracyOf(predicted.all(), y);
+        break;
+      case "loss":
+        result[label] = lossWeight === 0 ? NaN : lossSum / lossWeight;
         break;
       case "agreement":
         result[label] = agreementOf(predicted.all(), teacherPredicted[teachers.indexOf(metric.teacher)]!.all(), hasLabels ? y : undefined);
@@ -151,6 +179,36 @@ export function evaluate(model: Model, spec: EvaluateSpec, batchSize?: number): 
     }
   }
   return result;
+}
+
+/**
+ * What the objective sees while it is evaluated: every model it reads (trained, teachers, the
+ * reference) in inference mode, once per batch; schedules at the stage's last update.
+ */
+class EvaluationContext implements StepContext {
+  private readonly seen = new Map<Model, Outputs>();
+  readonly progress: Progress;
+  constructor(
+    readonly batch: Batch,
+    private readonly stage: EvaluationStage,
+  ) {
+    this.progress = stage.progress;
+  }
+  outputs(model: Model): Outputs {
+    let o = this.seen.get(model);
+    if (!o) this.seen.set(model, (o = model.forward(this.batch.input, false)));
+    return o;
+  }
+  at(schedule: Schedule): number {
+    return schedule.at(this.progress);
+  }
+  labels(): tf.Tensor1D {
+    if (!this.batch.label) throw new KdcRuntimeError(`stage '${this.stage.name}': the objective reads labels, but the evaluation split has none`);
+    return this.batch.label;
+  }
+  term(_label: string, _origin: string, value: tf.Scalar): tf.Scalar {
+    return value;
+  }
 }
 
 function unique<T>(xs: readonly T[]): T[] {

@@ -1,9 +1,9 @@
 // Number formatting shared by the progress display and the final report.
 
-/** `accuracy`, `agreement(…)` and `preference_accuracy` as percentages, `ece` with 3 decimals, anything else with 4. */
+/** `accuracy`, `accuracy@k`, `agreement(…)` and `preference_accuracy` as percentages, `ece` with 3 decimals, anything else with 4. */
 export function formatMetric(label: string, value: number): string {
   if (!Number.isFinite(value)) return "—";
-  if (label === "accuracy" || label.startsWith("agreement") || label === "preference_accuracy") return `${(value * 100).toFixed(2)}%`;
+  if (label === "accuracy" || label.startsWith("accuracy@") || label.startsWith("agreement") || label === "preference_accuracy") return `${(value * 100).toFixed(2)}%`;
   if (label === "ece") return value.toFixed(3);
   return value.toFixed(4);
 }

@@ -3,8 +3,16 @@
 import type { MetricSpec, Model } from "./program.js";
 import { IGNORE_INDEX } from "./losses/cross-entropy.js";
 
-export function accuracy(): MetricSpec {
-  return { kind: "accuracy" };
+/** The fraction of rows whose label is among the model's `top` highest logits (default 1: the argmax). */
+export function accuracy(options: { readonly top?: number } = {}): MetricSpec {
+  const top = options.top ?? 1;
+  if (!(Number.isInteger(top) && top >= 1)) throw new RangeError(`accuracy: top must be a positive integer, got ${top}`);
+  return top === 1 ? { kind: "accuracy" } : { kind: "accuracy", top };
+}
+
+/** The stage's objective evaluated on the split (models in inference mode); see MetricSpec. */
+export function loss(): MetricSpec {
+  return { kind: "loss" };
 }
 
 /** The fraction of examples where the evaluated model's argmax equals `teacher`'s. */
@@ -44,9 +52,15 @@ export function rewardMargin(reference: Model, options: { readonly beta?: number
   return { kind: "rewardMargin", reference, beta: options.beta ?? 0.1 };
 }
 
-/** The label a metric has in reports: `accuracy`, `agreement(big)`, `ece`, `kl(big)`, `kl(big, T=4)`, …. */
+/**
+ * The label a metric has in reports and the metrics log: `accuracy`, `accuracy@5`, `agreement(big)`,
+ * `ece`, `kl(big)`, `kl(big, T=4)`, `perplexity`, `preference_accuracy`, `reward_margin`,
+ * `reward_margin(beta=0.5)`, `loss`. Arguments at their defaults are left out.
+ */
 export function metricLabel(metric: MetricSpec): string {
   switch (metric.kind) {
+    case "accuracy":
+      return metric.top === undefined || metric.top === 1 ? "accuracy" : `accuracy@${metric.top}`;
     case "agreement":
       return `agreement(${metric.teacher.name})`;
     case "kl":
@@ -54,7 +68,7 @@ export function metricLabel(metric: MetricSpec): string {
     case "preferenceAccuracy":
       return "preference_accuracy";
     case "rewardMargin":
-      return "reward_margin";
+      return metric.beta === 0.1 ? "reward_margin" : `reward_margin(beta=${metric.beta})`;
     default:
       return metric.kind;
   }
@@ -92,6 +106,28 @@ export function confidenceRows(logits: ArrayLike<number>, classes: number): Floa
     let sum = 0;
     for (let c = 0; c < classes; c++) sum += Math.exp(logits[r * classes + c]! - max);
     out[r] = 1 / sum;
+  }
+  return out;
+}
+
+/**
+ * Per row, whether the label is among the `k` highest logits, ranking like argmax: class c is
+ * ahead of the label y when z_c > z_y, or z_c = z_y and c < y (ties to the first index), so k = 1
+ * agrees with argmaxRows. Rows labelled −100 get 0 (accuracyOf skips them).
+ */
+export function topKHits(logits: ArrayLike<number>, labels: ArrayLike<number>, classes: number, k: number): Int32Array {
+  const rows = logits.length / classes;
+  const out = new Int32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const y = labels[r]!;
+    if (y === IGNORE_INDEX) continue;
+    const zy = logits[r * classes + y]!;
+    let ahead = 0;
+    for (let c = 0; c < classes && ahead < k; c++) {
+      const z = logits[r * classes + c]!;
+      if (z > zy || (z === zy && c < y)) ahead++;
+    }
+    out[r] = ahead < k ? 1 : 0;
   }
   return out;
 }

@@ -20,6 +20,7 @@ export {
   type RmspropOptions,
   type SgdOptions,
 } from "./optim/specs.js";
+export { DECAY_KINDS, decayExclusions, isOfDecayKind, type DecayKind } from "./optim/exclusions.js";
 export { StageOptimizer, type OptimizerSlot } from "./optim/stage-optimizer.js";
 export { clipByGlobalNorm, type ClippedGradients } from "./optim/clip.js";
 export { GradientAccumulator } from "./optim/accumulate.js";

@@ -181,7 +181,8 @@ export type OptimizerSpec = (
 };
 
 export type MetricSpec =
-  | { readonly kind: "accuracy" }
+  /** Top-k accuracy (`top` default 1: the argmax); labelled `accuracy`, or `accuracy@k` (metrics.topKHits). */
+  | { readonly kind: "accuracy"; readonly top?: number }
   | { readonly kind: "agreement"; readonly teacher: Model }
   | { readonly kind: "ece" }
   /** Mean over rows of KL(softmax(t/T) ‖ softmax(s/T)), no T² (metrics.klToTeacher). */
@@ -191,7 +192,12 @@ export type MetricSpec =
   /** Fraction of preference pairs whose implicit reward prefers the chosen response (metrics.preferenceAccuracy). */
   | { readonly kind: "preferenceAccuracy"; readonly reference: Model }
   /** Mean β·[(log π − log π_ref)(chosen) − (log π − log π_ref)(rejected)] (metrics.rewardMargin). */
-  | { readonly kind: "rewardMargin"; readonly reference: Model; readonly beta: number };
+  | { readonly kind: "rewardMargin"; readonly reference: Model; readonly beta: number }
+  /**
+   * The stage's objective on the evaluation split, every model in inference mode, schedules at the
+   * stage's last update; the mean of its per-batch values weighted by the batch's examples.
+   */
+  | { readonly kind: "loss" };
 
 export interface EvaluateSpec {
   readonly split: Split;

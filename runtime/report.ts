@@ -33,9 +33,9 @@ function notes(report: RunReport): string[] {
   ]);
 }
 
-/** accuracy, then agreements, then ece, then anything else; stable otherwise. */
+/** accuracy (top-1, then top-k), then agreements, then ece, then anything else; stable otherwise. */
 function columnRank(label: string): number {
-  if (label === "accuracy") return 0;
+  if (label === "accuracy" || label.startsWith("accuracy@")) return 0;
   if (label.startsWith("agreement")) return 1;
   if (label === "ece") return 2;
   return 3;

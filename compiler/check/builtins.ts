@@ -7,6 +7,8 @@ import { dataBuiltins } from "./builtins-data.js";
 import { modelBuiltins } from "./builtins-models.js";
 import { scheduleBuiltins } from "./builtins-schedules.js";
 import { tensorOpBuiltins } from "./builtins-tensor-ops.js";
+import { metricBuiltins } from "./builtins-metrics.js";
+import { optimizerBuiltins } from "./builtins-optim.js";
 import { modelInfoFromTopology } from "./model-topology.js";
 import { checkSameClasses } from "./rules/class-count.js";
 import { checkLabelsMatchLogits } from "./rules/labels-match-logits.js";
@@ -24,7 +26,7 @@ export interface BuiltinContext {
   report(d: Diagnostic): void;
   /** Reads a file named relative to the recipe (for `load`); undefined when it does not exist. */
   readRelative(path: string): string | undefined;
-  /** The split the current stage trains on, inside objectives. */
+  /** The split the current stage trains on, inside objectives; the evaluated split, inside a metric list. */
   readonly split: SplitInfo | undefined;
 }
 
@@ -459,46 +461,6 @@ const cosine: Builtin = {
   },
 };
 
-function positiveLearningRate(args: ReadonlyMap<string, BoundArgument>, ctx: BuiltinContext): void {
-  const lr = arg(args, "lr");
-  const r = range(lr.value);
-  if (r && (r.max <= 0 || r.min < 0))
-    ctx.report(diagnostic("KD3008", lr.node?.span ?? ctx.call.span, { what: "the learning rate", value: `non-negative and not always 0` }));
-}
-
-const adam: Builtin = {
-  name: "adam",
-  category: "optimizer",
-  doc: "Adam (Kingma & Ba) with PyTorch's defaults: β1 0.9, β2 0.999, ε 1e-8. `lr` may be a schedule.",
-  params: [
-    { name: "lr", type: "scalar", default: 1e-3 },
-    { name: "beta1", type: "number", default: 0.9 },
-    { name: "beta2", type: "number", default: 0.999 },
-    { name: "epsilon", type: "number", default: 1e-8 },
-  ],
-  result(args, ctx) {
-    positiveLearningRate(args, ctx);
-    rate(args, "beta1", ctx);
-    rate(args, "beta2", ctx);
-    return { type: { kind: "optimizer" } };
-  },
-};
-
-const sgd: Builtin = {
-  name: "sgd",
-  category: "optimizer",
-  doc: "Stochastic gradient descent, with optional (heavy-ball) momentum. `lr` may be a schedule.",
-  params: [
-    { name: "lr", type: "scalar" },
-    { name: "momentum", type: "number", default: 0 },
-  ],
-  result(args, ctx) {
-    positiveLearningRate(args, ctx);
-    rate(args, "momentum", ctx);
-    return { type: { kind: "optimizer" } };
-  },
-};
-
 /** `step` (optimizer steps done in the stage) and `epoch` (step / steps per epoch, fractional). */
 const progress = (name: "step" | "epoch", doc: string): Builtin => ({
   name,
@@ -532,23 +494,6 @@ const extremum = (name: "min" | "max"): Builtin => ({
   },
 });
 
-const metric = (name: string, doc: string): Builtin => ({
-  name,
-  category: "metric",
-  doc,
-  bare: true,
-  params: [],
-  result: () => ({ type: { kind: "metric" } }),
-});
-
-const agreement: Builtin = {
-  name: "agreement",
-  category: "metric",
-  doc: "Share of examples where the model's argmax equals the teacher's (ties to the first index).",
-  params: [{ name: "teacher", type: "model" }],
-  result: () => ({ type: { kind: "metric" } }),
-};
-
 export const builtins: ReadonlyMap<string, Builtin> = new Map(
   [
     mnist,
@@ -570,11 +515,8 @@ export const builtins: ReadonlyMap<string, Builtin> = new Map(
     linear,
     cosine,
     ...scheduleBuiltins,
-    adam,
-    sgd,
-    metric("accuracy", "Share of examples whose argmax equals the label (ties to the first index; label -100 excluded)."),
-    metric("ece", "Expected calibration error: 15 equal-width confidence bins (lo, hi], Σ_b (|B_b|/N)·|acc_b − conf_b|."),
-    agreement,
+    ...optimizerBuiltins,
+    ...metricBuiltins,
     progress("step", "Optimizer steps completed in the current stage (0 at its first step)."),
     progress("epoch", "Epochs completed in the current stage, fractional: step / steps per epoch."),
     extremum("min"),
@@ -582,5 +524,3 @@ export const builtins: ReadonlyMap<string, Builtin> = new Map(
   ].map((b) => [b.name, b]),
 );
 
-/** Metrics that compare against labels, so their split must have them. */
-export const LABELLED_METRICS: ReadonlySet<string> = new Set(["accuracy", "ece"]);

@@ -227,7 +227,14 @@ export class ExpressionChecker {
   }
 
   private list(items: readonly Expression[], env: Env): Checked {
+    if (items.length === 0) return { type: { kind: "list", element: { kind: "number", integer: true }, empty: true }, value: [] };
     const checked = items.map((item) => this.check(item, env));
+    if (checked.some((c) => c.type.kind === "error")) return { type: { kind: "list", element: errorType }, value: undefined };
+    // A list of strings names choices (`exclude_from_decay: ["bias", "norm"]`); other lists hold numbers.
+    if (checked.every((c) => c.type.kind === "string")) {
+      const strings = checked.map((c) => c.value);
+      return { type: { kind: "list", element: { kind: "string" } }, value: strings.every((v) => typeof v === "string") ? (strings as Value[]) : undefined };
+    }
     let element: Type = { kind: "number", integer: true };
     // A list of durations (schedule positions): every item a duration.
     if (checked.length > 0 && checked.every((c) => c.type.kind === "duration" || c.type.kind === "error")) element = { kind: "duration" };

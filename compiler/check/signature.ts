@@ -19,6 +19,8 @@ export type ParamType =
   | "duration-list"
   /** An axis or a list of axes of a tensor (`-1`, `[1, 2]`), or `"all"`. */
   | "axes"
+  /** A list of strings (an empty list too). */
+  | "string-list"
   | "string"
   | "bool"
   | "model"
@@ -72,6 +74,7 @@ export function accepts(param: ParamType, type: Type): boolean {
       return param === "bool";
     case "list": {
       const e = type.element;
+      if (param === "string-list") return e.kind === "string" || e.kind === "error" || type.empty === true;
       if (e.kind === "error") return param === "int-list" || param === "number-list" || param === "duration-list" || param === "axes";
       if (param === "int-list" || param === "axes") return e.kind === "number" && e.integer;
       if (param === "number-list") return e.kind === "number";
@@ -100,6 +103,7 @@ export function describeParamType(param: ParamType): string {
     "number-list": "a list of numbers",
     "duration-list": "a list of durations (`[0 steps, 1 epoch, 50%]`)",
     axes: "an axis (`-1`) or a list of axes (`[1, 2]`)",
+    "string-list": "a list of strings",
     string: "a string",
     bool: "`true` or `false`",
     model: "a model",
@@ -206,6 +210,8 @@ function typeOfDefault(param: SignatureParam): Type {
       return { kind: "list", element: { kind: "duration" } };
     case "axes":
       return typeof param.default === "string" ? { kind: "string" } : { kind: "number", integer: true };
+    case "string-list":
+      return { kind: "list", element: { kind: "string" } };
     case "string":
       return { kind: "string" };
     case "bool":

@@ -17,16 +17,14 @@ import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { suggest } from "../diagnostics/suggest.js";
 import type { Module } from "../resolve/modules.js";
 import type { Span } from "../source.js";
-import { LABELLED_METRICS } from "./builtins.js";
+import { checkMetricsInStage, metricDirection, metricName } from "./builtins-metrics.js";
 import { ExpressionChecker, type Env, type Place, type StageScope } from "./expressions.js";
 import { modelSplitMismatch } from "./builtins-models.js";
 import { isLoadedModel } from "./model-topology.js";
-import { checkLabelsAvailable } from "./rules/labels-required.js";
 import { checkNotTestSplit } from "./rules/best-not-on-test.js";
 import { checkRunSettings } from "./rules/run-settings.js";
 import { checkTeacherIsNotStudent } from "./rules/teacher-not-student.js";
 import { checkNotAllFrozen, freezePart, partName, type FrozenPart } from "./rules/freeze-parts.js";
-import { metricDirection } from "./metric-direction.js";
 import { checkIntervalWithinStage, checkWarmupsWithinStage } from "./rules/warmup-within-stage.js";
 import { recoveredWithin, type CheckState } from "./state.js";
 import type { Symbol } from "./symbols.js";
@@ -228,6 +226,7 @@ export function checkStage(
   const exports: { model: ModelDeclaration; path: string; stmt: ExportStatement }[] = [];
   const deferred: (() => void)[] = [];
   const freeze: FrozenPart[] = [];
+  const evaluations: (() => void)[] = [];
   const firstLet = new Map<string, Span>();
 
   for (const stmt of body) {
@@ -305,7 +304,8 @@ export function checkStage(
         });
         break;
       case "EvaluateStatement":
-        deferred.push(() => {
+        // After the objective: the `loss` metric checks it again on the evaluation split.
+        evaluations.push(() => {
           for (const data of [stmt.data, ...stmt.also]) {
             const info = checkEvaluate(stmt, data);
             if (info) evaluate.push(info);
@@ -341,7 +341,7 @@ export function checkStage(
     }
   }
   // Objective and metrics after all lets, so a let may be declared below its use in `minimize`.
-  for (const run of deferred) run();
+  for (const run of [...deferred, ...evaluations]) run();
 
   // The stage's length: `epochs N` or `steps N`, exactly one.
   const stepsExpr = settings.get("steps");
@@ -439,14 +439,16 @@ export function checkStage(
     } else if (data.type.kind !== "error")
       report(diagnostic("KD3004", best.split.span, { context: "`checkpoint best … on`", expected: "a dataset split", found: describe(data.type) }));
     fitsData(trained, bestSplit, best.split.span);
-    const t = expressions.check(best.metric, baseEnv("metric")).type;
+    // The metric sees the split it is computed on (labels, token sequences, preference pairs).
+    const metricEnv: Env = { ...baseEnv("metric"), stage: stageScope && { ...stageScope, split: bestSplit } };
+    const t = expressions.check(best.metric, metricEnv).type;
     if (t.kind === "error") return undefined;
     if (t.kind !== "metric") {
       report(diagnostic("KD3004", best.metric.span, { context: "`checkpoint best by`", expected: "a metric such as `accuracy`", found: describe(t) }));
       return undefined;
     }
+    checkMetricsInStage([best.metric], { state, stage: scopeOfStage, split: bestSplit, objectiveOn, report });
     const name = metricName(best.metric);
-    if (name && LABELLED_METRICS.has(name) && !checkLabelsAvailable(bestSplit, best.metric.span, report)) return undefined;
     const mode = best.mode ?? (name ? metricDirection(name) : undefined);
     if (!mode) report(diagnostic("KD3037", best.metric.span, { metric: name ?? "this metric" }));
     return bestSplit ? mode : undefined;
@@ -529,6 +531,14 @@ export function checkStage(
     return { value: v.value, unit: v.unit };
   }
 
+  /** The objective's split-dependent problems were it computed on `other` (for the `loss` metric). */
+  function objectiveOn(other: SplitInfo): Diagnostic[] {
+    const found: Diagnostic[] = [];
+    const scope: StageScope = { ...scopeOfStage, split: other, usedModels: new Set(), schedules: [] };
+    if (objective) expressions.check(objective, { ...baseEnv("objective"), stage: scope, record: false, report: (d) => found.push(d) });
+    return found;
+  }
+
   function checkEvaluate(stmt: EvaluateStatement, dataExpr: Expression): EvaluateInfo | undefined {
     const data = expressions.check(dataExpr, baseEnv("data"));
     let evalSplit: SplitInfo | undefined;
@@ -538,15 +548,14 @@ export function checkStage(
     fitsData(trained, evalSplit, dataExpr.span);
     const every = stmt.every ? intervalOf(stmt.every, "`evaluate … every`") : undefined;
     const everyEpochs = every?.unit === "epochs" ? every.value : undefined;
+    // Metrics see the evaluated split as theirs (labels, token sequences, preference pairs).
+    const metricEnv: Env = { ...baseEnv("metric"), stage: stageScope && { ...stageScope, split: evalSplit } };
     for (const m of stmt.metrics) {
-      const t = expressions.check(m, baseEnv("metric")).type;
-      if (t.kind !== "error" && t.kind !== "metric") {
+      const t = expressions.check(m, metricEnv).type;
+      if (t.kind !== "error" && t.kind !== "metric")
         report(diagnostic("KD3004", m.span, { context: "`evaluate`", expected: "a metric such as `accuracy`", found: describe(t) }));
-        continue;
-      }
-      const name = metricName(m);
-      if (name && LABELLED_METRICS.has(name)) checkLabelsAvailable(evalSplit, m.span, report);
     }
+    checkMetricsInStage(stmt.metrics, { state, stage: scopeOfStage, split: evalSplit, objectiveOn, report });
     if (!evalSplit) return undefined;
     return {
       stmt,
@@ -557,12 +566,6 @@ export function checkStage(
       metrics: stmt.metrics,
     };
   }
-}
-
-function metricName(e: Expression): string | undefined {
-  if (e.kind === "Identifier") return e.name;
-  if (e.kind === "CallExpression" && e.callee.kind === "Identifier") return e.callee.name;
-  return undefined;
 }
 
 function spanOf(symbol: Symbol): Span | undefined {

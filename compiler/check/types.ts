@@ -50,7 +50,8 @@ export type Type =
   | { readonly kind: "duration" }
   | { readonly kind: "string" }
   | { readonly kind: "bool" }
-  | { readonly kind: "list"; readonly element: Type }
+  /** `empty`: written `[]`, so a list of any element type. */
+  | { readonly kind: "list"; readonly element: Type; readonly empty?: boolean }
   | { readonly kind: "model"; readonly info: ModelInfo | undefined }
   | { readonly kind: "dataset"; readonly splits: readonly SplitInfo[] }
   | { readonly kind: "split"; readonly info: SplitInfo }

@@ -572,6 +572,93 @@ perplexity and loss: lower is better); for any other metric say it:
 
     checkpoint best by my_score on digits.val max`,
   }),
+  // ── optimisers and evaluation metrics (KD3073–KD3079) ──
+  KD3073: entry<{ name: string; available: string; suggestion?: string }>({
+    severity: "error",
+    title: "unknown decay exclusion",
+    message: (a) => `\`exclude_from_decay\` has no kind of parameter \`${a.name}\``,
+    help: (a) => (a.suggestion ? `did you mean \`"${a.suggestion}"\`? ` : "") + `the kinds are ${a.available}`,
+    explanation: `\`exclude_from_decay\` lists the kinds of parameters weight decay skips:
+
+    optimizer adamw(lr: 1e-3, weight_decay: 0.05, exclude_from_decay: ["bias", "norm"])
+
+The kinds are \`"bias"\` (every bias vector), \`"norm"\` (the scales and offsets of layer and batch
+norms) and \`"embedding"\` (a transformer's token and position embeddings, and so its tied output
+projection). \`[]\` decays every parameter. A misspelt kind would otherwise leave those parameters
+decayed without a word.`,
+  }),
+  KD3074: entry<{ momentum: string }>({
+    severity: "error",
+    title: "Nesterov without momentum",
+    message: (a) => `Nesterov momentum needs a momentum above 0, but \`momentum\` is ${a.momentum}`,
+    help: () => "give a momentum (`sgd(lr: 0.1, momentum: 0.9, nesterov: true)`) or drop `nesterov`",
+    explanation: `Nesterov's update looks ahead along the momentum buffer; with no momentum there is no
+buffer and the option would silently be plain SGD. PyTorch's \`torch.optim.SGD\` refuses it too.
+
+    optimizer sgd(lr: 0.1, momentum: 0.9, nesterov: true)`,
+  }),
+  KD3075: entry<{ optimizer: string }>({
+    severity: "warning",
+    title: "decay exclusions without decay",
+    message: (a) => `\`exclude_from_decay\` has no effect: \`${a.optimizer}\` has no weight decay here`,
+    help: () => "give a `weight_decay` above 0, or drop `exclude_from_decay`",
+    explanation: `Excluding parameters from weight decay only matters when there is weight decay.
+sgd, adam and rmsprop default to \`weight_decay: 0\`; adamw to 0.01.
+
+    optimizer sgd(lr: 0.1, weight_decay: 5e-4, exclude_from_decay: ["bias", "norm"])`,
+  }),
+  KD3076: entry<{ metric: string; model: string; why: string }>({
+    severity: "error",
+    title: "metric needs a teacher",
+    message: (a) => `\`${a.metric}\` compares with a teacher, but \`${a.model}\` ${a.why}`,
+    help: () => "name one of the stage's teachers (`teacher big` in the stage, then `kl(big)`)",
+    explanation: `\`agreement(t)\` and \`kl(t, T)\` measure how close the evaluated model is to a teacher of
+the stage. Against the trained model itself they are trivially perfect, and a model that is not
+a teacher is not run by the stage.
+
+    stage distill after teach {
+      train small on digits.train
+      teacher big
+      evaluate on digits.test { agreement(big), kl(big, T: 2) }
+    }`,
+  }),
+  KD3077: entry<{ metric: string; split: string; needs: string }>({
+    severity: "error",
+    title: "metric does not apply to this split",
+    message: (a) => `\`${a.metric}\` needs ${a.needs}, but \`${a.split}\` has none`,
+    help: () => "evaluate it on a split that has them, or drop it from this `evaluate`",
+    explanation: `Some metrics read more than inputs and labels: \`perplexity\` scores next tokens, so it needs
+a split of token sequences; \`preference_accuracy\` and \`reward_margin\` compare chosen and
+rejected responses, so they need a preference split.
+
+    evaluate on corpus.test { perplexity }
+    evaluate on prefs.test { preference_accuracy(ref), reward_margin(ref, beta: 0.1) }`,
+  }),
+  KD3078: entry<{ label: string }>({
+    severity: "warning",
+    title: "metric listed twice",
+    message: (a) => `\`${a.label}\` is listed twice in this \`evaluate\``,
+    help: () => "remove the repetition",
+    explanation: `Each metric of an \`evaluate\` list becomes one column of the report under its label
+(\`accuracy\`, \`accuracy@5\`, \`kl(big, T=2)\`). Two entries with the same label compute the same
+number twice; \`accuracy\` and \`accuracy(top: 1)\` are the same metric.`,
+  }),
+  KD3079: entry<{ split: string; problem: string }>({
+    severity: "error",
+    title: "evaluation loss cannot run on this split",
+    message: (a) => `\`loss\` evaluates the stage's objective on \`${a.split}\`, which cannot work: ${a.problem}`,
+    help: () => "evaluate `loss` on a split like the one the stage trains on, or drop it from this `evaluate`",
+    explanation: `The \`loss\` metric is the stage's own objective (\`minimize …\`) computed on the evaluation
+split in inference mode, its teachers included. So the evaluation split must give the objective
+what it reads: labels for \`ce\`, token sequences for \`lm_ce\`, preference pairs for \`dpo\`, and
+inputs every model of the stage can read.
+
+    stage teach {
+      train big on digits.train
+      minimize ce(big.logits, batch.label)
+      evaluate on digits.test { loss, accuracy }      // digits.unlabeled has no labels for ce
+    }`,
+  }),
 
   // ── lowering ──
   KD4001: entry<{ what: string }>({

@@ -5,6 +5,8 @@ import { Project, VariableDeclarationKind, type WriterFunction } from "ts-morph"
 import { isScheduleExpr, type IrKind, type IrLayer, type IrProgram, type IrStage } from "../lower/ir.js";
 import { camel, emitExpr, number, type ExprScope } from "./expressions.js";
 import { formatTypeScript } from "./format.js";
+import { emitMetric } from "./metric.js";
+import { emitOptimizer } from "./optimizer.js";
 import { commentText, docText, Names, stringLiteral } from "./names.js";
 
 const TS_TYPE: Record<IrKind, string> = {
@@ -186,12 +188,8 @@ function emitStage(
   const id = names.name(`stage:${stage.name}`, stage.name);
   const lr = stage.optimizer.lr;
   const lrText = isScheduleExpr(lr) ? emitExpr(lr, scope) : `kd.schedules.constant(${emitExpr(lr, scope)})`;
-  const optimizer =
-    stage.optimizer.kind === "adam"
-      ? `kd.optim.adam({ lr: ${lrText}, beta1: ${number(stage.optimizer.beta1)}, beta2: ${number(stage.optimizer.beta2)}, epsilon: ${number(stage.optimizer.epsilon)} })`
-      : `kd.optim.sgd({ lr: ${lrText}, momentum: ${number(stage.optimizer.momentum)} })`;
-  const metric = (m: IrStage["evaluate"][number]["metrics"][number]): string =>
-    m.kind === "agreement" ? `kd.metrics.agreement(${model(m.teacher)})` : `kd.metrics.${m.kind}()`;
+  const optimizer = emitOptimizer(stage.optimizer, lrText);
+  const metric = (m: IrStage["evaluate"][number]["metrics"][number]): string => emitMetric(m, model, (name) => locals.get(name)!);
 
   w.writeLine(`const ${id}: kd.StageSpec = {`);
   w.writeLine(`name: ${stringLiteral(stage.name)},`);

@@ -194,10 +194,12 @@ function explainStage(ir: IrProgram, stage: IrStage, index: number): StageExplan
   };
 }
 
+/** The optimizer as a recipe would write it, every hyper-parameter spelt out. */
 function optimizerText(stage: IrStage): string {
-  const o = stage.optimizer;
-  const lr = exprText(o.lr);
-  return o.kind === "adam" ? `adam(lr: ${lr}, beta1: ${num(o.beta1)}, beta2: ${num(o.beta2)}, epsilon: ${num(o.epsilon)})` : `sgd(lr: ${lr}, momentum: ${num(o.momentum)})`;
+  const { kind, lr, ...rest } = stage.optimizer;
+  const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  const fields = Object.entries(rest).map(([k, v]) => `${snake(k)}: ${typeof v === "number" ? num(v) : JSON.stringify(v)}`);
+  return `${kind}(${[`lr: ${exprText(lr)}`, ...fields].join(", ")})`;
 }
 
 /** A scalar argument: its expression, and its value when that is not the expression itself. */

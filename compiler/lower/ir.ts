@@ -148,11 +148,27 @@ export interface IrLoss {
   readonly origin: string;
 }
 
-export type IrOptimizer =
-  | { readonly kind: "adam"; readonly lr: IrExpr; readonly beta1: number; readonly beta2: number; readonly epsilon: number }
-  | { readonly kind: "sgd"; readonly lr: IrExpr; readonly momentum: number };
+/**
+ * Every hyper-parameter spelt out. `weightDecay` is coupled L2 except for adamw (decoupled);
+ * `excludeFromDecay` lists kinds of parameters decay skips (`bias`, `norm`, `embedding`).
+ */
+export type IrOptimizer = (
+  | { readonly kind: "adam" | "adamw"; readonly lr: IrExpr; readonly beta1: number; readonly beta2: number; readonly epsilon: number }
+  | { readonly kind: "sgd"; readonly lr: IrExpr; readonly momentum: number; readonly nesterov: boolean }
+  | { readonly kind: "rmsprop"; readonly lr: IrExpr; readonly alpha: number; readonly epsilon: number; readonly momentum: number; readonly centered: boolean }
+) & { readonly weightDecay: number; readonly excludeFromDecay: readonly string[] };
 
-export type IrMetric = { readonly kind: "accuracy" } | { readonly kind: "ece" } | { readonly kind: "agreement"; readonly teacher: string };
+/** An `evaluate` metric, arguments spelt out; `reference` names the stage's reference snapshot. */
+export type IrMetric =
+  | { readonly kind: "accuracy"; readonly top: number }
+  | { readonly kind: "ece" }
+  | { readonly kind: "agreement"; readonly teacher: string }
+  | { readonly kind: "kl"; readonly teacher: string; readonly T: number }
+  | { readonly kind: "perplexity" }
+  | { readonly kind: "preference_accuracy"; readonly reference: string }
+  | { readonly kind: "reward_margin"; readonly reference: string; readonly beta: number }
+  /** The stage's objective on the evaluation split. */
+  | { readonly kind: "loss" };
 
 export interface IrStage {
   readonly name: string;

@@ -12,6 +12,8 @@ import type { Module } from "../resolve/modules.js";
 import type { Span } from "../source.js";
 import { scheduleOf } from "./schedules.js";
 import { tensorOp } from "./tensor-ops.js";
+import { lowerMetric, MetricLoweringError } from "./metric.js";
+import { lowerOptimizer, OptimizerLoweringError } from "./optimizer.js";
 import {
   IR_VERSION,
   isScheduleExpr,
@@ -357,29 +359,21 @@ export function lower(program: CheckedProgram): IrProgram {
 
   const optimizer = (e: Expression): IrOptimizer => {
     const c = callOf(e);
-    const name = c.callee.kind === "Identifier" ? c.callee.name : "";
-    const b = builtins.get(name);
-    if (!b) throw new InternalError(`unknown optimizer ${name}`);
-    const args = namedArgs(c, b, "build");
-    const num = (k: string): number => {
-      const a = args[k];
-      if (a?.op !== "number") throw new InternalError(`non-constant ${k}`);
-      return a.value;
-    };
-    if (name === "adam") return { kind: "adam", lr: args.lr!, beta1: num("beta1"), beta2: num("beta2"), epsilon: num("epsilon") };
-    if (name === "sgd") return { kind: "sgd", lr: args.lr!, momentum: num("momentum") };
-    throw new InternalError(`unknown optimizer ${name}`);
+    const b = c.callee.kind === "Identifier" ? builtins.get(c.callee.name) : undefined;
+    if (!b) throw new InternalError("unknown optimizer");
+    try {
+      return lowerOptimizer(c, b, bindNames(c, b), (x) => state.values.get(x), (given, fallback) => (given ? expr(given, "build") : valueExpr(fallback)));
+    } catch (error) {
+      throw error instanceof OptimizerLoweringError ? new InternalError(error.message) : error;
+    }
   };
 
   const metric = (e: Expression): IrMetric => {
-    const name = e.kind === "Identifier" ? e.name : e.kind === "CallExpression" && e.callee.kind === "Identifier" ? e.callee.name : "";
-    if (name === "accuracy" || name === "ece") return { kind: name };
-    if (name === "agreement" && e.kind === "CallExpression") {
-      const teacher = bindNames(e, builtins.get("agreement")!).get("teacher");
-      if (teacher?.kind !== "Identifier") throw new InternalError("agreement without a model");
-      return { kind: "agreement", teacher: teacher.name };
+    try {
+      return lowerMetric(e, (x) => state.values.get(x));
+    } catch (error) {
+      throw error instanceof MetricLoweringError ? new InternalError(error.message) : error;
     }
-    throw new InternalError(`unknown metric ${name}`);
   };
 
   const stages: IrStage[] = program.stages.map((s) => {

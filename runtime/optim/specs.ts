@@ -186,7 +186,11 @@ export function describeOptimizer(spec: OptimizerSpec): string {
           ? ", not biases or norms"
           : ""
         : typeof rule === "function"
-          ? ", not where the given predicate says"
+          ? "kinds" in rule && Array.isArray(rule.kinds)
+            ? rule.kinds.length
+              ? `, not ${(rule.kinds as string[]).map((k) => (k === "bias" ? "biases" : `${k}s`)).join(", ")}`
+              : ""
+            : ", not where the given predicate says"
           : rule.length
             ? `, not ${rule.join(", ")}`
             : "";

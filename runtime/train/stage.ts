@@ -106,15 +106,21 @@ export async function runStage(run: RunContext, index: number, resumeFrom: Check
     // The best checkpoint so far (from the loop state when resuming; its folder is on disk).
     const bestSpec = stage.checkpoint?.best;
     let best: BestCheckpoint | undefined = state.best;
+    // The `loss` metric reads the objective with schedules where the last update left them.
+    const objectiveNow = (epoch: number) => ({
+      name: stage.name,
+      objective: stage.objective,
+      progress: { step: Math.max(0, step - 1), totalSteps, epoch, stepsPerEpoch } satisfies Progress,
+    });
     const evaluateNow = (spec: StageSpec["evaluate"][number], epoch: number, lr: number): void => {
-      const values = evaluate(stage.train, spec);
+      const values = evaluate(stage.train, spec, undefined, objectiveNow(epoch));
       metrics[spec.split.name] = values;
       display.evaluation(epoch, spec.split.name, values);
       log.write({ event: "eval", stage: stage.name, epoch: step / stepsPerEpoch, step, split: spec.split.name, loss: state.epochLoss, lr, metrics: values, elapsed: elapsed() });
     };
     const judgeBest = async (lr: number): Promise<void> => {
       if (!bestSpec) return;
-      const values = evaluate(stage.train, { split: bestSpec.split, everyEpochs: 1, metrics: [bestSpec.metric] });
+      const values = evaluate(stage.train, { split: bestSpec.split, everyEpochs: 1, metrics: [bestSpec.metric] }, undefined, objectiveNow(Math.floor(step / stepsPerEpoch)));
       const label = metricLabel(bestSpec.metric);
       const value = values[label]!;
       metrics[bestSpec.split.name] = { ...metrics[bestSpec.split.name], ...values };

@@ -58,7 +58,7 @@ describe("evaluate", () => {
     kd.data.disposeBatch(batch);
     const pairs = { policyChosen: p.slice(0, 10), policyRejected: p.slice(10), referenceChosen: r.slice(0, 10), referenceRejected: r.slice(10) };
     expect(values.preference_accuracy).toBeCloseTo(preferenceAccuracyOf(pairs), 12);
-    expect(values.reward_margin).toBeCloseTo(rewardMarginOf(pairs, 0.5), 4);
+    expect(values["reward_margin(beta=0.5)"]).toBeCloseTo(rewardMarginOf(pairs, 0.5), 4);
     // Against itself every reward is 0: no pair is won, the margin is 0.
     const self = evaluate(policy, { split, everyEpochs: 1, metrics: [kd.metrics.preferenceAccuracy(policy), kd.metrics.rewardMargin(policy)] });
     expect(self).toEqual({ preference_accuracy: 0, reward_margin: 0 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { metricDirection } from "../../../compiler/check/metric-direction.js";
+import { metricDirection } from "../../../compiler/check/builtins-metrics.js";
 import type { IrProgram } from "../../../compiler/lower/ir.js";
 import { codes, compileText } from "../../helpers/hosts.js";
 import { ruleCases, variant } from "../../helpers/rule-cases.js";
@@ -24,7 +24,7 @@ describe("checkpoint best by: direction and split", () => {
   };
 
   it("takes the direction from the metric unless min or max is written", async () => {
-    expect(await lowered("best by accuracy on digits.train")).toEqual({ data: { dataset: "digits", split: "train" }, metric: { kind: "accuracy" }, mode: "max" });
+    expect(await lowered("best by accuracy on digits.train")).toEqual({ data: { dataset: "digits", split: "train" }, metric: { kind: "accuracy", top: 1 }, mode: "max" });
     expect((await lowered("best by ece on digits.train")).mode).toBe("min");
     expect((await lowered("best by ece on digits.train max")).mode).toBe("max");
     expect((await lowered("best by agreement(big) on digits.unlabeled")).metric).toEqual({ kind: "agreement", teacher: "big" });

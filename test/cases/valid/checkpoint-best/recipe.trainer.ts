@@ -41,6 +41,7 @@ export function program(params: Params): kd.ProgramSpec {
       beta1: 0.9,
       beta2: 0.999,
       epsilon: 1e-8,
+      weightDecay: 0,
     }),
     // test/cases/valid/checkpoint-best/recipe.kd:12:12
     objective: (ctx) =>
@@ -69,7 +70,12 @@ export function program(params: Params): kd.ProgramSpec {
     epochs: 3,
     batch: 50,
     seed: 0,
-    optimizer: kd.optim.sgd({ lr: kd.schedules.constant(0.1), momentum: 0 }),
+    optimizer: kd.optim.sgd({
+      lr: kd.schedules.constant(0.1),
+      momentum: 0,
+      nesterov: false,
+      weightDecay: 0,
+    }),
     // test/cases/valid/checkpoint-best/recipe.kd:23:12
     objective: (ctx) =>
       ctx.term(
@@ -77,7 +83,7 @@ export function program(params: Params): kd.ProgramSpec {
         "test/cases/valid/checkpoint-best/recipe.kd:23:12",
         kd.losses.kd(ctx.outputs(small).logits, ctx.outputs(big).logits, { T: 2, t2: true }),
       ),
-    evaluate: [{ split: digits.test, everyEpochs: 3, metrics: [kd.metrics.accuracy()] }],
+    evaluate: [{ split: digits.test, everyEpochs: 3, metrics: [kd.metrics.accuracy({ top: 1 })] }],
     checkpoint: {
       everyEpochs: 1,
       keep: 2,

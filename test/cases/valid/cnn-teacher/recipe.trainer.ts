@@ -49,6 +49,7 @@ export function program(params: Params): kd.ProgramSpec {
       beta1: 0.9,
       beta2: 0.999,
       epsilon: 1e-8,
+      weightDecay: 0,
     }),
     // test/cases/valid/cnn-teacher/recipe.kd:13:12
     objective: (ctx) =>
@@ -57,7 +58,7 @@ export function program(params: Params): kd.ProgramSpec {
         "test/cases/valid/cnn-teacher/recipe.kd:13:12",
         kd.losses.crossEntropy(ctx.outputs(teacher).logits, ctx.labels(), { smoothing: 0 }),
       ),
-    evaluate: [{ split: digits.test, everyEpochs: 1, metrics: [kd.metrics.accuracy()] }],
+    evaluate: [{ split: digits.test, everyEpochs: 1, metrics: [kd.metrics.accuracy({ top: 1 })] }],
     checkpoint: undefined,
     exports: [],
   };
@@ -78,6 +79,7 @@ export function program(params: Params): kd.ProgramSpec {
       beta1: 0.9,
       beta2: 0.999,
       epsilon: 1e-8,
+      weightDecay: 0,
     }),
     // test/cases/valid/cnn-teacher/recipe.kd:23:12
     objective: (ctx) =>
@@ -106,7 +108,7 @@ export function program(params: Params): kd.ProgramSpec {
       {
         split: digits.test,
         everyEpochs: 1,
-        metrics: [kd.metrics.accuracy(), kd.metrics.agreement(teacher)],
+        metrics: [kd.metrics.accuracy({ top: 1 }), kd.metrics.agreement(teacher)],
       },
     ],
     checkpoint: undefined,

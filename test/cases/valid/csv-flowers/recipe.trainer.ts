@@ -62,6 +62,7 @@ export function program(params: Params): kd.ProgramSpec {
       beta1: 0.9,
       beta2: 0.999,
       epsilon: 1e-8,
+      weightDecay: 0,
     }),
     // test/cases/valid/csv-flowers/recipe.kd:16:12
     objective: (ctx) =>
@@ -70,7 +71,9 @@ export function program(params: Params): kd.ProgramSpec {
         "test/cases/valid/csv-flowers/recipe.kd:16:12",
         kd.losses.crossEntropy(ctx.outputs(teacher).logits, ctx.labels(), { smoothing: 0 }),
       ),
-    evaluate: [{ split: flowers.test, everyEpochs: 20, metrics: [kd.metrics.accuracy()] }],
+    evaluate: [
+      { split: flowers.test, everyEpochs: 20, metrics: [kd.metrics.accuracy({ top: 1 })] },
+    ],
     checkpoint: undefined,
     exports: [],
   };
@@ -91,6 +94,7 @@ export function program(params: Params): kd.ProgramSpec {
       beta1: 0.9,
       beta2: 0.999,
       epsilon: 1e-8,
+      weightDecay: 0,
     }),
     // test/cases/valid/csv-flowers/recipe.kd:26:12
     objective: (ctx) =>
@@ -113,9 +117,9 @@ export function program(params: Params): kd.ProgramSpec {
       {
         split: flowers.test,
         everyEpochs: 20,
-        metrics: [kd.metrics.accuracy(), kd.metrics.agreement(teacher)],
+        metrics: [kd.metrics.accuracy({ top: 1 }), kd.metrics.agreement(teacher)],
       },
-      { split: flowers.all!, everyEpochs: 20, metrics: [kd.metrics.accuracy()] },
+      { split: flowers.all!, everyEpochs: 20, metrics: [kd.metrics.accuracy({ top: 1 })] },
     ],
     checkpoint: undefined,
     exports: [],
@@ -137,6 +141,7 @@ export function program(params: Params): kd.ProgramSpec {
       beta1: 0.9,
       beta2: 0.999,
       epsilon: 1e-8,
+      weightDecay: 0,
     }),
     // test/cases/valid/csv-flowers/recipe.kd:36:12
     objective: (ctx) =>
@@ -145,7 +150,7 @@ export function program(params: Params): kd.ProgramSpec {
         "test/cases/valid/csv-flowers/recipe.kd:36:12",
         kd.losses.crossEntropy(ctx.outputs(line).logits, ctx.labels(), { smoothing: 0 }),
       ),
-    evaluate: [{ split: points.test, everyEpochs: 10, metrics: [kd.metrics.accuracy()] }],
+    evaluate: [{ split: points.test, everyEpochs: 10, metrics: [kd.metrics.accuracy({ top: 1 })] }],
     checkpoint: undefined,
     exports: [],
   };

@@ -47,6 +47,7 @@ export function program(params: Params): kd.ProgramSpec {
       beta1: 0.9,
       beta2: 0.999,
       epsilon: 1e-8,
+      weightDecay: 0,
     }),
     // test/cases/valid/ensemble/recipe.kd:12:12
     objective: (ctx) =>
@@ -76,6 +77,7 @@ export function program(params: Params): kd.ProgramSpec {
       beta1: 0.9,
       beta2: 0.999,
       epsilon: 1e-8,
+      weightDecay: 0,
     }),
     // test/cases/valid/ensemble/recipe.kd:20:12
     objective: (ctx) =>
@@ -105,6 +107,7 @@ export function program(params: Params): kd.ProgramSpec {
       beta1: 0.9,
       beta2: 0.999,
       epsilon: 1e-8,
+      weightDecay: 0,
     }),
     // test/cases/valid/ensemble/recipe.kd:29:12
     objective: (ctx) =>
@@ -141,7 +144,11 @@ export function program(params: Params): kd.ProgramSpec {
       {
         split: digits.test,
         everyEpochs: 2,
-        metrics: [kd.metrics.accuracy(), kd.metrics.agreement(wide), kd.metrics.agreement(deep)],
+        metrics: [
+          kd.metrics.accuracy({ top: 1 }),
+          kd.metrics.agreement(wide),
+          kd.metrics.agreement(deep),
+        ],
       },
     ],
     checkpoint: undefined,

@@ -39,7 +39,12 @@ export function program(params: Params): kd.ProgramSpec {
     epochs: 3,
     batch: 50,
     seed: 0,
-    optimizer: kd.optim.sgd({ lr: kd.schedules.constant(0.05), momentum: 0.9 }),
+    optimizer: kd.optim.sgd({
+      lr: kd.schedules.constant(0.05),
+      momentum: 0.9,
+      nesterov: false,
+      weightDecay: 0,
+    }),
     // test/cases/valid/explain-adapters/recipe.kd:17:12
     objective: (ctx) =>
       ctx.term(
@@ -70,6 +75,7 @@ export function program(params: Params): kd.ProgramSpec {
       beta1: 0.9,
       beta2: 0.999,
       epsilon: 1e-8,
+      weightDecay: 0,
     }),
     // test/cases/valid/explain-adapters/recipe.kd:29:12
     objective: (ctx) =>
@@ -99,7 +105,7 @@ export function program(params: Params): kd.ProgramSpec {
       {
         split: digits.test,
         everyEpochs: 2,
-        metrics: [kd.metrics.accuracy(), kd.metrics.agreement(big)],
+        metrics: [kd.metrics.accuracy({ top: 1 }), kd.metrics.agreement(big)],
       },
     ],
     checkpoint: { everyEpochs: 2, keep: 1 },

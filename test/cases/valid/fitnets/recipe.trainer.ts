@@ -41,6 +41,7 @@ export function program(params: Params): kd.ProgramSpec {
       beta1: 0.9,
       beta2: 0.999,
       epsilon: 1e-8,
+      weightDecay: 0,
     }),
     // test/cases/valid/fitnets/recipe.kd:12:12
     objective: (ctx) =>
@@ -71,6 +72,7 @@ export function program(params: Params): kd.ProgramSpec {
       beta1: 0.9,
       beta2: 0.999,
       epsilon: 1e-8,
+      weightDecay: 0,
     }),
     // test/cases/valid/fitnets/recipe.kd:21:12
     objective: (ctx) =>
@@ -94,7 +96,7 @@ export function program(params: Params): kd.ProgramSpec {
       {
         split: digits.test,
         everyEpochs: 2,
-        metrics: [kd.metrics.accuracy(), kd.metrics.agreement(big)],
+        metrics: [kd.metrics.accuracy({ top: 1 }), kd.metrics.agreement(big)],
       },
     ],
     checkpoint: undefined,

@@ -49,6 +49,7 @@ export function program(params: Params): kd.ProgramSpec {
       beta1: 0.9,
       beta2: 0.999,
       epsilon: 1e-8,
+      weightDecay: 0,
     }),
     // test/cases/valid/freeze/recipe.kd:11:12
     objective: (ctx) =>
@@ -77,7 +78,12 @@ export function program(params: Params): kd.ProgramSpec {
     ],
     batch: 50,
     seed: 0,
-    optimizer: kd.optim.sgd({ lr: kd.schedules.constant(0.01), momentum: 0 }),
+    optimizer: kd.optim.sgd({
+      lr: kd.schedules.constant(0.01),
+      momentum: 0,
+      nesterov: false,
+      weightDecay: 0,
+    }),
     // test/cases/valid/freeze/recipe.kd:21:12
     objective: (ctx) =>
       ctx.term(
@@ -110,6 +116,7 @@ export function program(params: Params): kd.ProgramSpec {
       beta1: 0.9,
       beta2: 0.999,
       epsilon: 1e-8,
+      weightDecay: 0,
     }),
     // test/cases/valid/freeze/recipe.kd:31:12
     objective: (ctx) =>

@@ -84,6 +84,7 @@ export function program(params: Params): kd.ProgramSpec {
       beta1: 0.9,
       beta2: 0.999,
       epsilon: 1e-8,
+      weightDecay: 0,
     }),
     // test/cases/valid/hinton/recipe.kd:18:12
     objective: (ctx) =>
@@ -92,7 +93,7 @@ export function program(params: Params): kd.ProgramSpec {
         "test/cases/valid/hinton/recipe.kd:18:12",
         kd.losses.crossEntropy(ctx.outputs(big).logits, ctx.labels(), { smoothing: 0 }),
       ),
-    evaluate: [{ split: digits.test, everyEpochs: 1, metrics: [kd.metrics.accuracy()] }],
+    evaluate: [{ split: digits.test, everyEpochs: 1, metrics: [kd.metrics.accuracy({ top: 1 })] }],
     checkpoint: undefined,
     exports: [],
   };
@@ -114,6 +115,7 @@ export function program(params: Params): kd.ProgramSpec {
       beta1: 0.9,
       beta2: 0.999,
       epsilon: 1e-8,
+      weightDecay: 0,
     }),
     // test/cases/valid/hinton/recipe.kd:30:12
     objective: (ctx) => hinton(ctx, small, big, ctx.at(distill_temp), 0.9),
@@ -121,7 +123,7 @@ export function program(params: Params): kd.ProgramSpec {
       {
         split: digits.test,
         everyEpochs: 1,
-        metrics: [kd.metrics.accuracy(), kd.metrics.agreement(big), kd.metrics.ece()],
+        metrics: [kd.metrics.accuracy({ top: 1 }), kd.metrics.agreement(big), kd.metrics.ece()],
       },
     ],
     checkpoint: { everyEpochs: 1, keep: 3 },

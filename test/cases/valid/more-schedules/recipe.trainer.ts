@@ -41,6 +41,8 @@ export function program(params: Params): kd.ProgramSpec {
     optimizer: kd.optim.sgd({
       lr: kd.schedules.step({ from: 0.1, factor: 0.5, every: { value: 1, unit: "epochs" } }),
       momentum: 0.9,
+      nesterov: false,
+      weightDecay: 0,
     }),
     // test/cases/valid/more-schedules/recipe.kd:13:12
     objective: (ctx) =>
@@ -87,6 +89,7 @@ export function program(params: Params): kd.ProgramSpec {
       beta1: 0.9,
       beta2: 0.999,
       epsilon: 1e-8,
+      weightDecay: 0,
     }),
     // test/cases/valid/more-schedules/recipe.kd:24:12
     objective: (ctx) =>

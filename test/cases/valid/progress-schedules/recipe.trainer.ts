@@ -44,6 +44,7 @@ export function program(params: Params): kd.ProgramSpec {
       beta1: 0.9,
       beta2: 0.999,
       epsilon: 1e-8,
+      weightDecay: 0,
     }),
     // test/cases/valid/progress-schedules/recipe.kd:11:12
     objective: (ctx) =>
@@ -77,6 +78,7 @@ export function program(params: Params): kd.ProgramSpec {
       beta1: 0.9,
       beta2: 0.999,
       epsilon: 1e-8,
+      weightDecay: 0,
     }),
     // test/cases/valid/progress-schedules/recipe.kd:21:12
     objective: (ctx) =>

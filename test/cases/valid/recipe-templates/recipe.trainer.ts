@@ -103,6 +103,7 @@ export function program(params: Params): kd.ProgramSpec {
       beta1: 0.9,
       beta2: 0.999,
       epsilon: 1e-8,
+      weightDecay: 0,
     }),
     // test/cases/valid/recipe-templates/recipe.kd:16:12
     objective: (ctx) =>
@@ -128,7 +129,12 @@ export function program(params: Params): kd.ProgramSpec {
     epochs: 3,
     batch: 50,
     seed: 0,
-    optimizer: kd.optim.sgd({ lr: kd.schedules.constant(0.05), momentum: 0.9 }),
+    optimizer: kd.optim.sgd({
+      lr: kd.schedules.constant(0.05),
+      momentum: 0.9,
+      nesterov: false,
+      weightDecay: 0,
+    }),
     // test/cases/valid/recipe-templates/library.kd:12:12
     objective: (ctx) =>
       kd.ops.add(

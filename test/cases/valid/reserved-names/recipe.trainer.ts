@@ -43,6 +43,7 @@ export function program(params: Params): kd.ProgramSpec {
       beta1: 0.9,
       beta2: 0.999,
       epsilon: 1e-8,
+      weightDecay: 0,
     }),
     // test/cases/valid/reserved-names/recipe.kd:12:12
     objective: (ctx) =>
@@ -73,6 +74,7 @@ export function program(params: Params): kd.ProgramSpec {
       beta1: 0.9,
       beta2: 0.999,
       epsilon: 1e-8,
+      weightDecay: 0,
     }),
     // test/cases/valid/reserved-names/recipe.kd:22:12
     objective: (ctx) =>

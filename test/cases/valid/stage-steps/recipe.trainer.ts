@@ -36,6 +36,7 @@ export function program(params: Params): kd.ProgramSpec {
       beta1: 0.9,
       beta2: 0.999,
       epsilon: 1e-8,
+      weightDecay: 0,
     }),
     // test/cases/valid/stage-steps/recipe.kd:11:12
     objective: (ctx) =>
@@ -48,8 +49,13 @@ export function program(params: Params): kd.ProgramSpec {
         Math.min(ctx.progress.step / ctx.progress.stepsPerEpoch + 1, 2),
       ) as kd.tf.Scalar,
     evaluate: [
-      { split: digits.test, everyEpochs: 1, metrics: [kd.metrics.accuracy()] },
-      { split: digits.train, everyEpochs: 3, everySteps: 5, metrics: [kd.metrics.accuracy()] },
+      { split: digits.test, everyEpochs: 1, metrics: [kd.metrics.accuracy({ top: 1 })] },
+      {
+        split: digits.train,
+        everyEpochs: 3,
+        everySteps: 5,
+        metrics: [kd.metrics.accuracy({ top: 1 })],
+      },
     ],
     checkpoint: { everyEpochs: 1, keep: 2 },
     exports: [],

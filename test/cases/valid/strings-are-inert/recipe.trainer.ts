@@ -40,6 +40,7 @@ export function program(params: Params): kd.ProgramSpec {
       beta1: 0.9,
       beta2: 0.999,
       epsilon: 1e-8,
+      weightDecay: 0,
     }),
     // test/cases/valid/strings-are-inert/recipe.kd:13:12
     objective: (ctx) =>

@@ -104,6 +104,7 @@ export function program(params: Params): kd.ProgramSpec {
       beta1: 0.9,
       beta2: 0.999,
       epsilon: 1e-8,
+      weightDecay: 0,
     }),
     // test/cases/valid/tensor-ops/recipe.kd:19:12
     objective: (ctx) =>
@@ -133,6 +134,7 @@ export function program(params: Params): kd.ProgramSpec {
       beta1: 0.9,
       beta2: 0.999,
       epsilon: 1e-8,
+      weightDecay: 0,
     }),
     // test/cases/valid/tensor-ops/recipe.kd:28:12
     objective: (ctx) =>

@@ -67,6 +67,7 @@ export function program(params: Params): kd.ProgramSpec {
       beta1: 0.9,
       beta2: 0.999,
       epsilon: 1e-8,
+      weightDecay: 0,
     }),
     // test/cases/valid/text-models/recipe.kd:18:12
     objective: (ctx) =>
@@ -98,6 +99,7 @@ export function program(params: Params): kd.ProgramSpec {
       beta1: 0.9,
       beta2: 0.999,
       epsilon: 1e-8,
+      weightDecay: 0,
     }),
     // test/cases/valid/text-models/recipe.kd:27:12
     objective: (ctx) =>
@@ -157,7 +159,12 @@ export function program(params: Params): kd.ProgramSpec {
     epochs: 1,
     batch: 64,
     seed: 0,
-    optimizer: kd.optim.sgd({ lr: kd.schedules.constant(0.05), momentum: 0.9 }),
+    optimizer: kd.optim.sgd({
+      lr: kd.schedules.constant(0.05),
+      momentum: 0.9,
+      nesterov: false,
+      weightDecay: 0,
+    }),
     // test/cases/valid/text-models/recipe.kd:37:12
     objective: (ctx) =>
       ctx.term(
@@ -165,7 +172,7 @@ export function program(params: Params): kd.ProgramSpec {
         "test/cases/valid/text-models/recipe.kd:37:12",
         kd.losses.crossEntropy(ctx.outputs(net).logits, ctx.labels(), { smoothing: 0 }),
       ),
-    evaluate: [{ split: digits.test, everyEpochs: 1, metrics: [kd.metrics.accuracy()] }],
+    evaluate: [{ split: digits.test, everyEpochs: 1, metrics: [kd.metrics.accuracy({ top: 1 })] }],
     checkpoint: undefined,
     exports: [],
   };

@@ -48,6 +48,7 @@ export function program(params: Params): kd.ProgramSpec {
       beta1: 0.9,
       beta2: 0.999,
       epsilon: 1e-8,
+      weightDecay: 0,
     }),
     // test/cases/valid/trainable-teacher/recipe.kd:14:12
     objective: (ctx) =>
@@ -81,7 +82,7 @@ export function program(params: Params): kd.ProgramSpec {
       {
         split: digits.test,
         everyEpochs: 2,
-        metrics: [kd.metrics.accuracy(), kd.metrics.agreement(b)],
+        metrics: [kd.metrics.accuracy({ top: 1 }), kd.metrics.agreement(b)],
       },
     ],
     checkpoint: undefined,
@@ -104,6 +105,7 @@ export function program(params: Params): kd.ProgramSpec {
       beta1: 0.9,
       beta2: 0.999,
       epsilon: 1e-8,
+      weightDecay: 0,
     }),
     // test/cases/valid/trainable-teacher/recipe.kd:26:12
     objective: (ctx) =>

@@ -70,7 +70,12 @@ export function program(params: Params): kd.ProgramSpec {
     epochs: 3,
     batch: 100,
     seed: 11,
-    optimizer: kd.optim.sgd({ lr: kd.schedules.constant(0.1), momentum: 0.9 }),
+    optimizer: kd.optim.sgd({
+      lr: kd.schedules.constant(0.1),
+      momentum: 0.9,
+      nesterov: false,
+      weightDecay: 0,
+    }),
     // test/cases/valid/transfer-set/recipe.kd:20:12
     objective: (ctx) =>
       ctx.term(
@@ -79,7 +84,11 @@ export function program(params: Params): kd.ProgramSpec {
         kd.losses.crossEntropy(ctx.outputs(teacher_net).logits, ctx.labels(), { smoothing: 0.1 }),
       ),
     evaluate: [
-      { split: digits.test, everyEpochs: 3, metrics: [kd.metrics.accuracy(), kd.metrics.ece()] },
+      {
+        split: digits.test,
+        everyEpochs: 3,
+        metrics: [kd.metrics.accuracy({ top: 1 }), kd.metrics.ece()],
+      },
     ],
     checkpoint: undefined,
     exports: [],
@@ -106,6 +115,7 @@ export function program(params: Params): kd.ProgramSpec {
       beta1: 0.9,
       beta2: 0.999,
       epsilon: 1e-8,
+      weightDecay: 0,
     }),
     // test/cases/valid/transfer-set/recipe.kd:32:12
     objective: (ctx) =>
@@ -114,7 +124,7 @@ export function program(params: Params): kd.ProgramSpec {
       {
         split: digits.test,
         everyEpochs: 1,
-        metrics: [kd.metrics.accuracy(), kd.metrics.agreement(teacher_net)],
+        metrics: [kd.metrics.accuracy({ top: 1 }), kd.metrics.agreement(teacher_net)],
       },
     ],
     checkpoint: undefined,
