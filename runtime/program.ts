@@ -252,6 +252,11 @@ export interface StageSpec {
    * weights when the stage starts); read through `ctx.outputs` like a teacher.
    */
   readonly reference?: Model;
+  /**
+   * State updated after every optimizer step from that step's loss (TAID's λ, `kd.losses.TaidController`),
+   * by name; the objective reads it, checkpoints keep it and a resumed run restores it. Default none.
+   */
+  readonly controllers?: Readonly<Record<string, StepController>>;
   /** Clip the (accumulated) gradient to this global L2 norm before every update; default off. */
   readonly clip?: number;
   /** Gradient accumulation; default one micro-batch per step. `batch` is the micro-batch size. */
@@ -262,6 +267,14 @@ export interface StageSpec {
    * not); `false`: never.
    */
   readonly cacheTeachers?: boolean | "auto";
+}
+
+/** Per-stage state driven by the loss: `update` after each step (0-based index of `totalSteps`), JSON state for checkpoints. */
+export interface StepController {
+  update(loss: number, step: number, totalSteps: number): number;
+  toJSON(): unknown;
+  /** Restores what `toJSON` returned (resuming from a checkpoint). */
+  load(state: unknown): void;
 }
 
 export interface ProgramSpec {

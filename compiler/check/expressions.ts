@@ -22,14 +22,13 @@ import { substituteExpression } from "./substitute.js";
 import { builtins, type Builtin, type BuiltinCategory } from "./builtins.js";
 import { modelTap, modelTapNames } from "./builtins-models.js";
 import { bindArguments, type Checked, type ParamType as SignatureType, type Signature } from "./signature.js";
+import { PREFERENCE_LOSSES, preferenceModels, preferenceSignature, type PreferenceLoss } from "./preference-losses.js";
 import { checkLabelsAvailable } from "./rules/labels-required.js";
 import { checkModelInStage } from "./rules/model-in-stage.js";
 import { recoveredWithin, type CheckState } from "./state.js";
 import { symbolNoun, type Symbol } from "./symbols.js";
 import { describe, errorType, isScalarLike, lossType, shapesAgree, type Dim, type SplitInfo, type Type } from "./types.js";
 import { isNumber, isSchedule, range, type ScheduleValue, type Value } from "./values.js";
-
-const DPO_VARIANTS = ["sigmoid", "ipo", "hinge"];
 
 /** A comprehension unrolls at compile time; more terms than this is surely a mistake. */
 const MAX_TERMS = 64;
@@ -56,7 +55,7 @@ const PLACE_OF: Record<BuiltinCategory, string> = {
   loss: "an objective (`minimize …` or a `loss` definition)",
   schedule: "a scalar setting, a `let`, or an objective",
   scalar: "an expression",
-  adapter: "a stage's `minimize` objective (not inside a `loss` definition, whose adapters would be shared)",
+  adapter: "a stage's `minimize` objective (not inside a `loss` definition: its trainable adapter or adaptive state belongs to one stage)",
   optimizer: "an `optimizer` setting",
   metric: "the metric list of `evaluate`",
 };
@@ -416,7 +415,8 @@ export class ExpressionChecker {
       return { type: errorType, value: undefined };
     }
     if (symbol.kind === "builtin" && symbol.builtin.name === "ensemble") return this.ensemble(e, env);
-    if (symbol.kind === "builtin" && symbol.builtin.name === "dpo") return this.dpo(e, env);
+    const preference = symbol.kind === "builtin" ? PREFERENCE_LOSSES.get(symbol.builtin.name) : undefined;
+    if (preference) return this.preference(e, preference, env);
     if (symbol.kind === "builtin") return this.builtinCall(symbol.builtin, e, e.callee, env);
     if (symbol.kind === "loss") return this.lossCall(symbol.decl, symbol.module, e, env);
     for (const a of e.args) this.check(a.value, env);
@@ -472,63 +472,68 @@ export class ExpressionChecker {
   }
 
   /**
-   * `dpo(policy, ref, beta: 0.1, variant: "sigmoid", label_smoothing: 0)` on a preference split;
-   * `ref` is the stage's `reference`, omitted only under `reference none`.
+   * A preference loss (`dpo`, `simpo`, `adpo`; preference-losses.ts) on a preference split:
+   * `policy` is the stage's trained model, `reference` its `reference` snapshot (omitted only
+   * where the loss allows), options constants checked by the table.
    */
-  private dpo(call: CallExpression, env: Env): Checked {
-    const signature = 'dpo(policy: model, reference: model, beta: number = 0.1, variant: string = "sigmoid", label_smoothing: number = 0)';
-    const names = ["policy", "reference", "beta", "variant", "label_smoothing"];
+  private preference(call: CallExpression, spec: PreferenceLoss, env: Env): Checked {
+    const callee = spec.name;
+    const signature = preferenceSignature(spec);
+    const models = preferenceModels(spec);
+    const names = [...models, ...spec.options.map((o) => o.name)];
     const given = new Map<string, Expression>();
     let position = 0;
     for (const a of call.args) {
-      const name = a.name ? a.name.name : ["policy", "reference"][position++];
+      const name = a.name ? a.name.name : models[position++];
       if (!name || !names.includes(name)) {
-        if (a.name) env.report(diagnostic("KD3001", a.name.span, { name: a.name.name, callee: "dpo", signature, suggestion: suggest(a.name.name, names) }));
-        else env.report(diagnostic("KD3003", a.span, { callee: "dpo", expected: 2, found: position, signature }));
+        if (a.name) env.report(diagnostic("KD3001", a.name.span, { name: a.name.name, callee, signature, suggestion: suggest(a.name.name, names) }));
+        else env.report(diagnostic("KD3003", a.span, { callee, expected: models.length, found: position, signature }));
         return { type: lossType, value: undefined };
       }
       given.set(name, a.value);
     }
     const checked = new Map([...given].map(([k, v]) => [k, this.check(v, env)] as const));
     if (env.place !== "objective") {
-      env.report(diagnostic("KD3021", call.callee.span, { name: "dpo", place: "a stage's `minimize` objective" }));
+      env.report(diagnostic("KD3021", call.callee.span, { name: callee, place: "a stage's `minimize` objective" }));
       return { type: lossType, value: undefined };
     }
     if ([...checked.values()].some((c) => c.type.kind === "error")) return { type: lossType, value: undefined };
     const stage = env.stage;
     const policy = given.get("policy");
     if (!policy) {
-      env.report(diagnostic("KD3002", call.span, { name: "policy", callee: "dpo", signature }));
+      env.report(diagnostic("KD3002", call.span, { name: "policy", callee, signature }));
       return { type: lossType, value: undefined };
     }
     const policySymbol = policy.kind === "Identifier" ? this.state.symbols.get(policy) : undefined;
     if (policySymbol?.kind !== "model" || (stage?.trained && policySymbol.decl !== stage.trained)) {
-      env.report(diagnostic("KD3004", policy.span, { context: "the policy of `dpo`", expected: "the stage's trained model", found: describe(checked.get("policy")!.type) }));
+      env.report(diagnostic("KD3004", policy.span, { context: `the policy of \`${callee}\``, expected: "the stage's trained model", found: describe(checked.get("policy")!.type) }));
       return { type: lossType, value: undefined };
     }
     const reference = given.get("reference");
     if (reference) {
       const r = reference.kind === "Identifier" ? this.state.symbols.get(reference) : undefined;
       if (r?.kind !== "reference") {
-        env.report(diagnostic("KD3004", reference.span, { context: "the reference of `dpo`", expected: "a frozen snapshot declared with `reference NAME = MODEL`", found: describe(checked.get("reference")!.type) }));
+        env.report(diagnostic("KD3004", reference.span, { context: `the reference of \`${callee}\``, expected: "a frozen snapshot declared with `reference NAME = MODEL`", found: describe(checked.get("reference")!.type) }));
         return { type: lossType, value: undefined };
       }
-    } else if (stage && !stage.referenceNone) {
+    } else if (spec.reference === "required") {
+      env.report(diagnostic("KD3040", call.span, { callee }));
+      return { type: lossType, value: undefined };
+    } else if (spec.reference === "optional" && stage && !stage.referenceNone) {
       env.report(diagnostic("KD3031", call.span, {}));
       return { type: lossType, value: undefined };
     }
-    if (stage?.split && stage.split.kind !== "preferences") env.report(diagnostic("KD3030", call.span, { split: stage.split.name }));
-    const variant = given.get("variant");
-    const v = variant && checked.get("variant")!.value;
-    if (variant && (typeof v !== "string" || !DPO_VARIANTS.includes(v)))
-      env.report(diagnostic("KD3008", variant.span, { what: "the DPO `variant`", value: `one of ${DPO_VARIANTS.map((x) => `"${x}"`).join(", ")} known before training` }));
-    const beta = given.get("beta");
-    const b = beta && checked.get("beta")!.value;
-    if (beta && !(isNumber(b) && b > 0)) env.report(diagnostic("KD3008", beta.span, { what: "`beta`", value: "a positive number known before training" }));
-    const smoothing = given.get("label_smoothing");
-    const ls = smoothing && checked.get("label_smoothing")!.value;
-    if (smoothing && !(isNumber(ls) && ls >= 0 && ls <= 0.5 && (ls === 0 || v === undefined || v === "sigmoid")))
-      env.report(diagnostic("KD3008", smoothing.span, { what: "`label_smoothing`", value: "in [0, 0.5], and 0 unless the variant is sigmoid" }));
+    if (stage?.split && stage.split.kind !== "preferences") env.report(diagnostic("KD3030", call.span, { split: stage.split.name, callee }));
+    const values = new Map([...checked].map(([k, c]) => [k, c.value] as const));
+    for (const option of spec.options) {
+      const node = given.get(option.name);
+      if (!node) {
+        if (option.default === undefined) env.report(diagnostic("KD3002", call.span, { name: option.name, callee, signature }));
+        continue;
+      }
+      const problem = option.check(values.get(option.name), values);
+      if (problem) env.report(diagnostic("KD3008", node.span, { what: `\`${option.name}\` of \`${callee}\``, value: problem }));
+    }
     return { type: lossType, value: undefined };
   }
 

@@ -393,12 +393,12 @@ be below its \`vocab\`.
     stage s { train m on text.train … }       // token ids, not 784 features`,
   }),
 
-  KD3030: entry<{ split: string }>({
+  KD3030: entry<{ split: string; callee: string }>({
     severity: "error",
     title: "no preference pairs",
-    message: (a) => `\`${a.split}\` has no preference pairs, which \`dpo\` needs`,
+    message: (a) => `\`${a.split}\` has no preference pairs, which \`${a.callee}\` needs`,
     help: () => "train on a `preferences(…)` split (prompt, chosen, rejected)",
-    explanation: `The DPO family compares the policy's log-probabilities of a chosen and a rejected
+    explanation: `The preference losses (\`dpo\`, \`simpo\`, \`adpo\`) compare the policy's log-probabilities of a chosen and a rejected
 response to one prompt, so its batches must come from a preference split.`,
   }),
   KD3031: entry<Record<string, never>>({
@@ -421,8 +421,26 @@ objective (reference-free DPO, as SimPO-like methods do), so kdc accepts it only
     title: "no token sequences",
     message: (a) => `\`${a.callee}\` needs token sequences, but \`${a.split}\` has none`,
     help: () => "train on a token split such as `moby_dick(…)` or `text(…)`",
-    explanation: `Next-token losses (\`lm_ce\`, \`token_kd\`) compare each position's prediction with the
+    explanation: `Next-token losses (\`lm_ce\`, \`token_kd\`, \`token_reverse_kl\`, \`token_jsd\`, \`token_tvd\`) compare each position's prediction with the
 following token of the batch, so the stage must train on a split of token sequences.`,
+  }),
+
+  // ── losses (KD3040–KD3046) ──
+  KD3040: entry<{ callee: string }>({
+    severity: "error",
+    title: "anchored preference loss without a reference",
+    message: (a) => `\`${a.callee}\` needs a reference model`,
+    help: (a) => `declare one in the stage (\`reference ref = policy\`) and pass it (\`${a.callee}(policy, ref, …)\`); \`reference none\` does not apply to it`,
+    explanation: `ADPO scores each candidate by the policy's log-probability relative to a frozen
+reference, (ℓ − ℓ_ref)/τ: the reference is part of the definition, so even a stage that says
+\`reference none\` must declare and pass one. For a reference-free preference loss use
+\`simpo(policy, …)\`.
+
+    stage align {
+      train policy on prefs.train
+      reference ref = policy
+      minimize adpo(policy, ref, tau: 10)
+    }`,
   }),
 
   // ── lowering ──

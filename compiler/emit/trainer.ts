@@ -3,7 +3,7 @@
 import { posix } from "node:path";
 import { Project, VariableDeclarationKind, type WriterFunction } from "ts-morph";
 import { isScheduleExpr, type IrKind, type IrProgram, type IrStage } from "../lower/ir.js";
-import { camel, emitExpr, number, type ExprScope } from "./expressions.js";
+import { camel, emitExpr, number, options, type ExprScope } from "./expressions.js";
 import { formatTypeScript } from "./format.js";
 import { commentText, docText, Names, stringLiteral } from "./names.js";
 
@@ -149,6 +149,7 @@ function emitStage(
     locals.set(a.name, id);
     modules.push(id);
   }
+  for (const c of stage.controllers ?? []) locals.set(c.name, names.name(`controller:${c.name}`, c.name.replace(/\./g, "_")));
   if (stage.reference) locals.set(stage.reference.name, names.name(`reference:${stage.name}`, `${stage.name}_${stage.reference.name}`));
   for (const l of stage.lets) {
     const id = names.name(`let:${stage.name}:${l.name}`, `${stage.name}_${l.name}`);
@@ -167,6 +168,8 @@ function emitStage(
     );
   for (const a of stage.adapters)
     w.writeLine(`const ${locals.get(a.name)} = kd.adapters.linear(${stringLiteral(a.name)}, ${a.inFeatures}, ${a.outFeatures}, ${a.seed}); // project(…), trained with ${commentText(stage.train)}`);
+  for (const c of stage.controllers ?? [])
+    w.writeLine(`const ${locals.get(c.name)} = new kd.losses.TaidController(${options(c.options, scope)}); // taid's adaptive λ, updated after each step`);
   for (const l of stage.lets) {
     w.writeLine(`const ${locals.get(l.name)}: ${TS_TYPE[l.kind]} = ${emitExpr(l.value, scope)}; // ${commentText(l.origin)}`);
   }
@@ -199,6 +202,7 @@ function emitStage(
       .join(", ")}],`,
   );
   w.writeLine(`checkpoint: ${stage.checkpoint ? `{ everyEpochs: ${stage.checkpoint.everyEpochs}, keep: ${stage.checkpoint.keep} }` : "undefined"},`);
+  if (stage.controllers) w.writeLine(`controllers: { ${stage.controllers.map((c) => `${stringLiteral(c.name)}: ${locals.get(c.name)}`).join(", ")} },`);
   if (stage.clip !== undefined) w.writeLine(`clip: ${number(stage.clip)},`);
   if (stage.accumulate) w.writeLine(`accumulate: { steps: ${stage.accumulate.steps}, by: ${stringLiteral(stage.accumulate.by)} },`);
   w.writeLine(`exports: [${stage.exports.map((x) => `{ model: ${model(x.model)}, path: ${stringLiteral(x.path)} }`).join(", ")}],`);

@@ -79,16 +79,20 @@ export type IrExpr =
   | { readonly op: "at"; readonly schedule: IrExpr }
   | { readonly op: "tap"; readonly model: IrExpr; readonly tap: "logits" | "hidden" | "block" | "pooled" | "embedding" | "attention"; readonly index?: number }
   | { readonly op: "labels" }
-  /** DPO on a preference batch: the policy's and the reference's token logits (no reference: reference-free). */
+  /**
+   * A preference loss (`dpo`, `simpo`, `adpo`) on a preference batch, from the policy's and the
+   * reference's token logits (no reference: reference-free); `options` as the recipe names them, defaults included.
+   */
   | {
-      readonly op: "dpo";
+      readonly op: "preference";
+      readonly fn: "dpo" | "simpo" | "adpo";
       readonly policy: IrExpr;
       readonly reference: IrExpr | undefined;
-      readonly beta: number;
-      readonly variant: string;
-      readonly labelSmoothing: number;
+      readonly options: Readonly<Record<string, number | string>>;
       readonly origin: string;
     }
+  /** TAID between `[B, C]` logits, at the current λ of the stage's controller `controller`. */
+  | { readonly op: "taid"; readonly controller: string; readonly student: IrExpr; readonly teacher: IrExpr; readonly origin: string }
   /** A stage's trainable linear adapter (`project(x, like: y)`) applied to `input`. */
   | { readonly op: "adapt"; readonly adapter: string; readonly input: IrExpr }
   /** `step` (optimizer steps done in the stage) or `epoch` (step / steps per epoch), a schedule. */
@@ -139,6 +143,8 @@ export interface IrStage {
   readonly reference?: { readonly name: string; readonly model: string };
   /** Linear adapters the objective's `project(…)` calls inserted, trained with the student. */
   readonly adapters: readonly { readonly name: string; readonly inFeatures: number; readonly outFeatures: number; readonly seed: number }[];
+  /** State updated from each step's loss (TAID's λ), read by the objective and kept in checkpoints; absent when none. */
+  readonly controllers?: readonly { readonly name: string; readonly kind: "taid"; readonly options: Readonly<Record<string, IrExpr>> }[];
   /** Clip the gradient to this global L2 norm before each update. */
   readonly clip?: number;
   /** Accumulate gradients over this many batches per update, weighting by examples or tokens. */

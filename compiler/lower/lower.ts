@@ -4,6 +4,7 @@ import type { CallExpression, Expression } from "../../grammar/ast.js";
 import { builtins } from "../check/builtins.js";
 import type { CheckedProgram } from "../check/check.js";
 import { lossSignature } from "../check/expressions.js";
+import { PREFERENCE_LOSSES, preferenceModels, type PreferenceLoss } from "../check/preference-losses.js";
 import type { Signature } from "../check/signature.js";
 import type { Type } from "../check/types.js";
 import { isDuration, type Value } from "../check/values.js";
@@ -148,8 +149,11 @@ export function lower(program: CheckedProgram): IrProgram {
     const builtin = symbol?.kind === "builtin" ? symbol.builtin : undefined;
     if (!builtin) throw new InternalError(`cannot lower a call of ${e.callee.name}`);
     if (builtin.name === "project") return adapt(e, context);
+    if (builtin.name === "hint") return hintOf(e, context);
+    if (builtin.name === "taid") return taidOf(e, context);
     if (builtin.name === "ensemble") return ensembleOf(e, context);
-    if (builtin.name === "dpo") return dpoOf(e, context);
+    const preference = PREFERENCE_LOSSES.get(builtin.name);
+    if (preference) return preferenceOf(e, preference, context);
     const args = namedArgs(e, builtin, context);
     if (builtin.category === "loss") return { op: "primitive", fn: builtin.name, args, origin: origin(e.span) };
     if (builtin.name === "min" || builtin.name === "max") {
@@ -170,35 +174,54 @@ export function lower(program: CheckedProgram): IrProgram {
     if (typeof f !== "number") throw new InternalError("project over a tensor of unknown width");
     return f;
   };
+  /** Inserts the stage's next linear adapter from x's width to like's; returns its name. */
+  const insertAdapter = (x: Expression, like: Expression): string => {
+    if (!adapters) throw new InternalError("an adapter outside a stage objective");
+    const name = `${stageName}.project${adapters.length + 1}`;
+    adapters.push({ name, inFeatures: width(x), outFeatures: width(like), seed: stableSeed(name) });
+    return name;
+  };
   const adapt = (e: CallExpression, context: Context): IrExpr => {
-    if (!adapters) throw new InternalError("project outside a stage objective");
     const bound = bindNames(e, builtins.get("project")!);
     const x = bound.get("x")!;
-    const name = `${stageName}.project${adapters.length + 1}`;
-    adapters.push({ name, inFeatures: width(x), outFeatures: width(bound.get("like")!), seed: stableSeed(name) });
-    return { op: "adapt", adapter: name, input: expr(x, context) };
+    return { op: "adapt", adapter: insertAdapter(x, bound.get("like")!), input: expr(x, context) };
   };
 
-  /** `dpo(policy, ref, beta:, variant:, label_smoothing:)` with its defaults spelled out. */
-  const dpoOf = (e: CallExpression, context: Context): IrExpr => {
+  /** `hint(s, t)`: the runtime's FitNets hint through an adapter inserted as `project` would. */
+  const hintOf = (e: CallExpression, context: Context): IrExpr => {
+    const bound = bindNames(e, builtins.get("hint")!);
+    const [s, t] = [bound.get("student")!, bound.get("teacher")!];
+    const student: IrExpr = { op: "adapt", adapter: insertAdapter(s, t), input: expr(s, context) };
+    return { op: "primitive", fn: "hint", args: { student, teacher: expr(t, context) }, origin: origin(e.span) };
+  };
+
+  // The stage whose objective is being lowered collects the controllers its `taid` calls create.
+  let controllers: NonNullable<IrStage["controllers"]>[number][] | undefined;
+  const taidOf = (e: CallExpression, context: Context): IrExpr => {
+    if (!controllers) throw new InternalError("taid outside a stage objective");
+    const builtin = builtins.get("taid")!;
+    const { student, teacher, ...options } = namedArgs(e, builtin, "build");
+    const bound = bindNames(e, builtin);
+    const name = `${stageName}.taid${controllers.length + 1}`;
+    controllers.push({ name, kind: "taid", options });
+    return { op: "taid", controller: name, student: expr(bound.get("student")!, context), teacher: expr(bound.get("teacher")!, context), origin: origin(e.span) };
+  };
+
+  /** A preference loss with every option spelled out (defaults included). */
+  const preferenceOf = (e: CallExpression, spec: PreferenceLoss, context: Context): IrExpr => {
     const given = new Map<string, Expression>();
+    const models = preferenceModels(spec);
     let position = 0;
-    for (const a of e.args) given.set(a.name ? a.name.name : ["policy", "reference"][position++]!, a.value);
-    const num = (name: string, fallback: number): number => {
-      const v = given.get(name) && state.values.get(given.get(name)!);
-      return typeof v === "number" ? v : fallback;
-    };
-    const variant = given.get("variant") && state.values.get(given.get("variant")!);
+    for (const a of e.args) given.set(a.name ? a.name.name : models[position++]!, a.value);
+    const options: Record<string, number | string> = {};
+    for (const o of spec.options) {
+      const node = given.get(o.name);
+      const v = node ? state.values.get(node) : o.default;
+      if (typeof v !== "number" && typeof v !== "string") throw new InternalError(`${spec.name} without a constant ${o.name}`);
+      options[o.name] = v;
+    }
     const reference = given.get("reference");
-    return {
-      op: "dpo",
-      policy: expr(given.get("policy")!, context),
-      reference: reference && expr(reference, context),
-      beta: num("beta", 0.1),
-      variant: typeof variant === "string" ? variant : "sigmoid",
-      labelSmoothing: num("label_smoothing", 0),
-      origin: origin(e.span),
-    };
+    return { op: "preference", fn: spec.name, policy: expr(given.get("policy")!, context), reference: reference && expr(reference, context), options, origin: origin(e.span) };
   };
 
   /** Σ w_i·x_i with the checked weights (equal by default), as plain tensor arithmetic. */
@@ -330,13 +353,16 @@ export function lower(program: CheckedProgram): IrProgram {
   const stages: IrStage[] = program.stages.map((s) => {
     stageName = s.decl.name.name;
     adapters = [];
+    controllers = [];
     const objective = expr(s.objective, "step");
     const stageAdapters = adapters;
+    const stageControllers = controllers;
     adapters = undefined;
-    return stage(s, objective, stageAdapters);
+    controllers = undefined;
+    return stage(s, objective, stageAdapters, stageControllers);
   });
 
-  function stage(s: CheckedProgram["stages"][number], objective: IrExpr, stageAdapters: IrStage["adapters"]): IrStage {
+  function stage(s: CheckedProgram["stages"][number], objective: IrExpr, stageAdapters: IrStage["adapters"], stageControllers: NonNullable<IrStage["controllers"]>): IrStage {
     return {
     name: s.decl.name.name,
     after: s.after.map((d) => d.name.name),
@@ -359,6 +385,7 @@ export function lower(program: CheckedProgram): IrProgram {
       metrics: ev.metrics.map(metric),
     })),
     checkpoint: s.checkpoint,
+    ...(stageControllers.length > 0 ? { controllers: stageControllers } : {}),
     ...(s.clip !== undefined ? { clip: s.clip } : {}),
     ...(s.accumulate ? { accumulate: s.accumulate } : {}),
     exports: s.exports.map((x) => ({ model: x.model.name.name, path: x.path })),

@@ -23,6 +23,8 @@ export interface StageState {
   readonly metrics: Record<string, Record<string, number>>;
   /** Training seconds before this process. */
   readonly seconds: number;
+  /** `StageSpec.controllers`' states by name, as after the last completed step. */
+  readonly controllers?: Readonly<Record<string, unknown>>;
 }
 
 export interface ResumePlan {

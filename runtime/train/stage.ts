@@ -67,6 +67,10 @@ export async function runStage(run: RunContext, index: number, resumeFrom: Check
       await resumeFrom.restoreOptimizer(optimizer);
       step = resumeFrom.position.step;
       state = { ...state, ...((resumeFrom.state ?? {}) as Partial<StageState>) };
+      for (const [name, c] of Object.entries(stage.controllers ?? {})) {
+        const saved = state.controllers?.[name];
+        if (saved !== undefined) c.load(saved);
+      }
       Object.assign(metrics, state.metrics);
       note(`continuing from step ${step}/${totalSteps} (${resumeFrom.dir})`);
     } else {
@@ -88,7 +92,8 @@ export async function runStage(run: RunContext, index: number, resumeFrom: Check
     log.write({ event: "stage-start", stage: stage.name, epoch: Math.floor(step / stepsPerEpoch) + 1, step, totalSteps, ...(resumeFrom ? { resumedFrom: step } : {}) });
 
     const position = () => ({ epoch: Math.floor(step / stepsPerEpoch), step });
-    const stateNow = (lossSum: number, lossCount: number): StageState => ({ lossSum, lossCount, epochLoss: state.epochLoss, metrics, seconds: elapsed() });
+    const controllersNow = () => Object.fromEntries(Object.entries(stage.controllers ?? {}).map(([name, c]) => [name, c.toJSON()]));
+    const stateNow = (lossSum: number, lossCount: number): StageState => ({ lossSum, lossCount, epochLoss: state.epochLoss, metrics, seconds: elapsed(), controllers: controllersNow() });
     const interrupt = async (epoch: number, lossSum: number, lossCount: number): Promise<never> => {
       const dir = join(checkpointDir(options.outDir, stage.name), `step-${step}`);
       await writeCheckpoint(dir, stage.name, stage.train, optimizer, position(), { kind: "interrupt", holders: stageHoldersOf(stage), state: stateNow(lossSum, lossCount) });
@@ -135,6 +140,7 @@ export async function runStage(run: RunContext, index: number, resumeFrom: Check
           }
         }
         const { loss, gradNorm } = runner.end();
+        for (const c of Object.values(stage.controllers ?? {})) c.update(loss, step, totalSteps);
         step++;
         lossSum += loss;
         lossCount++;
