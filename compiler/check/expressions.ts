@@ -24,6 +24,7 @@ import { modelTap, modelTapNames } from "./builtins-models.js";
 import { bindArguments, type Checked, type ParamType as SignatureType, type Signature } from "./signature.js";
 import { PREFERENCE_LOSSES, preferenceModels, preferenceSignature, type PreferenceLoss } from "./preference-losses.js";
 import { checkLabelsAvailable } from "./rules/labels-required.js";
+import { checkPreferenceReference } from "./rules/preference-reference.js";
 import { checkModelInStage } from "./rules/model-in-stage.js";
 import { recoveredWithin, type CheckState } from "./state.js";
 import { symbolNoun, type Symbol } from "./symbols.js";
@@ -516,11 +517,7 @@ export class ExpressionChecker {
         env.report(diagnostic("KD3004", reference.span, { context: `the reference of \`${callee}\``, expected: "a frozen snapshot declared with `reference NAME = MODEL`", found: describe(checked.get("reference")!.type) }));
         return { type: lossType, value: undefined };
       }
-    } else if (spec.reference === "required") {
-      env.report(diagnostic("KD3040", call.span, { callee }));
-      return { type: lossType, value: undefined };
-    } else if (spec.reference === "optional" && stage && !stage.referenceNone) {
-      env.report(diagnostic("KD3031", call.span, {}));
+    } else if (stage && !checkPreferenceReference(spec, call, false, stage.referenceNone, env.report)) {
       return { type: lossType, value: undefined };
     }
     if (stage?.split && stage.split.kind !== "preferences") env.report(diagnostic("KD3030", call.span, { split: stage.split.name, callee }));
