@@ -301,8 +301,11 @@ const project: Builtin = {
 const ensemble: Builtin = {
   name: "ensemble",
   category: "loss",
-  doc: "The weighted mean of two or more tensors of one shape (teachers' logits): Σ w_i·x_i with Σ w_i = 1; equal weights by default.",
-  params: [{ name: "weights", type: "int-list", default: [] }],
+  doc: "The weighted mean of two or more tensors of one shape (teachers' logits): Σ w_i·x_i with Σ w_i = 1; equal weights by default. With per-teacher temperatures `T: [T_1, …]`, the log of the weighted mixture of softmax(x_i/T_i) ([B, C] log-probabilities).",
+  params: [
+    { name: "weights", type: "int-list", default: [] },
+    { name: "T", type: "int-list", default: [] },
+  ],
   result: () => ({ type: { kind: "error" } }),
 };
 

@@ -425,27 +425,29 @@ export class ExpressionChecker {
     return { type: errorType, value: undefined };
   }
 
-  /** `ensemble(x1, x2, …, weights: [w1, w2, …])`: tensors of one shape, weights summing to 1. */
+  /**
+   * `ensemble(x1, x2, …, weights: [w1, w2, …], T: [T1, T2, …])`: tensors of one shape; weights
+   * summing to 1; per-teacher temperatures (positive), which make the result log-probabilities.
+   */
   private ensemble(call: CallExpression, env: Env): Checked {
-    const signature = "ensemble(x1: tensor, x2: tensor, …, weights: list = equal)";
+    const signature = "ensemble(x1: tensor, x2: tensor, …, weights: list = equal, T: list = none)";
+    const options = ["weights", "T"];
     const parts = call.args.filter((a) => !a.name);
     const checked = parts.map((a) => this.check(a.value, env));
-    let weights: Checked | undefined;
-    let weightsNode: Expression | undefined;
+    const named = new Map<string, { node: Expression; checked: Checked }>();
     for (const a of call.args) {
       if (!a.name) continue;
-      if (a.name.name !== "weights") {
-        env.report(diagnostic("KD3001", a.name.span, { name: a.name.name, callee: "ensemble", signature, suggestion: suggest(a.name.name, ["weights"]) }));
+      if (!options.includes(a.name.name)) {
+        env.report(diagnostic("KD3001", a.name.span, { name: a.name.name, callee: "ensemble", signature, suggestion: suggest(a.name.name, options) }));
         return { type: errorType, value: undefined };
       }
-      weights = this.check(a.value, env);
-      weightsNode = a.value;
+      named.set(a.name.name, { node: a.value, checked: this.check(a.value, env) });
     }
     if (!ALLOWED[env.place].includes("loss")) {
       env.report(diagnostic("KD3021", call.callee.span, { name: "ensemble", place: PLACE_OF.loss }));
       return { type: errorType, value: undefined };
     }
-    if (checked.some((c) => c.type.kind === "error") || weights?.type.kind === "error") return { type: errorType, value: undefined };
+    if (checked.some((c) => c.type.kind === "error") || [...named.values()].some((n) => n.checked.type.kind === "error")) return { type: errorType, value: undefined };
     if (parts.length < 2) {
       env.report(diagnostic("KD3008", call.span, { what: "an ensemble", value: `of at least two tensors, not ${parts.length}` }));
       return { type: errorType, value: undefined };
@@ -461,13 +463,21 @@ export class ExpressionChecker {
         return { type: errorType, value: undefined };
       }
     }
-    if (weights && weightsNode) {
-      const values = Array.isArray(weights.value) ? (weights.value as Value[]) : undefined;
-      const ok = values && values.length === parts.length && values.every((w) => isNumber(w) && w >= 0) && Math.abs(values.reduce<number>((a, w) => a + (w as number), 0) - 1) < 1e-6;
-      if (!ok) {
-        env.report(diagnostic("KD3008", weightsNode.span, { what: "the ensemble's `weights`", value: `${parts.length} non-negative numbers known before training that sum to 1` }));
-        return { type: errorType, value: undefined };
-      }
+    // One known number per teacher, each passing `ok`.
+    const perTeacher = (name: string, ok: (values: number[]) => boolean, value: string): boolean => {
+      const given = named.get(name);
+      if (!given) return true;
+      const values = Array.isArray(given.checked.value) ? (given.checked.value as Value[]) : undefined;
+      if (values && values.length === parts.length && values.every(isNumber) && ok(values as number[])) return true;
+      env.report(diagnostic("KD3008", given.node.span, { what: `the ensemble's \`${name}\``, value: `${parts.length} ${value}, known before training` }));
+      return false;
+    };
+    const weightsOk = perTeacher("weights", (w) => w.every((x) => x >= 0) && Math.abs(w.reduce((a, x) => a + x, 0) - 1) < 1e-6, "non-negative numbers that sum to 1");
+    const temperaturesOk = perTeacher("T", (t) => t.every((x) => x > 0), "positive temperatures");
+    if (!weightsOk || !temperaturesOk) return { type: errorType, value: undefined };
+    if (named.has("T") && first.kind === "tensor" && first.shape && first.shape.length !== 2) {
+      env.report(diagnostic("KD3007", call.span, { context: "`ensemble` with temperatures mixes class distributions", expected: "[B, C]", found: showDims(first.shape) }));
+      return { type: errorType, value: undefined };
     }
     return { type: first, value: undefined };
   }

@@ -91,6 +91,8 @@ export type IrExpr =
       readonly options: Readonly<Record<string, number | string>>;
       readonly origin: string;
     }
+  /** `ensemble(…, T: […])`: log Σ_i w_i·softmax(x_i / T_i), `[B, C]` log-probabilities. */
+  | { readonly op: "mixture"; readonly parts: readonly IrExpr[]; readonly weights: readonly number[]; readonly T: readonly number[] }
   /** TAID between `[B, C]` logits, at the current λ of the stage's controller `controller`. */
   | { readonly op: "taid"; readonly controller: string; readonly student: IrExpr; readonly teacher: IrExpr; readonly origin: string }
   /** A stage's trainable linear adapter (`project(x, like: y)`) applied to `input`. */

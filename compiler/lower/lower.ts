@@ -224,12 +224,17 @@ export function lower(program: CheckedProgram): IrProgram {
     return { op: "preference", fn: spec.name, policy: expr(given.get("policy")!, context), reference: reference && expr(reference, context), options, origin: origin(e.span) };
   };
 
-  /** Σ w_i·x_i with the checked weights (equal by default), as plain tensor arithmetic. */
+  /** Σ w_i·x_i with the checked weights (equal by default), as plain tensor arithmetic; with temperatures, a mixture. */
   const ensembleOf = (e: CallExpression, context: Context): IrExpr => {
     const parts = e.args.filter((a) => !a.name).map((a) => a.value);
-    const given = e.args.find((a) => a.name?.name === "weights");
-    const values = given ? state.values.get(given.value) : undefined;
-    const weights = Array.isArray(values) ? (values as number[]) : parts.map(() => 1 / parts.length);
+    const list = (name: string): number[] | undefined => {
+      const given = e.args.find((a) => a.name?.name === name);
+      const values = given ? state.values.get(given.value) : undefined;
+      return Array.isArray(values) ? (values as number[]) : undefined;
+    };
+    const weights = list("weights") ?? parts.map(() => 1 / parts.length);
+    const T = list("T");
+    if (T) return { op: "mixture", parts: parts.map((x) => expr(x, context)), weights, T };
     return parts
       .map((x, i): IrExpr => ({ op: "binary", operator: "*", left: { op: "number", value: weights[i]! }, right: expr(x, context), kind: "tensor" }))
       .reduce((a, b) => ({ op: "binary", operator: "+", left: a, right: b, kind: "tensor" }));

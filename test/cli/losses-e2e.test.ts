@@ -44,7 +44,7 @@ async function train(t: Trainer, out: string, extra: Partial<kd.RunOptions> = {}
 const allFinite = (xs: readonly number[] | undefined) => xs !== undefined && xs.length > 0 && xs.every(Number.isFinite);
 
 describe("feature, token and preference losses train through the generated trainer", () => {
-  it("hint, cosine_embedding, rkd_distance, rkd_angle and margin_mse", async () => {
+  it("hint, cosine_embedding, rkd_distance, rkd_angle, margin_mse, and an ensemble at per-teacher temperatures", async () => {
     const t = await trainer(
       "features",
       `dataset digits = mnist(train: 64, test: 16, seed: 1)
@@ -66,6 +66,7 @@ stage distill after teach {
   minimize hint(small.hidden[0], big.hidden[0]) + cosine_embedding(project(small.hidden[0], like: big.hidden[0]), big.hidden[0])
     + rkd_distance(small.hidden[0], big.hidden[0]) + rkd_angle(small.logits, big.hidden[0])
     + margin_mse(small.logits, small.logits * 0.5, big.logits, big.logits * 0.5)
+    + kd(small.logits, ensemble(big.logits, big.logits * 0.5, weights: [0.6, 0.4], T: [2, 4]), T: 1)
 }
 `,
     );

@@ -4,9 +4,9 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import * as losses from "../../runtime/losses/index.js";
-import { expectScalarClose } from "./helpers.js";
+import { expectClose, expectScalarClose } from "./helpers.js";
 import { allZero, evaluate, expectGradClose } from "./reference/harness.js";
-import { f32, logSigmoid, numericGrad, uniform } from "./reference/float64.js";
+import { f32, logSigmoid, numericGrad, softmax, uniform } from "./reference/float64.js";
 
 beforeAll(async () => {
   await tf.setBackend("cpu");
@@ -102,5 +102,45 @@ describe("preference wrappers", () => {
     const [gp, gr] = tf.grads((a: tf.Tensor, b: tf.Tensor) => losses.adpoFromLogits(a as tf.Tensor3D, b as tf.Tensor3D, y, { tau: 2 }))([p, r]);
     expect(tf.abs(gp!).sum().dataSync()[0]).toBeGreaterThan(0);
     expect(tf.abs(gr!).sum().dataSync()[0]).toBe(0);
+  });
+});
+
+/** log Σ_i w_i·softmax(x_i,b / T_i) in float64, row by row. */
+function ensembleRef(parts: readonly ArrayLike<number>[], weights: readonly number[], T: readonly number[], B: number, C: number): Float64Array {
+  const out = new Float64Array(B * C);
+  for (let b = 0; b < B; b++) {
+    const mix = new Float64Array(C);
+    parts.forEach((x, i) => {
+      const p = softmax(Array.from({ length: C }, (_, c) => x[b * C + c]!), T[i]!);
+      for (let c = 0; c < C; c++) mix[c] += weights[i]! * p[c]!;
+    });
+    for (let c = 0; c < C; c++) out[b * C + c] = Math.log(mix[c]!);
+  }
+  return out;
+}
+
+describe("ensembleLogProbs", () => {
+  const B = 3, C = 5;
+  for (const [i, c] of [
+    { weights: [0.7, 0.3], T: [2, 4], scale: 3 },
+    { weights: [0.2, 0.5, 0.3], T: [1, 0.5, 8], scale: 50 },
+    { weights: [1, 0], T: [2, 3], scale: 3 },
+  ].entries()) {
+    it(`is the log of the weighted mixture of softmax(x_i / T_i) (${c.weights.length} teachers, scale ${c.scale})`, () => {
+      const parts = c.weights.map((_, k) => f32(uniform(B * C, c.scale, 90 + 10 * i + k)));
+      const tensors = parts.map((p) => tf.tensor2d(Float32Array.from(p), [B, C]));
+      const got = losses.ensembleLogProbs(tensors, { weights: c.weights, T: c.T });
+      expectClose(got.dataSync(), ensembleRef(parts, c.weights, c.T, B, C), 1e-5, 1e-6);
+      // Every row is a distribution.
+      for (const s of tf.tidy(() => tf.sum(tf.exp(got), 1)).dataSync()) expect(s).toBeCloseTo(1, 5);
+      tf.dispose([...tensors, got]);
+    });
+  }
+
+  it("rejects a temperature per teacher that is missing or not positive", () => {
+    const x = tf.zeros([2, 3]) as tf.Tensor2D;
+    expect(() => losses.ensembleLogProbs([x, x], { T: [1] })).toThrow(/one temperature per teacher/);
+    expect(() => losses.ensembleLogProbs([x, x], { T: [1, 0] })).toThrow(/positive/);
+    x.dispose();
   });
 });
