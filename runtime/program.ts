@@ -50,6 +50,8 @@ export interface Batch {
   readonly label: tf.Tensor1D | undefined;
   /** Examples in the batch (pairs, for preferences). */
   readonly size: number;
+  /** [B] int32 route ids from the split's route column (csv `route:`): which teacher serves each example. */
+  readonly route?: tf.Tensor1D;
   /** tokens and preferences: `input`'s targets ([B, T] or [2B, T] int32, −100 where masked; not shifted). */
   readonly targets?: tf.Tensor2D;
   /** tokens and preferences: `input`'s padding mask ([B, T] or [2B, T] float32, 1 = real token). */
@@ -144,6 +146,8 @@ export interface StepContext {
   at(schedule: Schedule): number;
   /** The labels of the batch; throws if the split has none (the checker prevents this). */
   labels(): tf.Tensor1D;
+  /** The batch's route ids ([B] int32); throws if the split has no route column (the checker prevents this). */
+  route(): tf.Tensor1D;
   /**
    * One loss primitive's value, marked with its recipe label and origin and returned unchanged:
    * the compiler wraps every primitive call, `ctx.term("kd", "std/kd.kd:8:11", kd.losses.kd(…))`.

@@ -34,3 +34,30 @@ export function ensembleLogProbs(logits: readonly tf.Tensor2D[], options: Ensemb
     return tf.logSumExp(tf.stack(terms), 0) as tf.Tensor2D;
   });
 }
+
+/**
+ * Routing: each example is served by one teacher, chosen by its route id (a data column):
+ *
+ *   out_b = x_{r_b, b}                          (no temperatures: that teacher's logits)
+ *   out_b = log_softmax(x_{r_b, b} / T_{r_b})   (with per-teacher temperatures: log-probabilities)
+ *
+ * logits [B, C] each, of one shape; route [B] int32 with every id in [0, teachers). A selection
+ * by one-hot masks (no gather), so gradients, were they needed, reach only the chosen teacher.
+ */
+export function routeTeachers(logits: readonly tf.Tensor2D[], route: tf.Tensor1D, options: { readonly T?: readonly number[] } = {}): tf.Tensor2D {
+  const n = logits.length;
+  if (n < 1 || (options.T && options.T.length !== n)) throw new Error(`routeTeachers: need one temperature per teacher, got ${n} teachers and ${options.T?.length} temperatures`);
+  if (options.T?.some((t) => !(t > 0))) throw new RangeError(`routeTeachers: temperatures must be positive, got [${options.T}]`);
+  for (const x of logits) {
+    if (x.rank !== 2 || !tf.util.arraysEqual(x.shape, logits[0]!.shape)) throw new Error(`routeTeachers: expected logits [B, C] of one shape, got [${x.shape}] and [${logits[0]!.shape}]`);
+  }
+  if (route.rank !== 1 || route.shape[0] !== logits[0]!.shape[0]) throw new Error(`routeTeachers: expected route ids [${logits[0]!.shape[0]}], got [${route.shape}]`);
+  const ids = route.dataSync();
+  const bad = ids.findIndex((r) => !(r >= 0 && r < n));
+  if (bad >= 0) throw new RangeError(`routeTeachers: example ${bad} has route ${ids[bad]}, but there are ${n} teachers (ids 0 to ${n - 1})`);
+  return tf.tidy(() => {
+    const parts = logits.map((x, i) => (options.T ? tf.logSoftmax(tf.div(x, options.T[i]!)) : x));
+    const mask = tf.transpose(tf.cast(tf.oneHot(route, n), "float32")).expandDims(2); // [n, B, 1]
+    return tf.sum(tf.mul(tf.stack(parts), mask), 0) as tf.Tensor2D;
+  });
+}

@@ -13,7 +13,7 @@ export { dkd, type DkdOptions } from "./dkd.js";
 export { pld, type PldOptions } from "./pld.js";
 export { marginMse } from "./margin-mse.js";
 export { cosineEmbedding } from "./cosine-embedding.js";
-export { ensembleLogProbs, type EnsembleOptions } from "./ensemble.js";
+export { ensembleLogProbs, routeTeachers, type EnsembleOptions } from "./ensemble.js";
 export { dpo, type DpoOptions, type PreferenceLogProbs } from "./dpo.js";
 export { simpo, type SimpoOptions, type SimpoLogProbs } from "./simpo.js";
 export { adpo, type AdpoOptions } from "./adpo.js";

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import * as losses from "../../runtime/losses/index.js";
 import { expectClose, expectScalarClose } from "./helpers.js";
 import { allZero, evaluate, expectGradClose } from "./reference/harness.js";
-import { f32, logSigmoid, numericGrad, softmax, uniform } from "./reference/float64.js";
+import { f32, logSigmoid, logSoftmax, numericGrad, softmax, uniform } from "./reference/float64.js";
 
 beforeAll(async () => {
   await tf.setBackend("cpu");
@@ -142,5 +142,34 @@ describe("ensembleLogProbs", () => {
     expect(() => losses.ensembleLogProbs([x, x], { T: [1] })).toThrow(/one temperature per teacher/);
     expect(() => losses.ensembleLogProbs([x, x], { T: [1, 0] })).toThrow(/positive/);
     x.dispose();
+  });
+});
+
+describe("routeTeachers", () => {
+  const B = 4, C = 3;
+  const parts = [0, 1].map((k) => f32(uniform(B * C, 3, 200 + k)));
+  const route = [1, 0, 0, 1];
+
+  for (const T of [undefined, [2, 0.5]]) {
+    it(`serves each example from the teacher its route names${T ? ", as log_softmax(x / T_i)" : ""}`, () => {
+      const tensors = parts.map((p) => tf.tensor2d(Float32Array.from(p), [B, C]));
+      const r = tf.tensor1d(route, "int32");
+      const got = losses.routeTeachers(tensors, r, T ? { T } : {}).dataSync();
+      const expected = new Float64Array(B * C);
+      route.forEach((teacher, b) => {
+        const row = Array.from({ length: C }, (_, c) => parts[teacher]![b * C + c]!);
+        const values = T ? logSoftmax(row, T[teacher]!) : row;
+        values.forEach((v, c) => (expected[b * C + c] = v));
+      });
+      expectClose(got, expected, 1e-5, 1e-6);
+      tf.dispose([...tensors, r]);
+    });
+  }
+
+  it("rejects a route id outside the teachers", () => {
+    const x = tf.zeros([2, 3]) as tf.Tensor2D;
+    const r = tf.tensor1d([0, 2], "int32");
+    expect(() => losses.routeTeachers([x, x], r)).toThrow(/route 2, but there are 2 teachers/);
+    tf.dispose([x, r]);
   });
 });
