@@ -203,13 +203,14 @@ function fileSplits(
 const csv: Builtin = {
   name: "csv",
   category: "dataset",
-  doc: "A CSV file of numeric feature columns (every column but `label`), read when the recipe is checked to type its splits: `all` (every row), `train` and, when `test` is given, `test`. `train` and `test` are counts or fractions in (0, 1) of the rows (`train` 0: every row not in test). Without `label` the rows have no labels; `classes` 0 infers them (integer labels: max + 1; otherwise the distinct labels). The path is relative to the recipe.",
+  doc: "A CSV file of numeric feature columns (every column but `label` and `route`), read when the recipe is checked to type its splits: `all` (every row), `train` and, when `test` is given, `test`. `train` and `test` are counts or fractions in (0, 1) of the rows (`train` 0: every row not in test). Without `label` the rows have no labels; `classes` 0 infers them (integer labels: max + 1; otherwise the distinct labels). `route` names a column of non-negative integers, `batch.route`, that chooses each row's teacher in `ensemble(…, route: batch.route)`. The path is relative to the recipe.",
   params: [
     { name: "path", type: "string" },
     { name: "label", type: "string", default: "" },
     { name: "classes", type: "int", default: 0 },
     { name: "header", type: "bool", default: true },
     { name: "delimiter", type: "string", default: "," },
+    { name: "route", type: "string", default: "" },
     { name: "train", type: "number", default: 0 },
     { name: "test", type: "number", default: 0 },
     { name: "seed", type: "int", default: 0 },
@@ -245,7 +246,18 @@ const csv: Builtin = {
     }
     const bad = rows.findIndex((r) => r.length !== columns.length);
     if (bad >= 0) return fail(`row ${bad + 1} has ${rows[bad]!.length} fields, not ${columns.length}`);
-    const features = columns.length - (labelAt === undefined ? 0 : 1);
+    // A route column names each row's teacher (`batch.route`); it is not an input.
+    const route = args.get("route")!.value;
+    let routes: number | undefined;
+    if (typeof route === "string" && route !== "") {
+      const routeAt = columns.indexOf(route);
+      if (routeAt < 0 || routeAt === labelAt) return fail(`it has no column \`${route}\` besides the label; the columns are ${columns.join(", ")}`);
+      const ids = rows.map((r) => r[routeAt]!.trim());
+      const wrong = ids.findIndex((v) => !/^\d+$/.test(v));
+      if (wrong >= 0) return fail(`row ${wrong + 1}: the route \`${ids[wrong]}\` is not a non-negative integer`);
+      routes = Math.max(...ids.map(Number)) + 1;
+    }
+    const features = columns.length - (labelAt === undefined ? 0 : 1) - (routes === undefined ? 0 : 1);
     if (features === 0) return fail("it has no input column");
     let classes = 0;
     const given = intAtLeast(args, "classes", 0, ctx);
@@ -256,7 +268,7 @@ const csv: Builtin = {
       else classes = new Set(values).size;
     }
     const total = rows.length;
-    return fileSplits(args, ctx, path, total, "row", "csv", { features, classes, hasLabels: labelAt !== undefined });
+    return fileSplits(args, ctx, path, total, "row", "csv", { features, classes, hasLabels: labelAt !== undefined, ...(routes === undefined ? {} : { routes }) });
   },
 };
 

@@ -31,6 +31,9 @@ import { symbolNoun, type Symbol } from "./symbols.js";
 import { describe, errorType, isScalarLike, lossType, shapesAgree, type Dim, type SplitInfo, type Type } from "./types.js";
 import { isNumber, isSchedule, range, type ScheduleValue, type Value } from "./values.js";
 
+/** What `batch.route` is typed as: labels-like ids, told apart from class labels by this name. */
+const ROUTE_IDS = "route ids";
+
 /** A comprehension unrolls at compile time; more terms than this is surely a mistake. */
 const MAX_TERMS = 64;
 
@@ -367,7 +370,14 @@ export class ExpressionChecker {
           return { type: { kind: "labels", classes: t.split?.classes, of: t.split ? `${t.split.name} labels` : "the labels" }, value: undefined };
         }
         if (name === "input") return { type: { kind: "tensor", shape: ["B", t.split?.features ?? "F"], of: "batch.input" }, value: undefined };
-        return unknown("batch", ["input", "label"]);
+        if (name === "route") {
+          if (t.split && t.split.routes === undefined) {
+            env.report(diagnostic("KD3041", e.span, { split: t.split.name }));
+            return { type: errorType, value: undefined };
+          }
+          return { type: { kind: "labels", classes: t.split?.routes, of: ROUTE_IDS }, value: undefined };
+        }
+        return unknown("batch", ["input", "label", "route"]);
       }
       default:
         env.report(diagnostic("KD3004", e.span, { context: `\`.${name}\``, expected: "a model, a dataset or the batch", found: describe(t) }));
@@ -430,8 +440,8 @@ export class ExpressionChecker {
    * summing to 1; per-teacher temperatures (positive), which make the result log-probabilities.
    */
   private ensemble(call: CallExpression, env: Env): Checked {
-    const signature = "ensemble(x1: tensor, x2: tensor, …, weights: list = equal, T: list = none)";
-    const options = ["weights", "T"];
+    const signature = "ensemble(x1: tensor, x2: tensor, …, weights: list = equal, T: list = none, route: batch.route = none)";
+    const options = ["weights", "T", "route"];
     const parts = call.args.filter((a) => !a.name);
     const checked = parts.map((a) => this.check(a.value, env));
     const named = new Map<string, { node: Expression; checked: Checked }>();
@@ -475,11 +485,31 @@ export class ExpressionChecker {
     const weightsOk = perTeacher("weights", (w) => w.every((x) => x >= 0) && Math.abs(w.reduce((a, x) => a + x, 0) - 1) < 1e-6, "non-negative numbers that sum to 1");
     const temperaturesOk = perTeacher("T", (t) => t.every((x) => x > 0), "positive temperatures");
     if (!weightsOk || !temperaturesOk) return { type: errorType, value: undefined };
+    const route = named.get("route");
+    if (route && !this.checkRoute(route.node, route.checked.type, parts.length, named.has("weights"), env)) return { type: errorType, value: undefined };
     if (named.has("T") && first.kind === "tensor" && first.shape && first.shape.length !== 2) {
       env.report(diagnostic("KD3007", call.span, { context: "`ensemble` with temperatures mixes class distributions", expected: "[B, C]", found: showDims(first.shape) }));
       return { type: errorType, value: undefined };
     }
     return { type: first, value: undefined };
+  }
+
+  /** `route: batch.route`: route ids whose largest names one of the `teachers` tensors; no weights beside it. */
+  private checkRoute(node: Expression, type: Type, teachers: number, weighted: boolean, env: Env): boolean {
+    if (type.kind !== "labels" || type.of !== ROUTE_IDS) {
+      env.report(diagnostic("KD3004", node.span, { context: "the ensemble's `route`", expected: "`batch.route`, the route ids of the split", found: describe(type) }));
+      return false;
+    }
+    if (weighted) {
+      env.report(diagnostic("KD3008", node.span, { what: "an ensemble with `route`", value: "without `weights` (each example has one teacher)" }));
+      return false;
+    }
+    const split = env.stage?.split;
+    if (split && type.classes !== undefined && type.classes > teachers) {
+      env.report(diagnostic("KD3042", node.span, { split: split.name, routes: type.classes, teachers }));
+      return false;
+    }
+    return true;
   }
 
   /**

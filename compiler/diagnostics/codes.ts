@@ -443,6 +443,27 @@ reference, (ℓ − ℓ_ref)/τ: the reference is part of the definition, so eve
     }`,
   }),
 
+  KD3041: entry<{ split: string }>({
+    severity: "error",
+    title: "no route column",
+    message: (a) => `\`${a.split}\` has no route column, so \`batch.route\` is not available`,
+    help: () => "name one in the dataset: `csv(\"data.csv\", label: \"y\", route: \"domain\")`",
+    explanation: `\`batch.route\` holds each example's route id, read from a data column of non-negative
+integers that the dataset declares; \`ensemble(a.logits, b.logits, route: batch.route)\` then serves
+example b from teacher route_b. The column is not an input feature.
+
+    dataset mixed = csv("mixed.csv", label: "label", route: "domain")`,
+  }),
+  KD3042: entry<{ split: string; routes: number; teachers: number }>({
+    severity: "error",
+    title: "route ids beyond the teachers",
+    message: (a) => `the route ids of \`${a.split}\` go up to ${a.routes - 1}, but the ensemble has ${a.teachers} teachers (ids 0 to ${a.teachers - 1})`,
+    help: () => "list one teacher per route id, in id order",
+    explanation: `With \`route: batch.route\`, an example whose route id is i is served by the ensemble's
+i-th tensor (counting from 0), so every id in the data's route column must name one: the file was
+read when the recipe was checked, and its largest id needs that many teachers.`,
+  }),
+
   // ── lowering ──
   KD4001: entry<{ what: string }>({
     severity: "error",

@@ -62,6 +62,10 @@ export function emitExpr(e: IrExpr, scope: ExprScope): string {
       return `ctx.term(${stringLiteral(e.fn)}, ${stringLiteral(e.origin)}, ${preferenceCall(e, sub)})`;
     case "mixture":
       return `kd.losses.ensembleLogProbs([${e.parts.map((x) => `${sub(x)} as kd.tf.Tensor2D`).join(", ")}], { weights: [${e.weights.map(number).join(", ")}], T: [${e.T.map(number).join(", ")}] })`;
+    case "routed":
+      return `kd.losses.routeTeachers([${e.parts.map((x) => `${sub(x)} as kd.tf.Tensor2D`).join(", ")}], ${sub(e.route)}, { ${e.T ? `T: [${e.T.map(number).join(", ")}]` : ""} })`;
+    case "route":
+      return "ctx.route()";
     case "taid":
       return `ctx.term("taid", ${stringLiteral(e.origin)}, kd.losses.taid(${sub(e.student)}, ${sub(e.teacher)}, ${lookup(scope.locals, e.controller)}.lambda))`;
     case "adapt":

@@ -34,6 +34,8 @@ export interface IrSplit {
   /** Token data: the sequence length T and, when the recipe bounds it, the vocabulary size. */
   readonly context?: number;
   readonly vocab?: number;
+  /** A route column: batches carry `route` ids below this. */
+  readonly routes?: number;
 }
 
 export interface IrDataset {
@@ -93,6 +95,10 @@ export type IrExpr =
     }
   /** `ensemble(…, T: […])`: log Σ_i w_i·softmax(x_i / T_i), `[B, C]` log-probabilities. */
   | { readonly op: "mixture"; readonly parts: readonly IrExpr[]; readonly weights: readonly number[]; readonly T: readonly number[] }
+  /** `ensemble(…, route: batch.route)`: example b from teacher route_b (log_softmax(x / T) with temperatures). */
+  | { readonly op: "routed"; readonly parts: readonly IrExpr[]; readonly route: IrExpr; readonly T: readonly number[] | undefined }
+  /** The batch's route ids `[B]`. */
+  | { readonly op: "route" }
   /** TAID between `[B, C]` logits, at the current λ of the stage's controller `controller`. */
   | { readonly op: "taid"; readonly controller: string; readonly student: IrExpr; readonly teacher: IrExpr; readonly origin: string }
   /** A stage's trainable linear adapter (`project(x, like: y)`) applied to `input`. */

@@ -104,7 +104,7 @@ export function lower(program: CheckedProgram): IrProgram {
         const objectType = typeOf(e.object);
         if (objectType.kind === "model" && (e.property.name === "logits" || e.property.name === "pooled" || e.property.name === "embedding"))
           return { op: "tap", model: expr(e.object, context), tap: e.property.name };
-        if (objectType.kind === "batch") return e.property.name === "label" ? { op: "labels" } : { op: "input" };
+        if (objectType.kind === "batch") return e.property.name === "label" ? { op: "labels" } : e.property.name === "route" ? { op: "route" } : { op: "input" };
         throw new InternalError(`cannot lower .${e.property.name}`);
       }
       case "IndexExpression": {
@@ -234,6 +234,8 @@ export function lower(program: CheckedProgram): IrProgram {
     };
     const weights = list("weights") ?? parts.map(() => 1 / parts.length);
     const T = list("T");
+    const route = e.args.find((a) => a.name?.name === "route");
+    if (route) return { op: "routed", parts: parts.map((x) => expr(x, context)), route: expr(route.value, context), T };
     if (T) return { op: "mixture", parts: parts.map((x) => expr(x, context)), weights, T };
     return parts
       .map((x, i): IrExpr => ({ op: "binary", operator: "*", left: { op: "number", value: weights[i]! }, right: expr(x, context), kind: "tensor" }))
@@ -285,6 +287,7 @@ export function lower(program: CheckedProgram): IrProgram {
         ...(s.kind !== undefined && s.kind !== "vectors" ? { kind: s.kind } : {}),
         ...(s.context !== undefined ? { context: s.context } : {}),
         ...(s.vocab !== undefined ? { vocab: s.vocab } : {}),
+        ...(s.routes !== undefined ? { routes: s.routes } : {}),
       })),
       ...(decl.doc ? { doc: decl.doc } : {}),
       origin: origin(decl.span),

@@ -1,8 +1,9 @@
 // The loss built-ins added beside kd/dkd/dpo, trained end to end through the generated trainer:
 // a recipe is compiled, its trainer imported, and its program run on the cpu backend with tiny
 // data: feature losses (hint, cosine, RKD, Margin-MSE), next-token divergences, SimPO and ADPO,
-// and TAID, whose λ must move during training, land in checkpoints, and resume exactly.
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+// TAID, whose λ must move during training, land in checkpoints, and resume exactly; and ensembles
+// at per-teacher temperatures or routed by a data column.
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -185,5 +186,60 @@ stage distill after teach {
     await expect(train(t, out, { signal: abort.signal, onStep: (e) => e.stage === "distill" && e.step === 4 && abort.abort() })).rejects.toThrow(/interrupted/);
     const resumed = await train(t, out, { resume: true });
     expect(lambdaOf(resumed.spec)).toEqual(state);
+  });
+});
+
+describe("ensemble routed by a data column", () => {
+  it("trains with each row served by the teacher its `domain` names; batches carry the column as route ids", async () => {
+    copyFileSync(join(ROOT, "test/cases/valid/ensemble-route/mixed.csv"), join(dir, "mixed.csv"));
+    const t = await trainer(
+      "routed",
+      `dataset mixed = csv("mixed.csv", label: "label", route: "domain")
+model a = mlp(input: 4, hidden: [8], classes: 3)
+model b = mlp(input: 4, classes: 3)
+model small = mlp(input: 4, classes: 3)
+stage teach_a {
+  train a on mixed.train
+  epochs 1
+  batch 8
+  optimizer adam()
+  minimize ce(a.logits, batch.label)
+}
+stage teach_b {
+  train b on mixed.train
+  epochs 1
+  batch 8
+  optimizer adam()
+  minimize ce(b.logits, batch.label)
+}
+stage distill after teach_a, teach_b {
+  train small on mixed.train
+  teacher a, b
+  epochs 2
+  batch 8
+  optimizer adam(lr: 1e-2)
+  minimize kd(small.logits, ensemble(a.logits, b.logits, route: batch.route, T: [2, 1]), T: 1)
+}
+`,
+    );
+    const { spec, losses } = await train(t, "routed");
+    expect(allFinite(losses.get("distill"))).toBe(true);
+    // The route column is not an input, and every batch carries it: domain = row index mod 2 in mixed.csv.
+    const data = spec.stages[2]!.data;
+    expect(data.features).toBe(4);
+    const batch = [...data.batches(24, 0, 0)][0]!;
+    const inputs = batch.input.arraySync();
+    const routes = Array.from(batch.route!.dataSync());
+    expect(routes).toHaveLength(24);
+    // Each row's route is the `domain` of the csv row with those features.
+    const domainOf = new Map(
+      readFileSync(join(dir, "mixed.csv"), "utf8").trim().split("\n").slice(1).map((line) => {
+        const f = line.split(",");
+        return [f.slice(0, 4).map((x) => Number(x).toFixed(3)).join(","), Number(f[5])] as const;
+      }),
+    );
+    routes.forEach((r, i) => expect(r).toBe(domainOf.get(inputs[i]!.map((x) => x.toFixed(3)).join(","))));
+    expect(new Set(routes)).toEqual(new Set([0, 1]));
+    kd.tf.dispose([batch.input, batch.label!, batch.route!]);
   });
 });
