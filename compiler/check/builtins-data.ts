@@ -322,12 +322,13 @@ const textFile: Builtin = {
 const jsonl: Builtin = {
   name: "jsonl",
   category: "dataset",
-  doc: "A JSON Lines file (one object per line, blank lines skipped) whose `input` field holds an array of numbers (or one number), read when the recipe is checked to type its splits: `all`, `train` and, when `test` is given, `test`. `label` names a string, integer or boolean field; `classes` 0 infers the classes as `csv` does. `train` and `test` are counts or fractions in (0, 1). The path is relative to the recipe.",
+  doc: "A JSON Lines file (one object per line, blank lines skipped) whose `input` field holds an array of numbers (or one number), read when the recipe is checked to type its splits: `all`, `train` and, when `test` is given, `test`. `label` names a string, integer or boolean field; `classes` 0 infers the classes as `csv` does; `route` names an integer field of teacher ids (`batch.route`). `train` and `test` are counts or fractions in (0, 1). The path is relative to the recipe.",
   params: [
     { name: "path", type: "string" },
     { name: "input", type: "string" },
     { name: "label", type: "string", default: "" },
     { name: "classes", type: "int", default: 0 },
+    { name: "route", type: "string", default: "" },
     { name: "train", type: "number", default: 0 },
     { name: "test", type: "number", default: 0 },
     { name: "seed", type: "int", default: 0 },
@@ -346,6 +347,9 @@ const jsonl: Builtin = {
     const content = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
     const label = args.get("label")!.value;
     const labelled = typeof label === "string" && label !== "";
+    const route = args.get("route")!.value;
+    const routed = typeof route === "string" && route !== "";
+    let routes = 0;
     let features: number | undefined;
     const labels: string[] = [];
     const lines = content.split(/\r?\n/);
@@ -369,6 +373,11 @@ const jsonl: Builtin = {
         if (!(typeof l === "string" || typeof l === "boolean" || (typeof l === "number" && Number.isInteger(l)))) return fail(`line ${i + 1}: \`${label}\` is not a string, an integer or a boolean`);
         labels.push(String(l));
       }
+      if (routed) {
+        const r = fields[route];
+        if (!(typeof r === "number" && Number.isInteger(r) && r >= 0)) return fail(`line ${i + 1}: the route \`${route}\` is not a non-negative integer`);
+        routes = Math.max(routes, r + 1);
+      }
     }
     if (features === undefined) return fail("it holds no rows");
     if (features === 0) return fail("its input holds no numbers");
@@ -380,7 +389,7 @@ const jsonl: Builtin = {
       else if (labels.every((v) => /^\d+$/.test(v))) classes = Math.max(...labels.map(Number)) + 1;
       else classes = new Set(labels).size;
     }
-    return fileSplits(args, ctx, path, total, "row", "jsonl", { features, classes, hasLabels: labelled });
+    return fileSplits(args, ctx, path, total, "row", "jsonl", { features, classes, hasLabels: labelled, ...(routed ? { routes } : {}) });
   },
 };
 

@@ -20,29 +20,37 @@ export function program(params: Params): kd.ProgramSpec {
     test: 4,
     seed: 2,
   }) as kd.data.FileSplits & { readonly test: kd.data.FileSplits["train"] };
-  // test/cases/valid/ensemble-route/recipe.kd:4:1: 67 parameters
+  // test/cases/valid/ensemble-route/recipe.kd:5:1
+  const lines = kd.data.jsonl("test/cases/valid/ensemble-route/mixed.jsonl", {
+    name: "lines",
+    input: "x",
+    label: "y",
+    route: "domain",
+    seed: 0,
+  });
+  // test/cases/valid/ensemble-route/recipe.kd:6:1: 67 parameters
   const a = kd.models.mlp(
     "a",
     { input: 4, hidden: [8], classes: 3, dropout: 0, inputDropout: 0, activation: "relu" },
     1678518573,
   );
-  // test/cases/valid/ensemble-route/recipe.kd:5:1: 67 parameters
+  // test/cases/valid/ensemble-route/recipe.kd:7:1: 67 parameters
   const b = kd.models.mlp(
     "b",
     { input: 4, hidden: [8], classes: 3, dropout: 0, inputDropout: 0, activation: "relu" },
     1728851430,
   );
-  // test/cases/valid/ensemble-route/recipe.kd:6:1: 15 parameters
+  // test/cases/valid/ensemble-route/recipe.kd:8:1: 15 parameters
   const small = kd.models.mlp(
     "small",
     { input: 4, hidden: [], classes: 3, dropout: 0, inputDropout: 0, activation: "relu" },
     583333005,
   );
 
-  // stage teach_a, test/cases/valid/ensemble-route/recipe.kd:8:1
+  // stage teach_a, test/cases/valid/ensemble-route/recipe.kd:10:1
   const teach_a: kd.StageSpec = {
     name: "teach_a",
-    origin: "test/cases/valid/ensemble-route/recipe.kd:8:1",
+    origin: "test/cases/valid/ensemble-route/recipe.kd:10:1",
     after: [],
     train: a,
     data: mixed.train,
@@ -56,11 +64,11 @@ export function program(params: Params): kd.ProgramSpec {
       beta2: 0.999,
       epsilon: 1e-8,
     }),
-    // test/cases/valid/ensemble-route/recipe.kd:13:12
+    // test/cases/valid/ensemble-route/recipe.kd:15:12
     objective: (ctx) =>
       ctx.term(
         "ce",
-        "test/cases/valid/ensemble-route/recipe.kd:13:12",
+        "test/cases/valid/ensemble-route/recipe.kd:15:12",
         kd.losses.crossEntropy(ctx.outputs(a).logits, ctx.labels(), { smoothing: 0 }),
       ),
     evaluate: [],
@@ -68,10 +76,10 @@ export function program(params: Params): kd.ProgramSpec {
     exports: [],
   };
 
-  // stage teach_b, test/cases/valid/ensemble-route/recipe.kd:16:1
+  // stage teach_b, test/cases/valid/ensemble-route/recipe.kd:18:1
   const teach_b: kd.StageSpec = {
     name: "teach_b",
-    origin: "test/cases/valid/ensemble-route/recipe.kd:16:1",
+    origin: "test/cases/valid/ensemble-route/recipe.kd:18:1",
     after: [],
     train: b,
     data: mixed.train,
@@ -85,11 +93,11 @@ export function program(params: Params): kd.ProgramSpec {
       beta2: 0.999,
       epsilon: 1e-8,
     }),
-    // test/cases/valid/ensemble-route/recipe.kd:21:12
+    // test/cases/valid/ensemble-route/recipe.kd:23:12
     objective: (ctx) =>
       ctx.term(
         "ce",
-        "test/cases/valid/ensemble-route/recipe.kd:21:12",
+        "test/cases/valid/ensemble-route/recipe.kd:23:12",
         kd.losses.crossEntropy(ctx.outputs(b).logits, ctx.labels(), { smoothing: 0 }),
       ),
     evaluate: [],
@@ -97,10 +105,10 @@ export function program(params: Params): kd.ProgramSpec {
     exports: [],
   };
 
-  // stage distill, test/cases/valid/ensemble-route/recipe.kd:24:1
+  // stage distill, test/cases/valid/ensemble-route/recipe.kd:26:1
   const distill: kd.StageSpec = {
     name: "distill",
-    origin: "test/cases/valid/ensemble-route/recipe.kd:24:1",
+    origin: "test/cases/valid/ensemble-route/recipe.kd:26:1",
     after: ["teach_a", "teach_b"],
     train: small,
     data: mixed.train,
@@ -114,12 +122,12 @@ export function program(params: Params): kd.ProgramSpec {
       beta2: 0.999,
       epsilon: 1e-8,
     }),
-    // test/cases/valid/ensemble-route/recipe.kd:30:12
+    // test/cases/valid/ensemble-route/recipe.kd:32:12
     objective: (ctx) =>
       kd.ops.add(
         ctx.term(
           "kd",
-          "test/cases/valid/ensemble-route/recipe.kd:30:12",
+          "test/cases/valid/ensemble-route/recipe.kd:32:12",
           kd.losses.kd(
             ctx.outputs(small).logits,
             kd.losses.routeTeachers(
@@ -132,7 +140,7 @@ export function program(params: Params): kd.ProgramSpec {
         ),
         ctx.term(
           "kd",
-          "test/cases/valid/ensemble-route/recipe.kd:31:7",
+          "test/cases/valid/ensemble-route/recipe.kd:33:7",
           kd.losses.kd(
             ctx.outputs(small).logits,
             kd.losses.routeTeachers(
@@ -149,9 +157,46 @@ export function program(params: Params): kd.ProgramSpec {
     exports: [],
   };
 
+  // stage distill_lines, test/cases/valid/ensemble-route/recipe.kd:37:1
+  const distill_lines: kd.StageSpec = {
+    name: "distill_lines",
+    origin: "test/cases/valid/ensemble-route/recipe.kd:37:1",
+    after: ["teach_a", "teach_b"],
+    train: small,
+    data: lines.train,
+    teachers: [a, b],
+    epochs: 1,
+    batch: 8,
+    seed: 0,
+    optimizer: kd.optim.adam({
+      lr: kd.schedules.constant(0.001),
+      beta1: 0.9,
+      beta2: 0.999,
+      epsilon: 1e-8,
+    }),
+    // test/cases/valid/ensemble-route/recipe.kd:43:12
+    objective: (ctx) =>
+      ctx.term(
+        "kd",
+        "test/cases/valid/ensemble-route/recipe.kd:43:12",
+        kd.losses.kd(
+          ctx.outputs(small).logits,
+          kd.losses.routeTeachers(
+            [ctx.outputs(a).logits as kd.tf.Tensor2D, ctx.outputs(b).logits as kd.tf.Tensor2D],
+            ctx.route(),
+            {},
+          ),
+          { T: 4, t2: true },
+        ),
+      ),
+    evaluate: [],
+    checkpoint: undefined,
+    exports: [],
+  };
+
   return {
     recipe: "test/cases/valid/ensemble-route/recipe.kd",
     models: [a, b, small],
-    stages: [teach_a, teach_b, distill],
+    stages: [teach_a, teach_b, distill, distill_lines],
   };
 }
