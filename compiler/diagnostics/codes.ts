@@ -78,7 +78,7 @@ Check the line for a missing name, comma, bracket or keyword. The language refer
     help: (a) => didYouMean(a.suggestion),
     explanation: `A name is used that no declaration, import or built-in provides.
 
-    minimize hintn(small, big)     // unknown loss \`hintn\`; did you mean \`hinton\`?
+    minimize hintom(small, big)    // unknown loss \`hintom\`; did you mean \`hinton\`?
 
 Declare it, import it (\`import { hinton } from "std/kd"\`), or fix the spelling.`,
   }),
