@@ -25,6 +25,7 @@ import { bindArguments, type Checked, type ParamType as SignatureType, type Sign
 import { PREFERENCE_LOSSES, preferenceModels, preferenceSignature, type PreferenceLoss } from "./preference-losses.js";
 import { checkLabelsAvailable } from "./rules/labels-required.js";
 import { checkPreferenceReference } from "./rules/preference-reference.js";
+import { checkRouteAvailable, checkRouteTeachers } from "./rules/route-ids.js";
 import { checkModelInStage } from "./rules/model-in-stage.js";
 import { recoveredWithin, type CheckState } from "./state.js";
 import { symbolNoun, type Symbol } from "./symbols.js";
@@ -371,10 +372,7 @@ export class ExpressionChecker {
         }
         if (name === "input") return { type: { kind: "tensor", shape: ["B", t.split?.features ?? "F"], of: "batch.input" }, value: undefined };
         if (name === "route") {
-          if (t.split && t.split.routes === undefined) {
-            env.report(diagnostic("KD3041", e.span, { split: t.split.name }));
-            return { type: errorType, value: undefined };
-          }
+          if (!checkRouteAvailable(t.split, e.span, env.report)) return { type: errorType, value: undefined };
           return { type: { kind: "labels", classes: t.split?.routes, of: ROUTE_IDS }, value: undefined };
         }
         return unknown("batch", ["input", "label", "route"]);
@@ -504,12 +502,7 @@ export class ExpressionChecker {
       env.report(diagnostic("KD3008", node.span, { what: "an ensemble with `route`", value: "without `weights` (each example has one teacher)" }));
       return false;
     }
-    const split = env.stage?.split;
-    if (split && type.classes !== undefined && type.classes > teachers) {
-      env.report(diagnostic("KD3042", node.span, { split: split.name, routes: type.classes, teachers }));
-      return false;
-    }
-    return true;
+    return checkRouteTeachers(env.stage?.split, type.classes, teachers, node.span, env.report);
   }
 
   /**
