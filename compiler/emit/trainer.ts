@@ -167,7 +167,7 @@ function emitStage(
       `const ${locals.get(stage.reference.name)} = kd.snapshot(${model(stage.reference.model)}, ${stringLiteral(`${stage.name}.${stage.reference.name}`)}); // frozen when the stage starts`,
     );
   for (const a of stage.adapters)
-    w.writeLine(`const ${locals.get(a.name)} = kd.adapters.linear(${stringLiteral(a.name)}, ${a.inFeatures}, ${a.outFeatures}, ${a.seed}); // project(…), trained with ${commentText(stage.train)}`);
+    w.writeLine(`const ${locals.get(a.name)} = kd.adapters.linear(${stringLiteral(a.name)}, ${a.inFeatures}, ${a.outFeatures}, ${a.seed}); // ${a.from ?? "project"}(…), trained with ${commentText(stage.train)}`);
   for (const c of stage.controllers ?? [])
     w.writeLine(`const ${locals.get(c.name)} = new kd.losses.TaidController(${options(c.options, scope)}); // taid's adaptive λ, updated after each step`);
   for (const l of stage.lets) {

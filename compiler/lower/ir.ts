@@ -150,7 +150,7 @@ export interface IrStage {
   /** `reference NAME = MODEL`: a frozen snapshot of MODEL, taken when the stage starts. */
   readonly reference?: { readonly name: string; readonly model: string };
   /** Linear adapters the objective's `project(…)` calls inserted, trained with the student. */
-  readonly adapters: readonly { readonly name: string; readonly inFeatures: number; readonly outFeatures: number; readonly seed: number }[];
+  readonly adapters: readonly { readonly name: string; readonly inFeatures: number; readonly outFeatures: number; readonly seed: number; readonly from?: "hint" }[];
   /** State updated from each step's loss (TAID's λ), read by the objective and kept in checkpoints; absent when none. */
   readonly controllers?: readonly { readonly name: string; readonly kind: "taid"; readonly options: Readonly<Record<string, IrExpr>> }[];
   /** Clip the gradient to this global L2 norm before each update. */

@@ -166,7 +166,7 @@ export function lower(program: CheckedProgram): IrProgram {
   };
 
   // The stage whose objective is being lowered collects the adapters its `project` calls insert.
-  let adapters: { name: string; inFeatures: number; outFeatures: number; seed: number }[] | undefined;
+  let adapters: { name: string; inFeatures: number; outFeatures: number; seed: number; from?: "hint" }[] | undefined;
   let stageName = "";
   const width = (x: Expression): number => {
     const t = typeOf(x);
@@ -175,23 +175,23 @@ export function lower(program: CheckedProgram): IrProgram {
     return f;
   };
   /** Inserts the stage's next linear adapter from x's width to like's; returns its name. */
-  const insertAdapter = (x: Expression, like: Expression): string => {
+  const insertAdapter = (x: Expression, like: Expression, from: "project" | "hint"): string => {
     if (!adapters) throw new InternalError("an adapter outside a stage objective");
-    const name = `${stageName}.project${adapters.length + 1}`;
-    adapters.push({ name, inFeatures: width(x), outFeatures: width(like), seed: stableSeed(name) });
+    const name = `${stageName}.${from}${adapters.length + 1}`;
+    adapters.push({ name, inFeatures: width(x), outFeatures: width(like), seed: stableSeed(name), ...(from === "hint" ? { from } : {}) });
     return name;
   };
   const adapt = (e: CallExpression, context: Context): IrExpr => {
     const bound = bindNames(e, builtins.get("project")!);
     const x = bound.get("x")!;
-    return { op: "adapt", adapter: insertAdapter(x, bound.get("like")!), input: expr(x, context) };
+    return { op: "adapt", adapter: insertAdapter(x, bound.get("like")!, "project"), input: expr(x, context) };
   };
 
   /** `hint(s, t)`: the runtime's FitNets hint through an adapter inserted as `project` would. */
   const hintOf = (e: CallExpression, context: Context): IrExpr => {
     const bound = bindNames(e, builtins.get("hint")!);
     const [s, t] = [bound.get("student")!, bound.get("teacher")!];
-    const student: IrExpr = { op: "adapt", adapter: insertAdapter(s, t), input: expr(s, context) };
+    const student: IrExpr = { op: "adapt", adapter: insertAdapter(s, t, "hint"), input: expr(s, context) };
     return { op: "primitive", fn: "hint", args: { student, teacher: expr(t, context) }, origin: origin(e.span) };
   };
 

@@ -72,7 +72,7 @@ export function program(params: Params): kd.ProgramSpec {
 
   // stage distill, test/cases/valid/feature-losses/recipe.kd:18:1
   const distill_project1 = kd.adapters.linear("distill.project1", 16, 32, 1751085462); // project(…), trained with small
-  const distill_project2 = kd.adapters.linear("distill.project2", 16, 32, 1734307843); // project(…), trained with small
+  const distill_hint2 = kd.adapters.linear("distill.hint2", 16, 32, 1387343528); // hint(…), trained with small
   const distill: kd.StageSpec = {
     name: "distill",
     origin: "test/cases/valid/feature-losses/recipe.kd:18:1",
@@ -121,7 +121,7 @@ export function program(params: Params): kd.ProgramSpec {
                   "hint",
                   "test/cases/valid/feature-losses/recipe.kd:26:7",
                   kd.losses.hint(ctx.outputs(small).hidden[0], ctx.outputs(big).hidden[0], (x) =>
-                    distill_project2.apply(x as kd.tf.Tensor2D),
+                    distill_hint2.apply(x as kd.tf.Tensor2D),
                   ),
                 ),
               ),
@@ -182,13 +182,13 @@ export function program(params: Params): kd.ProgramSpec {
     evaluate: [{ split: digits.test, everyEpochs: 1, metrics: [kd.metrics.accuracy()] }],
     checkpoint: undefined,
     exports: [],
-    modules: [distill_project1, distill_project2],
+    modules: [distill_project1, distill_hint2],
   };
 
   return {
     recipe: "test/cases/valid/feature-losses/recipe.kd",
     models: [big, small],
-    modules: [distill_project1, distill_project2],
+    modules: [distill_project1, distill_hint2],
     stages: [teach, distill],
   };
 }
