@@ -87,6 +87,14 @@ const attentionTransfer: Builtin = {
   params: tensors("student", "teacher"),
   result(args, ctx) {
     const help = "attention transfer reads conv feature maps such as `m.block[0]` of a `cnn` or `resnet`";
+    // A transformer's `attention[i]` is rank 4 too, but [B, heads, T, T] probabilities, not a feature map.
+    for (const name of ["student", "teacher"]) {
+      const a = arg(args, name);
+      if (a.type.kind === "tensor" && a.type.of?.includes(".attention[")) {
+        ctx.report(diagnostic("KD3007", a.node?.span ?? ctx.call.span, { context: `the argument \`${name}\` of \`attention_transfer\``, expected: "[B, H, W, C] (a conv feature map)", found: `${showShape(a.type.shape)} (\`${a.type.of}\`, attention probabilities)` }, { notes: [help] }));
+        return { type: lossType };
+      }
+    }
     const ok = requireRank(args, "student", 4, "[B, H, W, C]", ctx, help) && requireRank(args, "teacher", 4, "[B, H, W, C]", ctx, help);
     const s = arg(args, "student").type;
     const t = arg(args, "teacher").type;
