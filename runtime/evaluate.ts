@@ -206,6 +206,10 @@ class EvaluationContext implements StepContext {
     if (!this.batch.label) throw new KdcRuntimeError(`stage '${this.stage.name}': the objective reads labels, but the evaluation split has none`);
     return this.batch.label;
   }
+  route(): tf.Tensor1D {
+    if (!this.batch.route) throw new KdcRuntimeError(`stage '${this.stage.name}': the objective reads route ids, but the evaluation split has no route column`);
+    return this.batch.route;
+  }
   term(_label: string, _origin: string, value: tf.Scalar): tf.Scalar {
     return value;
   }

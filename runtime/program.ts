@@ -50,6 +50,8 @@ export interface Batch {
   readonly label: tf.Tensor1D | undefined;
   /** Examples in the batch (pairs, for preferences). */
   readonly size: number;
+  /** [B] int32 route ids from the split's route column (csv `route:`): which teacher serves each example. */
+  readonly route?: tf.Tensor1D;
   /** tokens and preferences: `input`'s targets ([B, T] or [2B, T] int32, −100 where masked; not shifted). */
   readonly targets?: tf.Tensor2D;
   /** tokens and preferences: `input`'s padding mask ([B, T] or [2B, T] float32, 1 = real token). */
@@ -144,6 +146,8 @@ export interface StepContext {
   at(schedule: Schedule): number;
   /** The labels of the batch; throws if the split has none (the checker prevents this). */
   labels(): tf.Tensor1D;
+  /** The batch's route ids ([B] int32); throws if the split has no route column (the checker prevents this). */
+  route(): tf.Tensor1D;
   /**
    * One loss primitive's value, marked with its recipe label and origin and returned unchanged:
    * the compiler wraps every primitive call, `ctx.term("kd", "std/kd.kd:8:11", kd.losses.kd(…))`.
@@ -282,6 +286,11 @@ export interface StageSpec {
    * weights when the stage starts); read through `ctx.outputs` like a teacher.
    */
   readonly reference?: Model;
+  /**
+   * State updated after every optimizer step from that step's loss (TAID's λ, `kd.losses.TaidController`),
+   * by name; the objective reads it, checkpoints keep it and a resumed run restores it. Default none.
+   */
+  readonly controllers?: Readonly<Record<string, StepController>>;
   /** Clip the (accumulated) gradient to this global L2 norm before every update; default off. */
   readonly clip?: number;
   /** Gradient accumulation; default one micro-batch per step. `batch` is the micro-batch size. */
@@ -292,6 +301,14 @@ export interface StageSpec {
    * not); `false`: never.
    */
   readonly cacheTeachers?: boolean | "auto";
+}
+
+/** Per-stage state driven by the loss: `update` after each step (0-based index of `totalSteps`), JSON state for checkpoints. */
+export interface StepController {
+  update(loss: number, step: number, totalSteps: number): number;
+  toJSON(): unknown;
+  /** Restores what `toJSON` returned (resuming from a checkpoint). */
+  load(state: unknown): void;
 }
 
 export interface ProgramSpec {

@@ -52,6 +52,11 @@ export class Step implements StepContext {
     return this.batch.label;
   }
 
+  route(): tf.Tensor1D {
+    if (!this.batch.route) throw new KdcRuntimeError(`stage '${this.stage}': the objective reads route ids, but the training split has no route column`);
+    return this.batch.route;
+  }
+
   term(label: string, origin: string, value: tf.Scalar): tf.Scalar {
     if (value instanceof tf.Tensor) {
       // Kept past the tape's tidy so that, only if the total is non-finite, its value can be read.

@@ -203,13 +203,14 @@ function fileSplits(
 const csv: Builtin = {
   name: "csv",
   category: "dataset",
-  doc: "A CSV file of numeric feature columns (every column but `label`), read when the recipe is checked to type its splits: `all` (every row), `train` and, when `test` is given, `test`. `train` and `test` are counts or fractions in (0, 1) of the rows (`train` 0: every row not in test). Without `label` the rows have no labels; `classes` 0 infers them (integer labels: max + 1; otherwise the distinct labels). The path is relative to the recipe.",
+  doc: "A CSV file of numeric feature columns (every column but `label` and `route`), read when the recipe is checked to type its splits: `all` (every row), `train` and, when `test` is given, `test`. `train` and `test` are counts or fractions in (0, 1) of the rows (`train` 0: every row not in test). Without `label` the rows have no labels; `classes` 0 infers them (integer labels: max + 1; otherwise the distinct labels). `route` names a column of non-negative integers, `batch.route`, that chooses each row's teacher in `ensemble(…, route: batch.route)`. The path is relative to the recipe.",
   params: [
     { name: "path", type: "string" },
     { name: "label", type: "string", default: "" },
     { name: "classes", type: "int", default: 0 },
     { name: "header", type: "bool", default: true },
     { name: "delimiter", type: "string", default: "," },
+    { name: "route", type: "string", default: "" },
     { name: "train", type: "number", default: 0 },
     { name: "test", type: "number", default: 0 },
     { name: "seed", type: "int", default: 0 },
@@ -245,7 +246,18 @@ const csv: Builtin = {
     }
     const bad = rows.findIndex((r) => r.length !== columns.length);
     if (bad >= 0) return fail(`row ${bad + 1} has ${rows[bad]!.length} fields, not ${columns.length}`);
-    const features = columns.length - (labelAt === undefined ? 0 : 1);
+    // A route column names each row's teacher (`batch.route`); it is not an input.
+    const route = args.get("route")!.value;
+    let routes: number | undefined;
+    if (typeof route === "string" && route !== "") {
+      const routeAt = columns.indexOf(route);
+      if (routeAt < 0 || routeAt === labelAt) return fail(`it has no column \`${route}\` besides the label; the columns are ${columns.join(", ")}`);
+      const ids = rows.map((r) => r[routeAt]!.trim());
+      const wrong = ids.findIndex((v) => !/^\d+$/.test(v));
+      if (wrong >= 0) return fail(`row ${wrong + 1}: the route \`${ids[wrong]}\` is not a non-negative integer`);
+      routes = Math.max(...ids.map(Number)) + 1;
+    }
+    const features = columns.length - (labelAt === undefined ? 0 : 1) - (routes === undefined ? 0 : 1);
     if (features === 0) return fail("it has no input column");
     let classes = 0;
     const given = intAtLeast(args, "classes", 0, ctx);
@@ -256,7 +268,7 @@ const csv: Builtin = {
       else classes = new Set(values).size;
     }
     const total = rows.length;
-    return fileSplits(args, ctx, path, total, "row", "csv", { features, classes, hasLabels: labelAt !== undefined });
+    return fileSplits(args, ctx, path, total, "row", "csv", { features, classes, hasLabels: labelAt !== undefined, ...(routes === undefined ? {} : { routes }) });
   },
 };
 
@@ -310,12 +322,13 @@ const textFile: Builtin = {
 const jsonl: Builtin = {
   name: "jsonl",
   category: "dataset",
-  doc: "A JSON Lines file (one object per line, blank lines skipped) whose `input` field holds an array of numbers (or one number), read when the recipe is checked to type its splits: `all`, `train` and, when `test` is given, `test`. `label` names a string, integer or boolean field; `classes` 0 infers the classes as `csv` does. `train` and `test` are counts or fractions in (0, 1). The path is relative to the recipe.",
+  doc: "A JSON Lines file (one object per line, blank lines skipped) whose `input` field holds an array of numbers (or one number), read when the recipe is checked to type its splits: `all`, `train` and, when `test` is given, `test`. `label` names a string, integer or boolean field; `classes` 0 infers the classes as `csv` does; `route` names an integer field of teacher ids (`batch.route`). `train` and `test` are counts or fractions in (0, 1). The path is relative to the recipe.",
   params: [
     { name: "path", type: "string" },
     { name: "input", type: "string" },
     { name: "label", type: "string", default: "" },
     { name: "classes", type: "int", default: 0 },
+    { name: "route", type: "string", default: "" },
     { name: "train", type: "number", default: 0 },
     { name: "test", type: "number", default: 0 },
     { name: "seed", type: "int", default: 0 },
@@ -334,6 +347,9 @@ const jsonl: Builtin = {
     const content = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
     const label = args.get("label")!.value;
     const labelled = typeof label === "string" && label !== "";
+    const route = args.get("route")!.value;
+    const routed = typeof route === "string" && route !== "";
+    let routes = 0;
     let features: number | undefined;
     const labels: string[] = [];
     const lines = content.split(/\r?\n/);
@@ -357,6 +373,11 @@ const jsonl: Builtin = {
         if (!(typeof l === "string" || typeof l === "boolean" || (typeof l === "number" && Number.isInteger(l)))) return fail(`line ${i + 1}: \`${label}\` is not a string, an integer or a boolean`);
         labels.push(String(l));
       }
+      if (routed) {
+        const r = fields[route];
+        if (!(typeof r === "number" && Number.isInteger(r) && r >= 0)) return fail(`line ${i + 1}: the route \`${route}\` is not a non-negative integer`);
+        routes = Math.max(routes, r + 1);
+      }
     }
     if (features === undefined) return fail("it holds no rows");
     if (features === 0) return fail("its input holds no numbers");
@@ -368,7 +389,7 @@ const jsonl: Builtin = {
       else if (labels.every((v) => /^\d+$/.test(v))) classes = Math.max(...labels.map(Number)) + 1;
       else classes = new Set(labels).size;
     }
-    return fileSplits(args, ctx, path, total, "row", "jsonl", { features, classes, hasLabels: labelled });
+    return fileSplits(args, ctx, path, total, "row", "jsonl", { features, classes, hasLabels: labelled, ...(routed ? { routes } : {}) });
   },
 };
 

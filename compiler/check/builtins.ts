@@ -4,6 +4,8 @@
 import type { CallExpression } from "../../grammar/ast.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { dataBuiltins } from "./builtins-data.js";
+import { lossBuiltins } from "./builtins-losses.js";
+import { requireLanguageModel, requireMatrix, requireTokenSplit } from "./loss-args.js";
 import { modelBuiltins } from "./builtins-models.js";
 import { scheduleBuiltins } from "./builtins-schedules.js";
 import { tensorOpBuiltins } from "./builtins-tensor-ops.js";
@@ -173,18 +175,6 @@ const mlp: Builtin = {
   },
 };
 
-function requireMatrix(args: ReadonlyMap<string, BoundArgument>, name: string, ctx: BuiltinContext): void {
-  const a = arg(args, name);
-  if (a.type.kind === "tensor" && a.type.shape && a.type.shape.length !== 2)
-    ctx.report(
-      diagnostic("KD3007", a.node?.span ?? ctx.call.span, {
-        context: `the argument \`${name}\` of \`${calleeName(ctx)}\``,
-        expected: "[B, C]",
-        found: `[${a.type.shape.join(", ")}]`,
-      }),
-    );
-}
-
 const ce: Builtin = {
   name: "ce",
   category: "loss",
@@ -315,25 +305,13 @@ const project: Builtin = {
 const ensemble: Builtin = {
   name: "ensemble",
   category: "loss",
-  doc: "The weighted mean of two or more tensors of one shape (teachers' logits): Σ w_i·x_i with Σ w_i = 1; equal weights by default.",
-  params: [{ name: "weights", type: "int-list", default: [] }],
+  doc: "The weighted mean of two or more tensors of one shape (teachers' logits): Σ w_i·x_i with Σ w_i = 1; equal weights by default. With per-teacher temperatures `T: [T_1, …]`, the log of the weighted mixture of softmax(x_i/T_i) ([B, C] log-probabilities).",
+  params: [
+    { name: "weights", type: "int-list", default: [] },
+    { name: "T", type: "int-list", default: [] },
+  ],
   result: () => ({ type: { kind: "error" } }),
 };
-
-/** A language model (reads token ids) whose token logits a next-token loss reads, on a token split. */
-function requireLanguageModel(args: ReadonlyMap<string, BoundArgument>, name: string, callee: string, ctx: BuiltinContext): ModelInfo | undefined {
-  const a = arg(args, name);
-  if (a.type.kind !== "model" || !a.type.info) return undefined;
-  if (a.type.info.reads !== "tokens") {
-    ctx.report(diagnostic("KD3004", a.node?.span ?? ctx.call.span, { context: `the argument \`${name}\` of \`${callee}\``, expected: "a language model (a `transformer`)", found: `\`${a.type.info.name}\`, which reads feature vectors` }));
-    return undefined;
-  }
-  return a.type.info;
-}
-
-function requireTokenSplit(ctx: BuiltinContext, callee: string): void {
-  if (ctx.split && ctx.split.kind !== "tokens") ctx.report(diagnostic("KD3032", ctx.call.span, { split: ctx.split.name, callee }));
-}
 
 const lmCe: Builtin = {
   name: "lm_ce",
@@ -349,38 +327,6 @@ const lmCe: Builtin = {
     rate(args, "smoothing", ctx);
     return { type: lossType };
   },
-};
-
-const tokenKd: Builtin = {
-  name: "token_kd",
-  category: "loss",
-  doc: "Token-level distillation between two language models' next-token distributions: [T² if t2] · mean over target tokens of KL(softmax(t/T) ‖ softmax(s/T)). Needs equal vocabularies.",
-  params: [
-    { name: "student", type: "model" },
-    { name: "teacher", type: "model" },
-    { name: "T", type: "scalar", default: 1 },
-    { name: "t2", type: "bool", default: true },
-  ],
-  result(args, ctx) {
-    const s = requireLanguageModel(args, "student", "token_kd", ctx);
-    const t = requireLanguageModel(args, "teacher", "token_kd", ctx);
-    requireTokenSplit(ctx, "token_kd");
-    checkPositiveTemperature(arg(args, "T"), ctx);
-    if (s && t && s.classes !== undefined && t.classes !== undefined && s.classes !== t.classes)
-      ctx.report(
-        diagnostic("KD3005", ctx.call.span, { student: `${s.name}'s tokens`, teacher: `${t.name}'s`, studentClasses: String(s.classes), teacherClasses: String(t.classes) }),
-      );
-    return { type: lossType };
-  },
-};
-
-/** `dpo(policy, ref, …)`: checked by the expression checker (its reference is optional). */
-const dpo: Builtin = {
-  name: "dpo",
-  category: "loss",
-  doc: "Direct preference optimisation on a preference split: h = (π_c − π_r) − (ref_c − ref_r) from summed token log-probs; sigmoid −(1−ε)·logσ(βh) − ε·logσ(−βh), IPO (h − 1/(2β))² on length-averaged log-probs, or hinge relu(1 − βh); batch mean.",
-  params: [],
-  result: () => ({ type: lossType }),
 };
 
 const MSE_REDUCTIONS = ["mean", "sum-per-example"];
@@ -507,10 +453,9 @@ export const builtins: ReadonlyMap<string, Builtin> = new Map(
     mse,
     project,
     ensemble,
-    dpo,
     lmCe,
-    tokenKd,
     ...tensorOpBuiltins,
+    ...lossBuiltins,
     constant,
     linear,
     cosine,

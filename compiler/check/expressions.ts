@@ -23,7 +23,10 @@ import { substituteExpression } from "./substitute.js";
 import { builtins, type Builtin, type BuiltinCategory } from "./builtins.js";
 import { modelTap, modelTapNames } from "./builtins-models.js";
 import { bindArguments, type Checked, type ParamType as SignatureType, type Signature } from "./signature.js";
+import { PREFERENCE_LOSSES, preferenceModels, preferenceSignature, type PreferenceLoss } from "./preference-losses.js";
 import { checkLabelsAvailable } from "./rules/labels-required.js";
+import { checkPreferenceReference } from "./rules/preference-reference.js";
+import { checkRouteAvailable, checkRouteTeachers } from "./rules/route-ids.js";
 import { checkModelInStage } from "./rules/model-in-stage.js";
 import { applyModule, structuredProject } from "./apply-module.js";
 import { flattenPipeline } from "./pipeline.js";
@@ -32,7 +35,8 @@ import { symbolNoun, type Symbol } from "./symbols.js";
 import { describe, errorType, isScalarLike, lossType, shapesAgree, type Dim, type SplitInfo, type Type } from "./types.js";
 import { isNumber, isSchedule, range, type ScheduleValue, type Value } from "./values.js";
 
-const DPO_VARIANTS = ["sigmoid", "ipo", "hinge"];
+/** What `batch.route` is typed as: labels-like ids, told apart from class labels by this name. */
+const ROUTE_IDS = "route ids";
 
 /** A comprehension unrolls at compile time; more terms than this is surely a mistake. */
 const MAX_TERMS = 64;
@@ -60,7 +64,7 @@ const PLACE_OF: Record<BuiltinCategory, string> = {
   tensor: "an objective (`minimize …` or a `loss` definition)",
   schedule: "a scalar setting, a `let`, or an objective",
   scalar: "an expression",
-  adapter: "a stage's `minimize` objective (not inside a `loss` definition, whose adapters would be shared)",
+  adapter: "a stage's `minimize` objective (not inside a `loss` definition: its trainable adapter or adaptive state belongs to one stage)",
   optimizer: "an `optimizer` setting",
   metric: "the metric list of `evaluate`",
 };
@@ -386,7 +390,11 @@ export class ExpressionChecker {
           return { type: { kind: "labels", classes: t.split?.classes, of: t.split ? `${t.split.name} labels` : "the labels" }, value: undefined };
         }
         if (name === "input") return { type: { kind: "tensor", shape: ["B", t.split?.features ?? "F"], of: "batch.input" }, value: undefined };
-        return unknown("batch", ["input", "label"]);
+        if (name === "route") {
+          if (!checkRouteAvailable(t.split, e.span, env.report)) return { type: errorType, value: undefined };
+          return { type: { kind: "labels", classes: t.split?.routes, of: ROUTE_IDS }, value: undefined };
+        }
+        return unknown("batch", ["input", "label", "route"]);
       }
       default:
         env.report(diagnostic("KD3004", e.span, { context: `\`.${name}\``, expected: "a model, a dataset or the batch", found: describe(t) }));
@@ -435,7 +443,8 @@ export class ExpressionChecker {
       return { type: errorType, value: undefined };
     }
     if (symbol.kind === "builtin" && symbol.builtin.name === "ensemble") return this.ensemble(e, env);
-    if (symbol.kind === "builtin" && symbol.builtin.name === "dpo") return this.dpo(e, env);
+    const preference = symbol.kind === "builtin" ? PREFERENCE_LOSSES.get(symbol.builtin.name) : undefined;
+    if (preference) return this.preference(e, preference, env);
     if (symbol.kind === "builtin" && symbol.builtin.name === "project" && e.args.some((a) => a.name?.name === "via"))
       return structuredProject(e, env, this, this.state);
     if (symbol.kind === "module") return applyModule(symbol.decl, e, env, this, this.state);
@@ -446,27 +455,29 @@ export class ExpressionChecker {
     return { type: errorType, value: undefined };
   }
 
-  /** `ensemble(x1, x2, …, weights: [w1, w2, …])`: tensors of one shape, weights summing to 1. */
+  /**
+   * `ensemble(x1, x2, …, weights: [w1, w2, …], T: [T1, T2, …])`: tensors of one shape; weights
+   * summing to 1; per-teacher temperatures (positive), which make the result log-probabilities.
+   */
   private ensemble(call: CallExpression, env: Env): Checked {
-    const signature = "ensemble(x1: tensor, x2: tensor, …, weights: list = equal)";
+    const signature = "ensemble(x1: tensor, x2: tensor, …, weights: list = equal, T: list = none, route: batch.route = none)";
+    const options = ["weights", "T", "route"];
     const parts = call.args.filter((a) => !a.name);
     const checked = parts.map((a) => this.check(a.value, env));
-    let weights: Checked | undefined;
-    let weightsNode: Expression | undefined;
+    const named = new Map<string, { node: Expression; checked: Checked }>();
     for (const a of call.args) {
       if (!a.name) continue;
-      if (a.name.name !== "weights") {
-        env.report(diagnostic("KD3001", a.name.span, { name: a.name.name, callee: "ensemble", signature, suggestion: suggest(a.name.name, ["weights"]) }));
+      if (!options.includes(a.name.name)) {
+        env.report(diagnostic("KD3001", a.name.span, { name: a.name.name, callee: "ensemble", signature, suggestion: suggest(a.name.name, options) }));
         return { type: errorType, value: undefined };
       }
-      weights = this.check(a.value, env);
-      weightsNode = a.value;
+      named.set(a.name.name, { node: a.value, checked: this.check(a.value, env) });
     }
     if (!ALLOWED[env.place].includes("loss")) {
       env.report(diagnostic("KD3021", call.callee.span, { name: "ensemble", place: PLACE_OF.loss }));
       return { type: errorType, value: undefined };
     }
-    if (checked.some((c) => c.type.kind === "error") || weights?.type.kind === "error") return { type: errorType, value: undefined };
+    if (checked.some((c) => c.type.kind === "error") || [...named.values()].some((n) => n.checked.type.kind === "error")) return { type: errorType, value: undefined };
     if (parts.length < 2) {
       env.report(diagnostic("KD3008", call.span, { what: "an ensemble", value: `of at least two tensors, not ${parts.length}` }));
       return { type: errorType, value: undefined };
@@ -482,77 +493,101 @@ export class ExpressionChecker {
         return { type: errorType, value: undefined };
       }
     }
-    if (weights && weightsNode) {
-      const values = Array.isArray(weights.value) ? (weights.value as Value[]) : undefined;
-      const ok = values && values.length === parts.length && values.every((w) => isNumber(w) && w >= 0) && Math.abs(values.reduce<number>((a, w) => a + (w as number), 0) - 1) < 1e-6;
-      if (!ok) {
-        env.report(diagnostic("KD3008", weightsNode.span, { what: "the ensemble's `weights`", value: `${parts.length} non-negative numbers known before training that sum to 1` }));
-        return { type: errorType, value: undefined };
-      }
+    // One known number per teacher, each passing `ok`.
+    const perTeacher = (name: string, ok: (values: number[]) => boolean, value: string): boolean => {
+      const given = named.get(name);
+      if (!given) return true;
+      const values = Array.isArray(given.checked.value) ? (given.checked.value as Value[]) : undefined;
+      if (values && values.length === parts.length && values.every(isNumber) && ok(values as number[])) return true;
+      env.report(diagnostic("KD3008", given.node.span, { what: `the ensemble's \`${name}\``, value: `${parts.length} ${value}, known before training` }));
+      return false;
+    };
+    const weightsOk = perTeacher("weights", (w) => w.every((x) => x >= 0) && Math.abs(w.reduce((a, x) => a + x, 0) - 1) < 1e-6, "non-negative numbers that sum to 1");
+    const temperaturesOk = perTeacher("T", (t) => t.every((x) => x > 0), "positive temperatures");
+    if (!weightsOk || !temperaturesOk) return { type: errorType, value: undefined };
+    const route = named.get("route");
+    if (route && !this.checkRoute(route.node, route.checked.type, parts.length, named.has("weights"), env)) return { type: errorType, value: undefined };
+    if (named.has("T") && first.kind === "tensor" && first.shape && first.shape.length !== 2) {
+      env.report(diagnostic("KD3007", call.span, { context: "`ensemble` with temperatures mixes class distributions", expected: "[B, C]", found: showDims(first.shape) }));
+      return { type: errorType, value: undefined };
     }
     return { type: first, value: undefined };
   }
 
+  /** `route: batch.route`: route ids whose largest names one of the `teachers` tensors; no weights beside it. */
+  private checkRoute(node: Expression, type: Type, teachers: number, weighted: boolean, env: Env): boolean {
+    if (type.kind !== "labels" || type.of !== ROUTE_IDS) {
+      env.report(diagnostic("KD3004", node.span, { context: "the ensemble's `route`", expected: "`batch.route`, the route ids of the split", found: describe(type) }));
+      return false;
+    }
+    if (weighted) {
+      env.report(diagnostic("KD3008", node.span, { what: "an ensemble with `route`", value: "without `weights` (each example has one teacher)" }));
+      return false;
+    }
+    return checkRouteTeachers(env.stage?.split, type.classes, teachers, node.span, env.report);
+  }
+
   /**
-   * `dpo(policy, ref, beta: 0.1, variant: "sigmoid", label_smoothing: 0)` on a preference split;
-   * `ref` is the stage's `reference`, omitted only under `reference none`.
+   * A preference loss (`dpo`, `simpo`, `adpo`; preference-losses.ts) on a preference split:
+   * `policy` is the stage's trained model, `reference` its `reference` snapshot (omitted only
+   * where the loss allows), options constants checked by the table.
    */
-  private dpo(call: CallExpression, env: Env): Checked {
-    const signature = 'dpo(policy: model, reference: model, beta: number = 0.1, variant: string = "sigmoid", label_smoothing: number = 0)';
-    const names = ["policy", "reference", "beta", "variant", "label_smoothing"];
+  private preference(call: CallExpression, spec: PreferenceLoss, env: Env): Checked {
+    const callee = spec.name;
+    const signature = preferenceSignature(spec);
+    const models = preferenceModels(spec);
+    const names = [...models, ...spec.options.map((o) => o.name)];
     const given = new Map<string, Expression>();
     let position = 0;
     for (const a of call.args) {
-      const name = a.name ? a.name.name : ["policy", "reference"][position++];
+      const name = a.name ? a.name.name : models[position++];
       if (!name || !names.includes(name)) {
-        if (a.name) env.report(diagnostic("KD3001", a.name.span, { name: a.name.name, callee: "dpo", signature, suggestion: suggest(a.name.name, names) }));
-        else env.report(diagnostic("KD3003", a.span, { callee: "dpo", expected: 2, found: position, signature }));
+        if (a.name) env.report(diagnostic("KD3001", a.name.span, { name: a.name.name, callee, signature, suggestion: suggest(a.name.name, names) }));
+        else env.report(diagnostic("KD3003", a.span, { callee, expected: models.length, found: position, signature }));
         return { type: lossType, value: undefined };
       }
       given.set(name, a.value);
     }
     const checked = new Map([...given].map(([k, v]) => [k, this.check(v, env)] as const));
     if (env.place !== "objective") {
-      env.report(diagnostic("KD3021", call.callee.span, { name: "dpo", place: "a stage's `minimize` objective" }));
+      env.report(diagnostic("KD3021", call.callee.span, { name: callee, place: "a stage's `minimize` objective" }));
       return { type: lossType, value: undefined };
     }
     if ([...checked.values()].some((c) => c.type.kind === "error")) return { type: lossType, value: undefined };
     const stage = env.stage;
     const policy = given.get("policy");
     if (!policy) {
-      env.report(diagnostic("KD3002", call.span, { name: "policy", callee: "dpo", signature }));
+      env.report(diagnostic("KD3002", call.span, { name: "policy", callee, signature }));
       return { type: lossType, value: undefined };
     }
     const policySymbol = policy.kind === "Identifier" ? this.state.symbols.get(policy) : undefined;
     // Outside a stage (a recipe body checked where it is defined) the policy and reference are
     // parameters, known only once a stage binds them.
     if (stage && (policySymbol?.kind !== "model" || (stage.trained && policySymbol.decl !== stage.trained))) {
-      env.report(diagnostic("KD3004", policy.span, { context: "the policy of `dpo`", expected: "the stage's trained model", found: describe(checked.get("policy")!.type) }));
+      env.report(diagnostic("KD3004", policy.span, { context: `the policy of \`${callee}\``, expected: "the stage's trained model", found: describe(checked.get("policy")!.type) }));
       return { type: lossType, value: undefined };
     }
     const reference = given.get("reference");
     if (reference && stage) {
       const r = reference.kind === "Identifier" ? this.state.symbols.get(reference) : undefined;
       if (r?.kind !== "reference") {
-        env.report(diagnostic("KD3004", reference.span, { context: "the reference of `dpo`", expected: "a frozen snapshot declared with `reference NAME = MODEL`", found: describe(checked.get("reference")!.type) }));
+        env.report(diagnostic("KD3004", reference.span, { context: `the reference of \`${callee}\``, expected: "a frozen snapshot declared with `reference NAME = MODEL`", found: describe(checked.get("reference")!.type) }));
         return { type: lossType, value: undefined };
       }
-    } else if (stage && !stage.referenceNone) {
-      env.report(diagnostic("KD3031", call.span, {}));
+    } else if (stage && !checkPreferenceReference(spec, call, false, stage.referenceNone, env.report)) {
       return { type: lossType, value: undefined };
     }
-    if (stage?.split && stage.split.kind !== "preferences") env.report(diagnostic("KD3030", call.span, { split: stage.split.name }));
-    const variant = given.get("variant");
-    const v = variant && checked.get("variant")!.value;
-    if (variant && (typeof v !== "string" || !DPO_VARIANTS.includes(v)))
-      env.report(diagnostic("KD3008", variant.span, { what: "the DPO `variant`", value: `one of ${DPO_VARIANTS.map((x) => `"${x}"`).join(", ")} known before training` }));
-    const beta = given.get("beta");
-    const b = beta && checked.get("beta")!.value;
-    if (beta && !(isNumber(b) && b > 0)) env.report(diagnostic("KD3008", beta.span, { what: "`beta`", value: "a positive number known before training" }));
-    const smoothing = given.get("label_smoothing");
-    const ls = smoothing && checked.get("label_smoothing")!.value;
-    if (smoothing && !(isNumber(ls) && ls >= 0 && ls <= 0.5 && (ls === 0 || v === undefined || v === "sigmoid")))
-      env.report(diagnostic("KD3008", smoothing.span, { what: "`label_smoothing`", value: "in [0, 0.5], and 0 unless the variant is sigmoid" }));
+    if (stage?.split && stage.split.kind !== "preferences") env.report(diagnostic("KD3030", call.span, { split: stage.split.name, callee }));
+    const values = new Map([...checked].map(([k, c]) => [k, c.value] as const));
+    for (const option of spec.options) {
+      const node = given.get(option.name);
+      if (!node) {
+        if (option.default === undefined) env.report(diagnostic("KD3002", call.span, { name: option.name, callee, signature }));
+        continue;
+      }
+      const problem = option.check(values.get(option.name), values);
+      if (problem) env.report(diagnostic("KD3008", node.span, { what: `\`${option.name}\` of \`${callee}\``, value: problem }));
+    }
     return { type: lossType, value: undefined };
   }
 

@@ -41,6 +41,8 @@ export interface SplitInfo {
   readonly context?: number;
   /** tokens and preferences: an upper bound on the token ids (the tokenizer's size), when known. */
   readonly vocab?: number;
+  /** A route column (csv `route:`): its ids are below this (max + 1); `batch.route` exists. */
+  readonly routes?: number;
 }
 
 export type Type =

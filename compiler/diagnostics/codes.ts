@@ -78,7 +78,7 @@ Check the line for a missing name, comma, bracket or keyword. The language refer
     help: (a) => didYouMean(a.suggestion),
     explanation: `A name is used that no declaration, import or built-in provides.
 
-    minimize hintn(small, big)     // unknown loss \`hintn\`; did you mean \`hinton\`?
+    minimize hintom(small, big)    // unknown loss \`hintom\`; did you mean \`hinton\`?
 
 Declare it, import it (\`import { hinton } from "std/kd"\`), or fix the spelling.`,
   }),
@@ -393,12 +393,12 @@ be below its \`vocab\`.
     stage s { train m on text.train … }       // token ids, not 784 features`,
   }),
 
-  KD3030: entry<{ split: string }>({
+  KD3030: entry<{ split: string; callee: string }>({
     severity: "error",
     title: "no preference pairs",
-    message: (a) => `\`${a.split}\` has no preference pairs, which \`dpo\` needs`,
+    message: (a) => `\`${a.split}\` has no preference pairs, which \`${a.callee}\` needs`,
     help: () => "train on a `preferences(…)` split (prompt, chosen, rejected)",
-    explanation: `The DPO family compares the policy's log-probabilities of a chosen and a rejected
+    explanation: `The preference losses (\`dpo\`, \`simpo\`, \`adpo\`) compare the policy's log-probabilities of a chosen and a rejected
 response to one prompt, so its batches must come from a preference split.`,
   }),
   KD3031: entry<Record<string, never>>({
@@ -421,7 +421,7 @@ objective (reference-free DPO, as SimPO-like methods do), so kdc accepts it only
     title: "no token sequences",
     message: (a) => `\`${a.callee}\` needs token sequences, but \`${a.split}\` has none`,
     help: () => "train on a token split such as `moby_dick(…)` or `text(…)`",
-    explanation: `Next-token losses (\`lm_ce\`, \`token_kd\`) compare each position's prediction with the
+    explanation: `Next-token losses (\`lm_ce\`, \`token_kd\`, \`token_reverse_kl\`, \`token_jsd\`, \`token_tvd\`) compare each position's prediction with the
 following token of the batch, so the stage must train on a split of token sequences.`,
   }),
 
@@ -658,6 +658,45 @@ inputs every model of the stage can read.
       minimize ce(big.logits, batch.label)
       evaluate on digits.test { loss, accuracy }      // digits.unlabeled has no labels for ce
     }`,
+  }),
+
+  // ── losses (KD3040–KD3046) ──
+  KD3040: entry<{ callee: string }>({
+    severity: "error",
+    title: "anchored preference loss without a reference",
+    message: (a) => `\`${a.callee}\` needs a reference model`,
+    help: (a) => `declare one in the stage (\`reference ref = policy\`) and pass it (\`${a.callee}(policy, ref, …)\`); \`reference none\` does not apply to it`,
+    explanation: `ADPO scores each candidate by the policy's log-probability relative to a frozen
+reference, (ℓ − ℓ_ref)/τ: the reference is part of the definition, so even a stage that says
+\`reference none\` must declare and pass one. For a reference-free preference loss use
+\`simpo(policy, …)\`.
+
+    stage align {
+      train policy on prefs.train
+      reference ref = policy
+      minimize adpo(policy, ref, tau: 10)
+    }`,
+  }),
+
+  KD3041: entry<{ split: string }>({
+    severity: "error",
+    title: "no route column",
+    message: (a) => `\`${a.split}\` has no route column, so \`batch.route\` is not available`,
+    help: () => "name one in the dataset: `csv(\"data.csv\", label: \"y\", route: \"domain\")`",
+    explanation: `\`batch.route\` holds each example's route id, read from a data column of non-negative
+integers that the dataset declares; \`ensemble(a.logits, b.logits, route: batch.route)\` then serves
+example b from teacher route_b. The column is not an input feature.
+
+    dataset mixed = csv("mixed.csv", label: "label", route: "domain")`,
+  }),
+  KD3042: entry<{ split: string; routes: number; teachers: number }>({
+    severity: "error",
+    title: "route ids beyond the teachers",
+    message: (a) => `the route ids of \`${a.split}\` go up to ${a.routes - 1}, but the ensemble has ${a.teachers} teachers (ids 0 to ${a.teachers - 1})`,
+    help: () => "list one teacher per route id, in id order",
+    explanation: `With \`route: batch.route\`, an example whose route id is i is served by the ensemble's
+i-th tensor (counting from 0), so every id in the data's route column must name one: the file was
+read when the recipe was checked, and its largest id needs that many teachers.`,
   }),
 
   // ── lowering ──

@@ -59,11 +59,16 @@ export function emitExpr(e: IrExpr, scope: ExprScope): string {
       return `ctx.outputs(${sub(e.model)}).${e.tap}![${e.index}]!`;
     case "labels":
       return "ctx.labels()";
-    case "dpo": {
-      const logits = (m: IrExpr) => `ctx.outputs(${sub(m)}).tokenLogits!`;
-      const call = `kd.losses.dpoFromLogits(${logits(e.policy)}, ${e.reference ? logits(e.reference) : "undefined"}, ctx.batch.targets!, { beta: ${number(e.beta)}, variant: ${stringLiteral(e.variant)} as const, labelSmoothing: ${number(e.labelSmoothing)} })`;
-      return `ctx.term("dpo", ${stringLiteral(e.origin)}, ${call})`;
-    }
+    case "preference":
+      return `ctx.term(${stringLiteral(e.fn)}, ${stringLiteral(e.origin)}, ${preferenceCall(e, sub)})`;
+    case "mixture":
+      return `kd.losses.ensembleLogProbs([${e.parts.map((x) => `${sub(x)} as kd.tf.Tensor2D`).join(", ")}], { weights: [${e.weights.map(number).join(", ")}], T: [${e.T.map(number).join(", ")}] })`;
+    case "routed":
+      return `kd.losses.routeTeachers([${e.parts.map((x) => `${sub(x)} as kd.tf.Tensor2D`).join(", ")}], ${sub(e.route)}, { ${e.T ? `T: [${e.T.map(number).join(", ")}]` : ""} })`;
+    case "route":
+      return "ctx.route()";
+    case "taid":
+      return `ctx.term("taid", ${stringLiteral(e.origin)}, kd.losses.taid(${sub(e.student)}, ${sub(e.teacher)}, ${lookup(scope.locals, e.controller)}.lambda))`;
     case "adapt":
       return `${lookup(scope.locals, e.adapter)}.apply(${sub(e.input)})`;
     case "apply":
@@ -83,14 +88,17 @@ export function emitExpr(e: IrExpr, scope: ExprScope): string {
       return emitSchedule(e, sub) ?? `kd.schedules.${e.fn}(${options(e.args, scope)})`;
     case "primitive":
       // Each primitive is a named term, so a NaN is reported with the recipe line that made it.
-      return `ctx.term(${stringLiteral(e.fn)}, ${stringLiteral(e.origin)}, ${primitive(e, sub)})`;
+      return `ctx.term(${stringLiteral(e.fn)}, ${stringLiteral(e.origin)}, ${primitive(e, sub, scope)})`;
     case "call":
       return `${lookup(scope.losses, e.loss)}(${["ctx", ...e.args.map(sub)].join(", ")})`;
   }
 }
 
-/** How each built-in loss is called in the runtime: positional tensors, then an options object. */
-const PRIMITIVES: Readonly<Record<string, { readonly runtime: string; readonly positional: readonly string[]; readonly options: readonly string[] }>> = {
+/**
+ * How each built-in loss is called in the runtime: positional tensors (cast where a tap's type is
+ * wider than the loss takes; the checker proved the rank), then an options object when it has one.
+ */
+const PRIMITIVES: Readonly<Record<string, { readonly runtime: string; readonly positional: readonly string[]; readonly options: readonly string[]; readonly cast?: string }>> = {
   ce: { runtime: "crossEntropy", positional: ["logits", "labels"], options: ["smoothing"] },
   kd: { runtime: "kd", positional: ["student", "teacher"], options: ["T", "t2"] },
   reverse_kl: { runtime: "reverseKl", positional: ["student", "teacher"], options: ["T", "t2"] },
@@ -100,14 +108,33 @@ const PRIMITIVES: Readonly<Record<string, { readonly runtime: string; readonly p
   mse: { runtime: "mse", positional: ["student", "teacher"], options: ["reduction"] },
   dkd: { runtime: "dkd", positional: ["student", "teacher", "labels"], options: ["alpha", "beta", "T", "t2"] },
   pld: { runtime: "pld", positional: ["student", "teacher", "labels"], options: ["tau"] },
+  cosine_embedding: { runtime: "cosineEmbedding", positional: ["student", "teacher"], options: [], cast: "kd.tf.Tensor2D" },
+  attention_transfer: { runtime: "attentionTransfer", positional: ["student", "teacher"], options: [], cast: "kd.tf.Tensor4D" },
+  rkd_distance: { runtime: "rkdDistance", positional: ["student", "teacher"], options: [], cast: "kd.tf.Tensor2D" },
+  rkd_angle: { runtime: "rkdAngle", positional: ["student", "teacher"], options: [], cast: "kd.tf.Tensor2D" },
+  margin_mse: { runtime: "marginMse", positional: ["student_pos", "student_neg", "teacher_pos", "teacher_neg"], options: [] },
 };
 
-function primitive(e: Extract<IrExpr, { op: "primitive" }>, sub: (x: IrExpr) => string): string {
-  // Next-token losses read the models' token logits and the batch's (unshifted) targets.
+/** Next-token losses: read the models' token logits and the batch's (unshifted) targets. */
+const NEXT_TOKEN: Readonly<Record<string, string>> = {
+  token_kd: "nextTokenKd",
+  token_reverse_kl: "nextTokenReverseKl",
+  token_jsd: "nextTokenJsd",
+  token_tvd: "nextTokenTvd",
+};
+
+function primitive(e: Extract<IrExpr, { op: "primitive" }>, sub: (x: IrExpr) => string, scope: ExprScope): string {
   const tokens = (name: string): string => `ctx.outputs(${sub(e.args[name]!)}).tokenLogits!`;
   if (e.fn === "lm_ce") return `kd.losses.nextTokenCrossEntropy(${tokens("model")}, ctx.batch.targets!, { smoothing: ${sub(e.args.smoothing!)} })`;
-  if (e.fn === "token_kd")
-    return `kd.losses.nextTokenKd(${tokens("student")}, ${tokens("teacher")}, ctx.batch.targets!, { T: ${sub(e.args.T!)}, t2: ${sub(e.args.t2!)} })`;
+  const nextToken = NEXT_TOKEN[e.fn];
+  if (nextToken)
+    return `kd.losses.${nextToken}(${tokens("student")}, ${tokens("teacher")}, ctx.batch.targets!, { T: ${sub(e.args.T!)}, t2: ${sub(e.args.t2!)} })`;
+  // FitNets: the student's feature goes through the adapter lowering inserted (an `adapt` node).
+  if (e.fn === "hint") {
+    const adapted = e.args.student;
+    if (adapted?.op !== "adapt") throw new Error("emit: hint without its adapter");
+    return `kd.losses.hint(${sub(adapted.input)}, ${sub(e.args.teacher!)}, (x) => ${lookup(scope.locals, adapted.adapter)}.apply(x as kd.tf.Tensor2D))`;
+  }
   const call = PRIMITIVES[e.fn];
   if (!call) throw new Error(`emit: no runtime call for the loss ${e.fn}`);
   const arg = (name: string): string => {
@@ -118,10 +145,19 @@ function primitive(e: Extract<IrExpr, { op: "primitive" }>, sub: (x: IrExpr) => 
   // kd.ops returns a general tensor; the checker proved these are [B, C] (`ensemble(…)`, sums).
   const tensorArg = (name: string): string => {
     const a = e.args[name];
+    if (call.cast) return `${arg(name)} as ${call.cast}`;
     return a && (a.op === "binary" || a.op === "neg" || a.op === "tensor_op") ? `${arg(name)} as kd.tf.Tensor2D` : arg(name);
   };
-  const options = call.options.map((o) => `${o}: ${arg(o)}`).join(", ");
-  return `kd.losses.${call.runtime}(${[...call.positional.map(tensorArg), `{ ${options} }`].join(", ")})`;
+  const options = call.options.length > 0 ? [`{ ${call.options.map((o) => `${o}: ${arg(o)}`).join(", ")} }`] : [];
+  return `kd.losses.${call.runtime}(${[...call.positional.map(tensorArg), ...options].join(", ")})`;
+}
+
+/** The runtime's `…FromLogits` entry of a preference loss: token logits, targets, options in camelCase. */
+function preferenceCall(e: Extract<IrExpr, { op: "preference" }>, sub: (x: IrExpr) => string): string {
+  const logits = (m: IrExpr) => `ctx.outputs(${sub(m)}).tokenLogits!`;
+  const models = e.fn === "simpo" ? [logits(e.policy)] : [logits(e.policy), e.reference ? logits(e.reference) : "undefined"];
+  const options = Object.entries(e.options).map(([k, v]) => `${camel(k)}: ${typeof v === "string" ? `${stringLiteral(v)} as const` : number(v)}`);
+  return `kd.losses.${e.fn}FromLogits(${[...models, "ctx.batch.targets!", `{ ${options.join(", ")} }`].join(", ")})`;
 }
 
 /** `{ from: 1, to: 2 }` from named arguments, in signature order. */

@@ -3,7 +3,7 @@
 import { posix } from "node:path";
 import { Project, VariableDeclarationKind, type WriterFunction } from "ts-morph";
 import { isScheduleExpr, type IrKind, type IrLayer, type IrProgram, type IrStage } from "../lower/ir.js";
-import { camel, emitExpr, number, type ExprScope } from "./expressions.js";
+import { camel, emitExpr, number, options, type ExprScope } from "./expressions.js";
 import { formatTypeScript } from "./format.js";
 import { emitMetric } from "./metric.js";
 import { emitOptimizer } from "./optimizer.js";
@@ -158,6 +158,7 @@ function emitStage(
     locals.set(a.name, id);
     modules.push(id);
   }
+  for (const c of stage.controllers ?? []) locals.set(c.name, names.name(`controller:${c.name}`, c.name.replace(/\./g, "_")));
   if (stage.reference) locals.set(stage.reference.name, names.name(`reference:${stage.name}`, `${stage.name}_${stage.reference.name}`));
   for (const l of stage.lets) {
     const id = names.name(`let:${stage.name}:${l.name}`, `${stage.name}_${l.name}`);
@@ -178,10 +179,12 @@ function emitStage(
     w.writeLine(
       a.layers && a.input
         ? `const ${locals.get(a.name)} = kd.adapters.sequential(${stringLiteral(a.name)}, [${a.input.join(", ")}], ${layerList(a.layers)}, ${a.seed}); // project(…, via: …), trained with ${commentText(stage.train)}`
-        : `const ${locals.get(a.name)} = kd.adapters.linear(${stringLiteral(a.name)}, ${a.inFeatures}, ${a.outFeatures}, ${a.seed}); // project(…), trained with ${commentText(stage.train)}`,
+        : `const ${locals.get(a.name)} = kd.adapters.linear(${stringLiteral(a.name)}, ${a.inFeatures}, ${a.outFeatures}, ${a.seed}); // ${a.from ?? "project"}(…), trained with ${commentText(stage.train)}`,
     );
   // Top-level modules this stage trains; the others its objective applies stay frozen.
   for (const m of stage.modules ?? []) modules.push(top.get(m)!);
+  for (const c of stage.controllers ?? [])
+    w.writeLine(`const ${locals.get(c.name)} = new kd.losses.TaidController(${options(c.options, scope)}); // taid's adaptive λ, updated after each step`);
   for (const l of stage.lets) {
     w.writeLine(`const ${locals.get(l.name)}: ${TS_TYPE[l.kind]} = ${emitExpr(l.value, scope)}; // ${commentText(l.origin)}`);
   }
@@ -219,6 +222,7 @@ function emitStage(
   const best = stage.checkpoint?.best;
   const bestText = best ? `, best: { split: ${split(best.data)}, metric: ${metric(best.metric)}, mode: ${stringLiteral(best.mode)} }` : "";
   w.writeLine(`checkpoint: ${stage.checkpoint ? `{ everyEpochs: ${stage.checkpoint.everyEpochs}, keep: ${stage.checkpoint.keep}${bestText} }` : "undefined"},`);
+  if (stage.controllers) w.writeLine(`controllers: { ${stage.controllers.map((c) => `${stringLiteral(c.name)}: ${locals.get(c.name)}`).join(", ")} },`);
   if (stage.clip !== undefined) w.writeLine(`clip: ${number(stage.clip)},`);
   if (stage.accumulate) w.writeLine(`accumulate: { steps: ${stage.accumulate.steps}, by: ${stringLiteral(stage.accumulate.by)} },`);
   w.writeLine(`exports: [${stage.exports.map((x) => `{ model: ${model(x.model)}, path: ${stringLiteral(x.path)} }`).join(", ")}],`);

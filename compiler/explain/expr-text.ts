@@ -55,10 +55,19 @@ function text(e: IrExpr, names?: (loss: string) => readonly string[] | undefined
       return atom("batch.label");
     case "input":
       return atom("batch.input");
-    case "dpo":
-      return atom(
-        `dpo(policy: ${exprText(e.policy)}, reference: ${e.reference ? exprText(e.reference) : "none"}, beta: ${num(e.beta)}, variant: ${JSON.stringify(e.variant)}, label_smoothing: ${num(e.labelSmoothing)})`,
-      );
+    case "preference": {
+      const options = Object.entries(e.options).map(([k, v]) => `${k}: ${typeof v === "string" ? JSON.stringify(v) : num(v)}`);
+      const models = e.fn === "simpo" ? [`policy: ${exprText(e.policy)}`] : [`policy: ${exprText(e.policy)}`, `reference: ${e.reference ? exprText(e.reference) : "none"}`];
+      return atom(`${e.fn}(${[...models, ...options].join(", ")})`);
+    }
+    case "mixture":
+      return atom(`ensemble(${e.parts.map(exprText).join(", ")}, weights: [${e.weights.map(num).join(", ")}], T: [${e.T.map(num).join(", ")}])`);
+    case "routed":
+      return atom(`ensemble(${e.parts.map(exprText).join(", ")}, route: ${exprText(e.route)}${e.T ? `, T: [${e.T.map(num).join(", ")}]` : ""})`);
+    case "route":
+      return atom("batch.route");
+    case "taid":
+      return atom(`taid(student: ${exprText(e.student)}, teacher: ${exprText(e.teacher)}, λ: ${e.controller})`);
     case "adapt":
       return atom(`${e.adapter}(${exprText(e.input)})`);
     case "apply":

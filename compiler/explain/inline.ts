@@ -26,10 +26,21 @@ export function mapChildren(e: IrExpr, f: (x: IrExpr) => IrExpr): IrExpr {
       return { ...e, schedule: f(e.schedule) };
     case "tap":
       return { ...e, model: f(e.model) };
-    case "dpo":
+    case "preference":
       return { ...e, policy: f(e.policy), reference: e.reference && f(e.reference) };
+    case "mixture":
+      return { ...e, parts: e.parts.map(f) };
+    case "routed":
+      return { ...e, parts: e.parts.map(f), route: f(e.route) };
+    case "taid":
+      return { ...e, student: f(e.student), teacher: f(e.teacher) };
     case "adapt":
+    case "apply":
       return { ...e, input: f(e.input) };
+    case "list":
+      return { ...e, items: e.items.map(f) };
+    case "tensor_op":
+      return { ...e, inputs: e.inputs.map(f), options: record(e.options) };
     case "math":
       return { ...e, args: e.args.map(f) };
     case "schedule":

@@ -123,18 +123,22 @@ function explainStage(ir: IrProgram, stage: IrStage, index: number): StageExplan
   const scalar = (e: IrExpr) => scalarText(e, ir, stage, clock);
 
   const terms: Term[] = nodesOf(resolved).flatMap((n): Term[] => {
-    if (n.op !== "primitive" && n.op !== "dpo") return [];
-    const fn = n.op === "dpo" ? "dpo" : n.fn;
+    if (n.op !== "primitive" && n.op !== "preference" && n.op !== "taid") return [];
+    const fn = n.op === "taid" ? "taid" : n.fn;
     const args: [string, IrExpr][] =
-      n.op === "dpo"
+      n.op === "preference"
         ? [
             ["policy", n.policy],
             ...(n.reference ? [["reference", n.reference] as [string, IrExpr]] : []),
-            ["beta", { op: "number", value: n.beta }],
-            ["variant", { op: "string", value: n.variant }],
-            ["label_smoothing", { op: "number", value: n.labelSmoothing }],
+            ...Object.entries(n.options).map(([k, v]): [string, IrExpr] => [k, typeof v === "string" ? { op: "string", value: v } : { op: "number", value: v }]),
           ]
-        : Object.entries(n.args);
+        : n.op === "taid"
+          ? [
+              ["student", n.student],
+              ["teacher", n.teacher],
+              ...Object.entries(stage.controllers?.find((c) => c.name === n.controller)?.options ?? {}),
+            ]
+          : Object.entries(n.args);
     const convention = LOSS_CONVENTIONS[fn];
     const t = n.op === "primitive" ? n.args.T : undefined;
     const t2 = n.op === "primitive" && convention?.t2 ? n.args[convention.t2] : undefined;

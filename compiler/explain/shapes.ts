@@ -40,7 +40,8 @@ export function shapeOf(e: IrExpr, ir: IrProgram, stage: IrStage): IrShape | und
     case "neg":
       return e.kind === "tensor" ? shapeOf(e.operand, ir, stage) : undefined;
     case "primitive":
-    case "dpo":
+    case "preference":
+    case "taid":
       return [];
     default:
       return undefined;

@@ -38,6 +38,8 @@ export interface IrSplit {
   /** Token data: the sequence length T and, when the recipe bounds it, the vocabulary size. */
   readonly context?: number;
   readonly vocab?: number;
+  /** A route column: batches carry `route` ids below this. */
+  readonly routes?: number;
 }
 
 export interface IrDataset {
@@ -106,16 +108,26 @@ export type IrExpr =
   | { readonly op: "at"; readonly schedule: IrExpr }
   | { readonly op: "tap"; readonly model: IrExpr; readonly tap: "logits" | "hidden" | "block" | "pooled" | "embedding" | "attention"; readonly index?: number }
   | { readonly op: "labels" }
-  /** DPO on a preference batch: the policy's and the reference's token logits (no reference: reference-free). */
+  /**
+   * A preference loss (`dpo`, `simpo`, `adpo`) on a preference batch, from the policy's and the
+   * reference's token logits (no reference: reference-free); `options` as the recipe names them, defaults included.
+   */
   | {
-      readonly op: "dpo";
+      readonly op: "preference";
+      readonly fn: "dpo" | "simpo" | "adpo";
       readonly policy: IrExpr;
       readonly reference: IrExpr | undefined;
-      readonly beta: number;
-      readonly variant: string;
-      readonly labelSmoothing: number;
+      readonly options: Readonly<Record<string, number | string>>;
       readonly origin: string;
     }
+  /** `ensemble(…, T: […])`: log Σ_i w_i·softmax(x_i / T_i), `[B, C]` log-probabilities. */
+  | { readonly op: "mixture"; readonly parts: readonly IrExpr[]; readonly weights: readonly number[]; readonly T: readonly number[] }
+  /** `ensemble(…, route: batch.route)`: example b from teacher route_b (log_softmax(x / T) with temperatures). */
+  | { readonly op: "routed"; readonly parts: readonly IrExpr[]; readonly route: IrExpr; readonly T: readonly number[] | undefined }
+  /** The batch's route ids `[B]`. */
+  | { readonly op: "route" }
+  /** TAID between `[B, C]` logits, at the current λ of the stage's controller `controller`. */
+  | { readonly op: "taid"; readonly controller: string; readonly student: IrExpr; readonly teacher: IrExpr; readonly origin: string }
   /** A stage's trainable linear adapter (`project(x, like: y)`) applied to `input`. */
   | { readonly op: "adapt"; readonly adapter: string; readonly input: IrExpr }
   /**
@@ -218,9 +230,13 @@ export interface IrStage {
     /** Structured adapters (`via: …`): the layers, reading [B, ...input]. */
     readonly input?: readonly number[];
     readonly layers?: readonly IrLayer[];
+    /** `hint`: the regressor FitNets' hint loss inserts. */
+    readonly from?: "hint";
   }[];
   /** Top-level `module`s trained in this stage with `train` (the others it applies are frozen). */
   readonly modules?: readonly string[];
+  /** State updated from each step's loss (TAID's λ), read by the objective and kept in checkpoints; absent when none. */
+  readonly controllers?: readonly { readonly name: string; readonly kind: "taid"; readonly options: Readonly<Record<string, IrExpr>> }[];
   /** Clip the gradient to this global L2 norm before each update. */
   readonly clip?: number;
   /** Accumulate gradients over this many batches per update, weighting by examples or tokens. */

@@ -5,6 +5,7 @@ import { builtins } from "../check/builtins.js";
 import type { CheckedProgram } from "../check/check.js";
 import { lossSignature } from "../check/expressions.js";
 import { modelTapShapes } from "./model-taps.js";
+import { PREFERENCE_LOSSES, preferenceModels, type PreferenceLoss } from "../check/preference-losses.js";
 import type { Signature } from "../check/signature.js";
 import type { Type } from "../check/types.js";
 import { isDuration, type Value } from "../check/values.js";
@@ -109,7 +110,7 @@ export function lower(program: CheckedProgram): IrProgram {
         const objectType = typeOf(e.object);
         if (objectType.kind === "model" && (e.property.name === "logits" || e.property.name === "pooled" || e.property.name === "embedding"))
           return { op: "tap", model: expr(e.object, context), tap: e.property.name };
-        if (objectType.kind === "batch") return e.property.name === "label" ? { op: "labels" } : { op: "input" };
+        if (objectType.kind === "batch") return e.property.name === "label" ? { op: "labels" } : e.property.name === "route" ? { op: "route" } : { op: "input" };
         throw new InternalError(`cannot lower .${e.property.name}`);
       }
       case "IndexExpression": {
@@ -165,8 +166,11 @@ export function lower(program: CheckedProgram): IrProgram {
       if (module?.kind === "module") return applyOf(module.decl, via!.kind === "Identifier" ? via!.name : "", bindNames(e, builtins.get("project")!).get("x")!, context);
       return state.adapters.has(e) ? structuredAdapter(e, context) : adapt(e, context);
     }
+    if (builtin.name === "hint") return hintOf(e, context);
+    if (builtin.name === "taid") return taidOf(e, context);
     if (builtin.name === "ensemble") return ensembleOf(e, context);
-    if (builtin.name === "dpo") return dpoOf(e, context);
+    const preference = PREFERENCE_LOSSES.get(builtin.name);
+    if (preference) return preferenceOf(e, preference, context);
     const args = namedArgs(e, builtin, context);
     if (builtin.category === "tensor") return tensorOp(builtin.name, args);
     if (builtin.category === "loss") return { op: "primitive", fn: builtin.name, args, origin: origin(e.span) };
@@ -189,13 +193,17 @@ export function lower(program: CheckedProgram): IrProgram {
     if (typeof f !== "number") throw new InternalError("project over a tensor of unknown width");
     return f;
   };
+  /** Inserts the stage's next linear adapter from x's width to like's; returns its name. */
+  const insertAdapter = (x: Expression, like: Expression, from: "project" | "hint"): string => {
+    if (!adapters) throw new InternalError("an adapter outside a stage objective");
+    const name = `${stageName}.${from}${adapters.length + 1}`;
+    adapters.push({ name, inFeatures: width(x), outFeatures: width(like), seed: stableSeed(name), ...(from === "hint" ? { from } : {}) });
+    return name;
+  };
   const adapt = (e: CallExpression, context: Context): IrExpr => {
-    if (!adapters) throw new InternalError("project outside a stage objective");
     const bound = bindNames(e, builtins.get("project")!);
     const x = bound.get("x")!;
-    const name = `${stageName}.project${adapters.length + 1}`;
-    adapters.push({ name, inFeatures: width(x), outFeatures: width(bound.get("like")!), seed: stableSeed(name) });
-    return { op: "adapt", adapter: name, input: expr(x, context) };
+    return { op: "adapt", adapter: insertAdapter(x, bound.get("like")!, "project"), input: expr(x, context) };
   };
 
   /** A module applied to `input`: in training mode where the stage trains it, else frozen. */
@@ -221,34 +229,56 @@ export function lower(program: CheckedProgram): IrProgram {
     return { op: "apply", module: name, input: expr(x.value, context), training: true, rank: info.output.length };
   };
 
-  /** `dpo(policy, ref, beta:, variant:, label_smoothing:)` with its defaults spelled out. */
-  const dpoOf = (e: CallExpression, context: Context): IrExpr => {
-    const given = new Map<string, Expression>();
-    let position = 0;
-    for (const a of e.args) given.set(a.name ? a.name.name : ["policy", "reference"][position++]!, a.value);
-    const num = (name: string, fallback: number): number => {
-      const v = given.get(name) && state.values.get(given.get(name)!);
-      return typeof v === "number" ? v : fallback;
-    };
-    const variant = given.get("variant") && state.values.get(given.get("variant")!);
-    const reference = given.get("reference");
-    return {
-      op: "dpo",
-      policy: expr(given.get("policy")!, context),
-      reference: reference && expr(reference, context),
-      beta: num("beta", 0.1),
-      variant: typeof variant === "string" ? variant : "sigmoid",
-      labelSmoothing: num("label_smoothing", 0),
-      origin: origin(e.span),
-    };
+  /** `hint(s, t)`: the runtime's FitNets hint through an adapter inserted as `project` would. */
+  const hintOf = (e: CallExpression, context: Context): IrExpr => {
+    const bound = bindNames(e, builtins.get("hint")!);
+    const [s, t] = [bound.get("student")!, bound.get("teacher")!];
+    const student: IrExpr = { op: "adapt", adapter: insertAdapter(s, t, "hint"), input: expr(s, context) };
+    return { op: "primitive", fn: "hint", args: { student, teacher: expr(t, context) }, origin: origin(e.span) };
   };
 
-  /** Σ w_i·x_i with the checked weights (equal by default), as plain tensor arithmetic. */
+  // The stage whose objective is being lowered collects the controllers its `taid` calls create.
+  let controllers: NonNullable<IrStage["controllers"]>[number][] | undefined;
+  const taidOf = (e: CallExpression, context: Context): IrExpr => {
+    if (!controllers) throw new InternalError("taid outside a stage objective");
+    const builtin = builtins.get("taid")!;
+    const { student, teacher, ...options } = namedArgs(e, builtin, "build");
+    const bound = bindNames(e, builtin);
+    const name = `${stageName}.taid${controllers.length + 1}`;
+    controllers.push({ name, kind: "taid", options });
+    return { op: "taid", controller: name, student: expr(bound.get("student")!, context), teacher: expr(bound.get("teacher")!, context), origin: origin(e.span) };
+  };
+
+  /** A preference loss with every option spelled out (defaults included). */
+  const preferenceOf = (e: CallExpression, spec: PreferenceLoss, context: Context): IrExpr => {
+    const given = new Map<string, Expression>();
+    const models = preferenceModels(spec);
+    let position = 0;
+    for (const a of e.args) given.set(a.name ? a.name.name : models[position++]!, a.value);
+    const options: Record<string, number | string> = {};
+    for (const o of spec.options) {
+      const node = given.get(o.name);
+      const v = node ? state.values.get(node) : o.default;
+      if (typeof v !== "number" && typeof v !== "string") throw new InternalError(`${spec.name} without a constant ${o.name}`);
+      options[o.name] = v;
+    }
+    const reference = given.get("reference");
+    return { op: "preference", fn: spec.name, policy: expr(given.get("policy")!, context), reference: reference && expr(reference, context), options, origin: origin(e.span) };
+  };
+
+  /** Σ w_i·x_i with the checked weights (equal by default), as plain tensor arithmetic; with temperatures, a mixture. */
   const ensembleOf = (e: CallExpression, context: Context): IrExpr => {
     const parts = e.args.filter((a) => !a.name).map((a) => a.value);
-    const given = e.args.find((a) => a.name?.name === "weights");
-    const values = given ? state.values.get(given.value) : undefined;
-    const weights = Array.isArray(values) ? (values as number[]) : parts.map(() => 1 / parts.length);
+    const list = (name: string): number[] | undefined => {
+      const given = e.args.find((a) => a.name?.name === name);
+      const values = given ? state.values.get(given.value) : undefined;
+      return Array.isArray(values) ? (values as number[]) : undefined;
+    };
+    const weights = list("weights") ?? parts.map(() => 1 / parts.length);
+    const T = list("T");
+    const route = e.args.find((a) => a.name?.name === "route");
+    if (route) return { op: "routed", parts: parts.map((x) => expr(x, context)), route: expr(route.value, context), T };
+    if (T) return { op: "mixture", parts: parts.map((x) => expr(x, context)), weights, T };
     return parts
       .map((x, i): IrExpr => ({ op: "binary", operator: "*", left: { op: "number", value: weights[i]! }, right: expr(x, context), kind: "tensor" }))
       .reduce((a, b) => ({ op: "binary", operator: "+", left: a, right: b, kind: "tensor" }));
@@ -299,6 +329,7 @@ export function lower(program: CheckedProgram): IrProgram {
         ...(s.kind !== undefined && s.kind !== "vectors" ? { kind: s.kind } : {}),
         ...(s.context !== undefined ? { context: s.context } : {}),
         ...(s.vocab !== undefined ? { vocab: s.vocab } : {}),
+        ...(s.routes !== undefined ? { routes: s.routes } : {}),
       })),
       ...(decl.doc ? { doc: decl.doc } : {}),
       origin: origin(decl.span),
@@ -380,13 +411,16 @@ export function lower(program: CheckedProgram): IrProgram {
     stageName = s.decl.name.name;
     adapters = [];
     stageModules = new Set(s.modules);
+    controllers = [];
     const objective = expr(s.objective, "step");
     const stageAdapters = adapters;
+    const stageControllers = controllers;
     adapters = undefined;
-    return stage(s, objective, stageAdapters);
+    controllers = undefined;
+    return stage(s, objective, stageAdapters, stageControllers);
   });
 
-  function stage(s: CheckedProgram["stages"][number], objective: IrExpr, stageAdapters: IrStage["adapters"]): IrStage {
+  function stage(s: CheckedProgram["stages"][number], objective: IrExpr, stageAdapters: IrStage["adapters"], stageControllers: NonNullable<IrStage["controllers"]>): IrStage {
     return {
     name: s.decl.name.name,
     after: s.after.map((d) => d.name.name),
@@ -418,6 +452,7 @@ export function lower(program: CheckedProgram): IrProgram {
       keep: s.checkpoint.keep,
       ...(s.checkpoint.best ? { best: { data: splitRef(s.checkpoint.best.split), metric: metric(s.checkpoint.best.metric), mode: s.checkpoint.best.mode } } : {}),
     },
+    ...(stageControllers.length > 0 ? { controllers: stageControllers } : {}),
     ...(s.clip !== undefined ? { clip: s.clip } : {}),
     ...(s.accumulate ? { accumulate: s.accumulate } : {}),
     exports: s.exports.map((x) => ({ model: x.model.name.name, path: x.path })),

@@ -80,6 +80,8 @@ export interface CsvOptions extends TabularOptions {
   readonly header?: boolean;
   /** One character (default ","). */
   readonly delimiter?: string;
+  /** A column of non-negative integers choosing each row's teacher (`batch.route`, `ensemble(…, route:)`); not an input. */
+  readonly route?: string;
 }
 
 /** A CSV file as splits of vectors (numeric columns) or tokens (a text column). */
@@ -104,10 +106,11 @@ export function csv(path: string, options: CsvOptions = {}): FileSplits {
   };
   const labelAt = options.label === undefined ? undefined : column(options.label);
   const textAt = options.text === undefined ? undefined : column(options.text);
+  const routeAt = options.route === undefined ? undefined : column(options.route);
   let inputAt: number[] = [];
   if (textAt === undefined) {
     const input = options.input ?? "rest";
-    inputAt = input === "rest" ? columns.map((_, i) => i).filter((i) => i !== labelAt) : input.map(column);
+    inputAt = input === "rest" ? columns.map((_, i) => i).filter((i) => i !== labelAt && i !== routeAt) : input.map(column);
     if (inputAt.length === 0) throw new KdcRuntimeError(`csv: '${path}' has no input column`, "name the numeric columns in 'input', or a text column in 'text'");
   }
   const rows: ParsedRow[] = [];
@@ -121,13 +124,18 @@ export function csv(path: string, options: CsvOptions = {}): FileSplits {
       if (cell === "" || !Number.isFinite(value)) throw new KdcRuntimeError(`csv: ${path}:${line}: column '${columns[c]}' is not a number: ${JSON.stringify(fields[c])}`);
       return value;
     });
+    const route = routeAt === undefined ? undefined : Number(fields[routeAt]!.trim());
+    if (route !== undefined && !(Number.isInteger(route) && route >= 0 && fields[routeAt!]!.trim() !== "")) {
+      throw new KdcRuntimeError(`csv: ${path}:${line}: the route column '${columns[routeAt!]}' holds ${JSON.stringify(fields[routeAt!])}, not a non-negative integer`);
+    }
     rows.push({
       line,
+      ...(route === undefined ? {} : { route }),
       ...(textAt === undefined ? { input } : { text: fields[textAt]! }),
       ...(labelAt === undefined ? {} : { label: fields[labelAt]!.trim() }),
     });
   }
   const what = textAt === undefined ? `input ${inputAt.map((c) => columns[c]).join(",")}` : `text ${columns[textAt]}`;
-  const id = `${contentId("csv", path, content)}\n${what}\nlabel ${options.label ?? "-"}`;
+  const id = `${contentId("csv", path, content)}\n${what}\nlabel ${options.label ?? "-"}${routeAt === undefined ? "" : `\nroute ${columns[routeAt]}`}`;
   return tabularSplits(where, path, id, rows, options.label, options, 0xc5f);
 }

@@ -146,6 +146,8 @@ export interface ParsedRow {
   /** Masked prompt before the text (jsonl only). */
   readonly prompt?: string;
   readonly label?: string;
+  /** Route id (csv `route` column): a non-negative integer. */
+  readonly route?: number;
 }
 
 export interface TabularOptions extends FileSplitOptions, TextInputOptions {
@@ -164,6 +166,7 @@ export function tabularSplits(where: string, path: string, id: string, rows: rea
     ({ ids: labels, classNames } = classIds(where, path, labelColumn, rows.map((r) => ({ line: r.line, value: r.label! })), options.classes));
   }
   const classes = classNames?.length ?? 0;
+  const routes = rows[0]!.route === undefined ? undefined : Int32Array.from(rows, (r) => r.route!);
   let table: Table;
   let tokenizer: Tokenizer | undefined;
   if (rows[0]!.text === undefined) {
@@ -171,7 +174,7 @@ export function tabularSplits(where: string, path: string, id: string, rows: rea
     if (features === 0) throw new KdcRuntimeError(`${where}: ${path}:${rows[0]!.line}: the input holds no numbers`);
     const inputs = new Float32Array(rows.length * features);
     rows.forEach((r, i) => inputs.set(r.input!, i * features));
-    table = { kind: "vectors", id, rows: rows.length, classes, labels, features, inputs };
+    table = { kind: "vectors", id, rows: rows.length, classes, labels, features, inputs, ...(routes ? { routes } : {}) };
   } else {
     checkLength(where, "maxLength", options.maxLength, rows.some((r) => r.prompt !== undefined) ? 3 : 2);
     const t = resolveTokenizer(options.tokenizer, () => Array.from(cut.train, (i) => (rows[i]!.prompt ?? "") + rows[i]!.text!), where);
@@ -181,10 +184,10 @@ export function tabularSplits(where: string, path: string, id: string, rows: rea
     const prep = `${id}\ntokenizer ${t.fingerprint}\nT ${context}`;
     if (options.bag) {
       const inputs = bagRows(examples.map((e) => [...(e.prompt ?? []), ...e.text]), options.maxLength ?? Infinity, t);
-      table = { kind: "vectors", id: `${prep}\nbag`, rows: rows.length, classes, labels, features: t.vocabSize, inputs };
+      table = { kind: "vectors", id: `${prep}\nbag`, rows: rows.length, classes, labels, features: t.vocabSize, inputs, ...(routes ? { routes } : {}) };
     } else {
       const { tokens, targets } = sequenceRows(examples, context, t);
-      table = { kind: "tokens", id: prep, rows: rows.length, classes, labels, context, vocab: t.vocabSize, padId: t.pad, tokenizer: t.fingerprint, tokens, targets };
+      table = { kind: "tokens", id: prep, rows: rows.length, classes, labels, context, vocab: t.vocabSize, padId: t.pad, tokenizer: t.fingerprint, tokens, targets, ...(routes ? { routes } : {}) };
     }
   }
   return {

@@ -13,6 +13,8 @@ export interface JsonlOptions extends TabularOptions {
   readonly prompt?: string;
   /** The class label field (a string, an integer or a boolean); without it the splits have no labels. */
   readonly label?: string;
+  /** A field of non-negative integers choosing each row's teacher (`batch.route`, `ensemble(…, route:)`). */
+  readonly route?: string;
 }
 
 export interface JsonlLine {
@@ -60,7 +62,7 @@ export function stringField(where: string, path: string, row: JsonlLine, name: s
 /** A JSON Lines file as splits of vectors (numeric input) or tokens (a text field). */
 export function jsonl(path: string, options: JsonlOptions = {}): FileSplits {
   const where = "jsonl";
-  const { input, text, prompt, label } = options;
+  const { input, text, prompt, label, route } = options;
   if ((input === undefined) === (text === undefined)) throw new KdcRuntimeError("jsonl: give either 'input' (numeric fields) or 'text' (a field to tokenize)");
   if (prompt !== undefined && text === undefined) throw new KdcRuntimeError("jsonl: 'prompt' needs 'text' (the response that follows it)");
   const content = readText(where, path);
@@ -92,14 +94,21 @@ export function jsonl(path: string, options: JsonlOptions = {}): FileSplits {
       if (typeof v === "string" || typeof v === "boolean" || (typeof v === "number" && Number.isInteger(v))) labelValue = String(v);
       else throw new KdcRuntimeError(`${where}: ${path}:${row.line}: label '${label}' must be a string, an integer or a boolean, found ${describe(v)}`);
     }
+    let routeId: number | undefined;
+    if (route !== undefined) {
+      const v = field(where, path, row, route);
+      if (typeof v !== "number" || !Number.isInteger(v) || v < 0) throw new KdcRuntimeError(`${where}: ${path}:${row.line}: route '${route}' must be a non-negative integer, found ${describe(v)}`);
+      routeId = v;
+    }
     return {
       line: row.line,
+      ...(routeId !== undefined ? { route: routeId } : {}),
       ...(values ? { input: values } : { text: stringField(where, path, row, text!) }),
       ...(prompt !== undefined ? { prompt: stringField(where, path, row, prompt) } : {}),
       ...(labelValue !== undefined ? { label: labelValue } : {}),
     };
   });
   const what = input !== undefined ? `input ${[input].flat().join(",")}` : `text ${prompt ?? "-"}+${text}`;
-  const id = `${contentId("jsonl", path, content)}\n${what}\nlabel ${label ?? "-"}`;
+  const id = `${contentId("jsonl", path, content)}\n${what}\nlabel ${label ?? "-"}${route === undefined ? "" : `\nroute ${route}`}`;
   return tabularSplits(where, path, id, rows, label, options, 0x15e1);
 }

@@ -18,6 +18,8 @@ interface TableBase {
   readonly classes: number;
   /** `[rows]` class ids, when the data has labels. */
   readonly labels: Int32Array | undefined;
+  /** `[rows]` route ids (which teacher serves each row), when the data names a route column. */
+  readonly routes?: Int32Array;
 }
 
 export interface VectorTable extends TableBase {
@@ -151,6 +153,14 @@ export class TableSplit implements Split {
       rows.forEach(([table, row], r) => (y[r] = table.labels![row]!));
       label = tf.tensor1d(y, "int32");
     }
+    // Route ids exist when every row's table has them (csv/jsonl with a `route` column).
+    let route: tf.Tensor1D | undefined;
+    if (size > 0 && rows.every(([table]) => table.routes)) {
+      const r = new Int32Array(size);
+      rows.forEach(([table, row], i) => (r[i] = table.routes![row]!));
+      route = tf.tensor1d(r, "int32");
+    }
+    const routed = route ? { route } : {};
     const width = this.features;
     const copy = (pick: (table: Table) => Float32Array | Int32Array, out: Float32Array | Int32Array, offset = 0): void => {
       rows.forEach(([table, row], r) => out.set(pick(table).subarray(row * width, (row + 1) * width), (offset + r) * width));
@@ -158,7 +168,7 @@ export class TableSplit implements Split {
     if (this.kind === "vectors") {
       const x = new Float32Array(size * width);
       copy((t) => (t as VectorTable).inputs, x);
-      return { input: tf.tensor2d(x, [size, width], "float32"), label, size };
+      return { input: tf.tensor2d(x, [size, width], "float32"), label, size, ...routed };
     }
     const padId = (rows[0]?.[0] as TokenTable | PreferenceTable | undefined)?.padId ?? 0;
     const maskOf = (tokens: Int32Array): Float32Array => {
@@ -177,6 +187,7 @@ export class TableSplit implements Split {
         mask: tf.tensor2d(maskOf(x), [size, width], "float32"),
         label,
         size,
+        ...routed,
       };
     }
     // Preferences: chosen rows 0..B-1, rejected rows B..2B-1 in the joint tensors.
@@ -246,6 +257,7 @@ export class MemorySplit extends TableSplit {
 export function disposeBatch(batch: Batch): void {
   batch.input.dispose();
   batch.label?.dispose();
+  batch.route?.dispose();
   batch.targets?.dispose();
   batch.mask?.dispose();
   for (const side of [batch.chosen, batch.rejected]) {

@@ -12,6 +12,8 @@ export { rkdDistance, rkdAngle } from "./rkd.js";
 export { dkd, type DkdOptions } from "./dkd.js";
 export { pld, type PldOptions } from "./pld.js";
 export { marginMse } from "./margin-mse.js";
+export { cosineEmbedding } from "./cosine-embedding.js";
+export { ensembleLogProbs, routeTeachers, type EnsembleOptions } from "./ensemble.js";
 export { dpo, type DpoOptions, type PreferenceLogProbs } from "./dpo.js";
 export { simpo, type SimpoOptions, type SimpoLogProbs } from "./simpo.js";
 export { adpo, type AdpoOptions } from "./adpo.js";
@@ -35,5 +37,5 @@ export {
   type TokenTvdOptions,
 } from "./token.js";
 export { stopGradient } from "./stop-gradient.js";
-export { pairLogProbs, dpoFromLogits } from "./preference-logits.js";
-export { nextTokenCrossEntropy, nextTokenKd } from "./next-token.js";
+export { pairLogProbs, dpoFromLogits, simpoFromLogits, adpoFromLogits } from "./preference-logits.js";
+export { nextTokenCrossEntropy, nextTokenJsd, nextTokenKd, nextTokenReverseKl, nextTokenTvd } from "./next-token.js";

@@ -1,7 +1,19 @@
-// Next-token losses on a token batch, from a model's token logits: what compiled `lm_ce(…)` and
-// `token_kd(…)` call. Logits at position t score the target at t + 1 (the causal shift).
+// Next-token losses on a token batch, from a model's token logits: what compiled `lm_ce(…)`,
+// `token_kd(…)`, `token_reverse_kl(…)`, `token_jsd(…)` and `token_tvd(…)` call. Logits at position t
+// score the target at t + 1 (the causal shift); positions whose target is −100 are ignored.
 import type * as tf from "@tensorflow/tfjs";
-import { causalShift, tokenCrossEntropy, tokenKd, type TokenKdOptions } from "./token.js";
+import {
+  causalShift,
+  tokenCrossEntropy,
+  tokenJsd,
+  tokenKd,
+  tokenReverseKl,
+  tokenTvd,
+  type TokenJsdOptions,
+  type TokenKdOptions,
+  type TokenReverseKlOptions,
+  type TokenTvdOptions,
+} from "./token.js";
 
 /** Cross-entropy of every next token whose target is not −100, mean over those tokens. */
 export function nextTokenCrossEntropy(tokenLogits: tf.Tensor3D, targets: tf.Tensor2D, options: { smoothing?: number } = {}): tf.Scalar {
@@ -9,9 +21,35 @@ export function nextTokenCrossEntropy(tokenLogits: tf.Tensor3D, targets: tf.Tens
   return tokenCrossEntropy(logits, labels, options);
 }
 
-/** Token-level KD between student and teacher next-token distributions at the positions with a target. */
-export function nextTokenKd(student: tf.Tensor3D, teacher: tf.Tensor3D, targets: tf.Tensor2D, options: Omit<TokenKdOptions, "labels"> = {}): tf.Scalar {
+/** Applies a token-level divergence to the shifted student and teacher logits, masked by the shifted targets. */
+function shifted<O>(
+  loss: (s: tf.Tensor3D, t: tf.Tensor3D, options: O & { labels: tf.Tensor2D }) => tf.Scalar,
+  student: tf.Tensor3D,
+  teacher: tf.Tensor3D,
+  targets: tf.Tensor2D,
+  options: O,
+): tf.Scalar {
   const s = causalShift(student, targets);
   const t = causalShift(teacher);
-  return tokenKd(s.logits, t.logits, { ...options, labels: s.labels });
+  return loss(s.logits, t.logits, { ...options, labels: s.labels });
+}
+
+/** Token-level KD between student and teacher next-token distributions at the positions with a target. */
+export function nextTokenKd(student: tf.Tensor3D, teacher: tf.Tensor3D, targets: tf.Tensor2D, options: Omit<TokenKdOptions, "labels"> = {}): tf.Scalar {
+  return shifted(tokenKd, student, teacher, targets, options);
+}
+
+/** Token-level reverse KL (`tokenReverseKl`) at the positions with a target. */
+export function nextTokenReverseKl(student: tf.Tensor3D, teacher: tf.Tensor3D, targets: tf.Tensor2D, options: Omit<TokenReverseKlOptions, "labels"> = {}): tf.Scalar {
+  return shifted(tokenReverseKl, student, teacher, targets, options);
+}
+
+/** Token-level JSD (`tokenJsd`, β = 0.5) at the positions with a target. */
+export function nextTokenJsd(student: tf.Tensor3D, teacher: tf.Tensor3D, targets: tf.Tensor2D, options: Omit<TokenJsdOptions, "labels"> = {}): tf.Scalar {
+  return shifted(tokenJsd, student, teacher, targets, options);
+}
+
+/** Token-level TVD (`tokenTvd`) at the positions with a target. */
+export function nextTokenTvd(student: tf.Tensor3D, teacher: tf.Tensor3D, targets: tf.Tensor2D, options: Omit<TokenTvdOptions, "labels"> = {}): tf.Scalar {
+  return shifted(tokenTvd, student, teacher, targets, options);
 }

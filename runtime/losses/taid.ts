@@ -123,13 +123,30 @@ export class TaidController {
 
   static fromJSON(state: TaidControllerState): TaidController {
     const c = new TaidController(state);
-    if (!(state.lambda >= 0 && state.lambda <= 1) || !Number.isFinite(state.momentum) || !(state.prevLoss === null || Number.isFinite(state.prevLoss))) {
-      throw new RangeError(`TaidController.fromJSON: invalid state ${JSON.stringify(state)}`);
-    }
-    c.lambdaValue = state.lambda;
-    c.momentumValue = state.momentum;
-    c.prevLossValue = state.prevLoss;
+    c.load(state);
     return c;
+  }
+
+  /**
+   * Restores λ, the momentum and the previous loss from `toJSON()` (a checkpoint); the options
+   * must be this controller's, so a recipe changed between runs is not silently resumed.
+   */
+  load(state: TaidControllerState): void {
+    const s = state as Partial<TaidControllerState> | null;
+    if (
+      !s ||
+      !(typeof s.lambda === "number" && s.lambda >= 0 && s.lambda <= 1) ||
+      !Number.isFinite(s.momentum) ||
+      !(s.prevLoss === null || Number.isFinite(s.prevLoss))
+    ) {
+      throw new RangeError(`TaidController: invalid state ${JSON.stringify(state)}`);
+    }
+    if (s.lambdaStart !== this.lambdaStart || s.lambdaEnd !== this.lambdaEnd || s.alpha !== this.alpha || s.beta !== this.beta) {
+      throw new RangeError(`TaidController: the saved state has other options (${JSON.stringify(state)}) than this controller`);
+    }
+    this.lambdaValue = s.lambda;
+    this.momentumValue = s.momentum!;
+    this.prevLossValue = s.prevLoss!;
   }
 }
 

@@ -25,6 +25,8 @@ export interface StageState {
   readonly seconds: number;
   /** With a best checkpoint: the best so far (its weights are in `checkpoints/<stage>/best/`). */
   readonly best?: BestCheckpoint;
+  /** `StageSpec.controllers`' states by name, as after the last completed step. */
+  readonly controllers?: Readonly<Record<string, unknown>>;
 }
 
 export interface ResumePlan {

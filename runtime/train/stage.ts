@@ -81,6 +81,10 @@ export async function runStage(run: RunContext, index: number, resumeFrom: Check
       await resumeFrom.restoreOptimizer(optimizer);
       step = resumeFrom.position.step;
       state = { ...state, ...((resumeFrom.state ?? {}) as Partial<StageState>) };
+      for (const [name, c] of Object.entries(stage.controllers ?? {})) {
+        const saved = state.controllers?.[name];
+        if (saved !== undefined) c.load(saved);
+      }
       Object.assign(metrics, state.metrics);
       note(`continuing from step ${step}/${totalSteps} (${resumeFrom.dir})`);
     } else {
@@ -102,7 +106,16 @@ export async function runStage(run: RunContext, index: number, resumeFrom: Check
     log.write({ event: "stage-start", stage: stage.name, epoch: Math.floor(step / stepsPerEpoch) + 1, step, totalSteps, ...(resumeFrom ? { resumedFrom: step } : {}) });
 
     const position = () => ({ epoch: Math.floor(step / stepsPerEpoch), step });
-    const stateNow = (lossSum: number, lossCount: number): StageState => ({ lossSum, lossCount, epochLoss: state.epochLoss, metrics, seconds: elapsed(), ...(best ? { best } : {}) });
+    const controllersNow = () => Object.fromEntries(Object.entries(stage.controllers ?? {}).map(([name, c]) => [name, c.toJSON()]));
+    const stateNow = (lossSum: number, lossCount: number): StageState => ({
+      lossSum,
+      lossCount,
+      epochLoss: state.epochLoss,
+      metrics,
+      seconds: elapsed(),
+      controllers: controllersNow(),
+      ...(best ? { best } : {}),
+    });
     // The best checkpoint so far (from the loop state when resuming; its folder is on disk).
     const bestSpec = stage.checkpoint?.best;
     let best: BestCheckpoint | undefined = state.best;
@@ -183,6 +196,7 @@ export async function runStage(run: RunContext, index: number, resumeFrom: Check
           }
         }
         const { loss, gradNorm } = runner.end();
+        for (const c of Object.values(stage.controllers ?? {})) c.update(loss, step, totalSteps);
         step++;
         lossSum += loss;
         lossCount++;

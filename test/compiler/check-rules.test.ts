@@ -18,7 +18,7 @@ describe("the base recipe", () => {
 
 describe("KD2001 unknown names", () => {
   it("suggests the closest name, with a fix", async () => {
-    const r = await compileText(variant("hinton(small, big, T: T)", "hintn(small, big, T: T)"));
+    const r = await compileText(variant("hinton(small, big, T: T)", "hintom(small, big, T: T)"));
     expect(codes(r)).toEqual(["KD2001"]);
     expect(r.diagnostics[0]!.help).toBe("did you mean `hinton`?");
     expect(r.diagnostics[0]!.fix?.replacement).toBe("hinton");
