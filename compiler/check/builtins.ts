@@ -4,6 +4,8 @@
 import type { CallExpression } from "../../grammar/ast.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { dataBuiltins } from "./builtins-data.js";
+import { dataSpecBuiltins } from "./builtins-data-specs.js";
+import { augmentParam, checkTransforms, preprocessParam } from "./data-options.js";
 import { modelBuiltins } from "./builtins-models.js";
 import { modelInfoFromTopology } from "./model-topology.js";
 import { checkSameClasses } from "./rules/class-count.js";
@@ -13,7 +15,7 @@ import type { BoundArgument, Signature } from "./signature.js";
 import { lossType, shapesAgree, type ModelInfo, type SplitInfo, type Type } from "./types.js";
 import { isDuration, isNumber, range, type DurationValue, type Value } from "./values.js";
 
-export type BuiltinCategory = "dataset" | "model" | "loss" | "schedule" | "optimizer" | "metric" | "scalar" | "adapter";
+export type BuiltinCategory = "dataset" | "model" | "loss" | "schedule" | "optimizer" | "metric" | "scalar" | "adapter" | "tokenizer" | "transform";
 
 export interface BuiltinContext {
   readonly call: CallExpression;
@@ -78,8 +80,11 @@ const mnist: Builtin = {
     { name: "test", type: "int", default: 2000 },
     { name: "unlabeled", type: "int", default: 0 },
     { name: "seed", type: "int", default: 0 },
+    preprocessParam,
+    augmentParam,
   ],
   result(args, ctx) {
+    const augmented = checkTransforms(args, ctx, { kind: "images", image: [28, 28, 1] });
     const train = atLeast(args, "train", 1, ctx);
     const test = atLeast(args, "test", 1, ctx);
     const unlabeled = atLeast(args, "unlabeled", 0, ctx);
@@ -99,6 +104,7 @@ const mnist: Builtin = {
       features: 784,
       classes: 10,
       hasLabels,
+      ...(augmented && name === "train" ? { augmented } : {}),
     });
     const splits = [split("train", train, true), split("test", test, true)];
     if (unlabeled !== 0) splits.push(split("unlabeled", unlabeled, false));
@@ -551,6 +557,7 @@ export const builtins: ReadonlyMap<string, Builtin> = new Map(
   [
     mnist,
     ...dataBuiltins,
+    ...dataSpecBuiltins,
     mlp,
     load,
     ...modelBuiltins,

@@ -19,6 +19,7 @@ import { suggest } from "../diagnostics/suggest.js";
 import type { Module } from "../resolve/modules.js";
 import { cover, type Span } from "../source.js";
 import { substituteExpression } from "./substitute.js";
+import { checkMixture } from "./mixture.js";
 import { builtins, type Builtin, type BuiltinCategory } from "./builtins.js";
 import { modelTap, modelTapNames } from "./builtins-models.js";
 import { bindArguments, type Checked, type ParamType as SignatureType, type Signature } from "./signature.js";
@@ -39,7 +40,7 @@ export type Place = "param" | "dataset" | "model" | "let" | "setting" | "optimiz
 
 const ALLOWED: Record<Place, readonly BuiltinCategory[]> = {
   param: ["scalar"],
-  dataset: ["dataset", "scalar"],
+  dataset: ["dataset", "scalar", "tokenizer", "transform"],
   model: ["model", "scalar"],
   let: ["schedule", "scalar"],
   setting: ["scalar"],
@@ -59,6 +60,8 @@ const PLACE_OF: Record<BuiltinCategory, string> = {
   adapter: "a stage's `minimize` objective (not inside a `loss` definition, whose adapters would be shared)",
   optimizer: "an `optimizer` setting",
   metric: "the metric list of `evaluate`",
+  tokenizer: "the `tokenizer` argument of a text dataset",
+  transform: "the `preprocess` or `augment` list of a dataset",
 };
 
 /** What a stage contributes to the expressions inside it. */
@@ -221,6 +224,9 @@ export class ExpressionChecker {
   private list(items: readonly Expression[], env: Env): Checked {
     const checked = items.map((item) => this.check(item, env));
     let element: Type = { kind: "number", integer: true };
+    // A list of transforms (`augment: [flip(), noise(std: 0.1)]`); an empty list is one of numbers.
+    if (checked.length > 0 && checked.every((c) => c.type.kind === "spec" && c.type.of === "transform"))
+      return { type: { kind: "list", element: checked[0]!.type }, value: checked.map((c) => c.value!) };
     for (const [i, c] of checked.entries()) {
       if (c.type.kind === "error") return { type: { kind: "list", element: errorType }, value: undefined };
       if (c.type.kind !== "number") {
@@ -417,6 +423,7 @@ export class ExpressionChecker {
     }
     if (symbol.kind === "builtin" && symbol.builtin.name === "ensemble") return this.ensemble(e, env);
     if (symbol.kind === "builtin" && symbol.builtin.name === "dpo") return this.dpo(e, env);
+    if (symbol.kind === "builtin" && symbol.builtin.name === "mixture") return checkMixture(e, e.args.map((a) => this.check(a.value, env)), env, ALLOWED[env.place].includes("dataset"));
     if (symbol.kind === "builtin") return this.builtinCall(symbol.builtin, e, e.callee, env);
     if (symbol.kind === "loss") return this.lossCall(symbol.decl, symbol.module, e, env);
     for (const a of e.args) this.check(a.value, env);

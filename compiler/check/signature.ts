@@ -18,7 +18,11 @@ export type ParamType =
   | "model"
   | "split"
   | "tensor"
-  | "labels";
+  | "labels"
+  /** `bpe(vocab: 512)`, `char(max_vocab: 64)`. */
+  | "tokenizer"
+  /** `[normalize(mean: 0.1, std: 0.3), flip()]`. */
+  | "transform-list";
 
 export interface SignatureParam {
   readonly name: string;
@@ -65,7 +69,10 @@ export function accepts(param: ParamType, type: Type): boolean {
     case "bool":
       return param === "bool";
     case "list":
+      if (param === "transform-list") return type.element.kind === "error" || (type.element.kind === "spec" && type.element.of === "transform");
       return param === "int-list" && (type.element.kind === "error" || (type.element.kind === "number" && type.element.integer));
+    case "spec":
+      return param === "tokenizer" && type.of === "tokenizer";
     case "model":
       return param === "model";
     case "split":
@@ -92,6 +99,8 @@ export function describeParamType(param: ParamType): string {
     split: "a dataset split",
     tensor: "a tensor",
     labels: "labels (`batch.label`)",
+    tokenizer: "a tokenizer such as `bpe(vocab: 512)` or `char(max_vocab: 64)`",
+    "transform-list": "a list of transforms such as `[normalize(mean: 0.1307, std: 0.3081)]`",
   };
   return words[param];
 }

@@ -41,6 +41,8 @@ export interface SplitInfo {
   readonly context?: number;
   /** tokens and preferences: an upper bound on the token ids (the tokenizer's size), when known. */
   readonly vocab?: number;
+  /** Random `augment` transforms change its inputs every epoch (so teacher outputs are never cached). */
+  readonly augmented?: boolean;
 }
 
 export type Type =
@@ -63,7 +65,9 @@ export type Type =
   | { readonly kind: "taps"; readonly of: string; readonly widths: readonly number[] | undefined; readonly shapes?: readonly (readonly Dim[])[] }
   | { readonly kind: "optimizer" }
   | { readonly kind: "metric" }
-  | { readonly kind: "function"; readonly name: string };
+  | { readonly kind: "function"; readonly name: string }
+  /** A data part written as a call: a tokenizer (`bpe(vocab: 512)`) or a transform (`flip()`); see builtins-data-specs.ts. */
+  | { readonly kind: "spec"; readonly of: "tokenizer" | "transform" };
 
 export const errorType: Type = { kind: "error" };
 export const scalarType: Type = { kind: "number", integer: false };
@@ -111,6 +115,8 @@ export function describe(type: Type): string {
       return "a metric";
     case "function":
       return `the function \`${type.name}\``;
+    case "spec":
+      return type.of === "tokenizer" ? "a tokenizer" : "a transform";
   }
 }
 

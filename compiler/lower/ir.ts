@@ -20,8 +20,14 @@ export interface IrDuration {
   readonly unit: "steps" | "epochs" | "percent";
 }
 
+/** A tokenizer or transform as the recipe wrote it (`bpe(vocab: 512)`), every argument spelt out. */
+export interface IrSpec {
+  readonly spec: string;
+  readonly args: Readonly<Record<string, number | string | boolean>>;
+}
+
 /** A compile-time constant argument of a dataset or model constructor. */
-export type IrConstant = number | string | boolean | readonly number[];
+export type IrConstant = number | string | boolean | readonly number[] | IrSpec | readonly IrSpec[];
 
 export interface IrSplit {
   readonly name: string;
@@ -34,12 +40,16 @@ export interface IrSplit {
   /** Token data: the sequence length T and, when the recipe bounds it, the vocabulary size. */
   readonly context?: number;
   readonly vocab?: number;
+  /** Random `augment` transforms redraw its inputs every epoch (teacher outputs are then never cached). */
+  readonly augmented?: boolean;
 }
 
 export interface IrDataset {
   readonly name: string;
-  readonly builtin: "mnist" | "spam_assassin" | "moby_dick" | "csv" | "text" | "jsonl" | "preferences";
+  readonly builtin: "mnist" | "spam_assassin" | "moby_dick" | "csv" | "text" | "jsonl" | "preferences" | "mixture";
   readonly args: Readonly<Record<string, IrConstant>>;
+  /** `mixture`: its weighted sources, in order. */
+  readonly sources?: readonly { readonly dataset: string; readonly split: string; readonly weight: number }[];
   readonly splits: readonly IrSplit[];
   readonly doc?: string;
   readonly origin: string;

@@ -38,6 +38,13 @@ export function resolveTokenizer(choice: TokenizerChoice | undefined, fitTexts: 
   }
 }
 
+/** The size a tokenizer choice fixes in advance (`bpe` vocabSize, `char` maxVocab): an upper bound on the fitted one. */
+export function fixedVocab(choice: TokenizerChoice | undefined): number | undefined {
+  if (!choice || typeof (choice as Tokenizer).encode === "function") return undefined;
+  const c = choice as Exclude<TokenizerChoice, Tokenizer>;
+  return c.kind === "bpe" ? c.vocabSize : c.kind === "char" ? c.maxVocab : undefined;
+}
+
 export function checkLength(where: string, key: string, value: number | undefined, min: number): void {
   if (value !== undefined && (!Number.isInteger(value) || value < min)) {
     throw new KdcRuntimeError(`${where}: '${key}' must be an integer of at least ${min}, got ${value}`);
@@ -104,8 +111,8 @@ export function windowRows(docs: readonly (readonly number[] | Int32Array)[], co
  * Bags of tokens: one row of `vocabSize` floats per example, log(1 + count) of each id among its
  * first `maxLength` text tokens (specials not counted, <unk> counted).
  */
-export function bagRows(examples: readonly (readonly number[])[], maxLength: number, tokenizer: Tokenizer): Float32Array {
-  const width = tokenizer.vocabSize;
+export function bagRows(examples: readonly (readonly number[])[], maxLength: number, tokenizer: Tokenizer, width = tokenizer.vocabSize): Float32Array {
+  if (width < tokenizer.vocabSize) throw new KdcRuntimeError(`bag of tokens: width ${width} is below the tokenizer's ${tokenizer.vocabSize} ids`);
   const out = new Float32Array(examples.length * width);
   examples.forEach((ids, r) => {
     const n = Math.min(ids.length, maxLength);
