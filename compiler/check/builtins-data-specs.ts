@@ -10,7 +10,9 @@ import { isNumber, type SpecValue, type Value } from "./values.js";
 export const BPE_MIN_VOCAB = 260;
 export const BPE_MAX_VOCAB = 65_536;
 
-function specOf(name: string, args: ReadonlyMap<string, BoundArgument>, extra: Partial<SpecValue> = {}): SpecValue {
+/** The spec, or none when an argument is invalid or was lost to a parse error (already reported). */
+function specOf(name: string, args: ReadonlyMap<string, BoundArgument>, extra: Partial<SpecValue> = {}): SpecValue | undefined {
+  for (const a of args.values()) if (a.type.kind === "error" || (a.node && a.value === undefined)) return undefined;
   const values: Record<string, Value> = {};
   for (const [k, a] of args) if (a.value !== undefined) values[k] = a.value;
   return { kind: "spec", name, args: values, ...extra };

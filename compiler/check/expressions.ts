@@ -224,9 +224,10 @@ export class ExpressionChecker {
   private list(items: readonly Expression[], env: Env): Checked {
     const checked = items.map((item) => this.check(item, env));
     let element: Type = { kind: "number", integer: true };
-    // A list of transforms (`augment: [flip(), noise(std: 0.1)]`); an empty list is one of numbers.
-    if (checked.length > 0 && checked.every((c) => c.type.kind === "spec" && c.type.of === "transform"))
-      return { type: { kind: "list", element: checked[0]!.type }, value: checked.map((c) => c.value!) };
+    // A list of transforms (`augment: [flip(), noise(std: 0.1)]`); `[]` fits any list parameter.
+    if (checked.length === 0) return { type: { kind: "list", element: errorType }, value: [] };
+    if (checked.every((c) => c.type.kind === "spec" && c.type.of === "transform"))
+      return { type: { kind: "list", element: checked[0]!.type }, value: checked.every((c) => c.value !== undefined) ? checked.map((c) => c.value!) : undefined };
     for (const [i, c] of checked.entries()) {
       if (c.type.kind === "error") return { type: { kind: "list", element: errorType }, value: undefined };
       if (c.type.kind !== "number") {
