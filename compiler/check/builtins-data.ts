@@ -221,6 +221,12 @@ const csv: Builtin = {
     { name: "train", type: "number", default: 0 },
     { name: "test", type: "number", default: 0 },
     { name: "seed", type: "int", default: 0 },
+    { name: "text", type: "string", default: "" },
+    { name: "max_length", type: "int", default: 0 },
+    { name: "bag", type: "bool", default: false },
+    tokenizerParam,
+    preprocessParam,
+    augmentParam,
   ],
   result(args, ctx) {
     const pathArg = args.get("path")!;
@@ -246,15 +252,32 @@ const csv: Builtin = {
     const rows = header ? records.slice(1) : records;
     if (rows.length === 0) return fail("it holds no rows");
     const label = args.get("label")!.value;
+    const text = args.get("text")!.value;
     let labelAt: number | undefined;
     if (typeof label === "string" && label !== "") {
+      if (!checkColumn(label, columns, path, args.get("label")!.node?.span ?? span, ctx.report)) return { type: { kind: "error" } };
       labelAt = columns.indexOf(label);
-      if (labelAt < 0) return fail(`it has no column \`${label}\`; the columns are ${columns.join(", ")}`);
+    }
+    let textAt: number | undefined;
+    if (typeof text === "string" && text !== "") {
+      if (!checkColumn(text, columns, path, args.get("text")!.node?.span ?? span, ctx.report)) return { type: { kind: "error" } };
+      textAt = columns.indexOf(text);
     }
     const bad = rows.findIndex((r) => r.length !== columns.length);
     if (bad >= 0) return fail(`row ${bad + 1} has ${rows[bad]!.length} fields, not ${columns.length}`);
     const features = columns.length - (labelAt === undefined ? 0 : 1);
     if (features === 0) return fail("it has no input column");
+    // Numeric input is every column but the label: each cell must be a number (KD3067).
+    if (textAt === undefined) {
+      noTokenizer(args, ctx, "a csv without `text` holds numeric columns");
+      for (const [r, row] of rows.entries()) {
+        const at = row.findIndex((cell, c) => c !== labelAt && (cell.trim() === "" || !Number.isFinite(Number(cell.trim()))));
+        if (at >= 0) {
+          ctx.report(diagnostic("KD3067", span, { column: columns[at]!, path, expected: "numbers (every column but the label is an input feature; name a text column in `text`)", found: JSON.stringify(row[at]), line: r + (header ? 2 : 1) }));
+          return { type: { kind: "error" } };
+        }
+      }
+    }
     let classes = 0;
     const given = intAtLeast(args, "classes", 0, ctx);
     if (labelAt !== undefined) {
@@ -264,7 +287,15 @@ const csv: Builtin = {
       else classes = new Set(values).size;
     }
     const total = rows.length;
-    return fileSplits(args, ctx, path, total, "row", "csv", { features, classes, hasLabels: labelAt !== undefined });
+    const hasLabels = labelAt !== undefined;
+    if (textAt === undefined) {
+      const augmented = checkTransforms(args, ctx, { kind: "vectors" });
+      return fileSplits(args, ctx, path, total, "row", "csv", { features, classes, hasLabels }, augmented);
+    }
+    const characters = new Set(rows.flatMap((r) => [...r[textAt!]!]));
+    const tokens = textSplitShape(args, ctx, SPECIAL_TOKENS + characters.size, false);
+    if (!tokens) return { type: { kind: "error" } };
+    return fileSplits(args, ctx, path, total, "row", "csv", { ...tokens.shape, classes, hasLabels }, tokens.augmented);
   },
 };
 
@@ -423,27 +454,42 @@ const jsonl: Builtin = {
       if (!checkTextColumn(column, values, path, spanOf(column === text ? "text" : "prompt"), ctx.report)) return { type: { kind: "error" } };
       for (const v of values) for (const ch of v.value as string) characters.add(ch);
     }
-    const bag = args.get("bag")!.value === true;
-    const maxLength = intAtLeast(args, "max_length", 0, ctx);
-    const vocab = tokenVocab(args, ctx, undefined, SPECIAL_TOKENS + characters.size);
-    const fixed = declaredTokenizer(args)?.vocab;
-    if (bag) {
-      if (fixed === undefined) {
-        ctx.report(diagnostic("KD3008", spanOf("bag"), { what: "`bag: true`", value: "given with a tokenizer of fixed size (`tokenizer: char(max_vocab: N)` or `bpe(vocab: N)`): its size is the width of the vectors" }));
-        return { type: { kind: "error" } };
-      }
-      const augmented = checkTransforms(args, ctx, { kind: "vectors" });
-      return fileSplits(args, ctx, path, total, "row", "jsonl", { features: fixed, classes, hasLabels: labelled, kind: "vectors" }, augmented);
-    }
-    const least = prompt !== "" ? 3 : 2;
-    if (maxLength === undefined || maxLength < least) {
-      ctx.report(diagnostic("KD3008", spanOf("max_length"), { what: "`max_length`", value: `given, at least ${least}: the tokens per row, <bos>${prompt !== "" ? ", the prompt" : ""} and <eos> included` }));
-      return { type: { kind: "error" } };
-    }
-    checkTransforms(args, ctx, { kind: "tokens" });
-    return fileSplits(args, ctx, path, total, "row", "jsonl", { features: maxLength, classes, hasLabels: labelled, kind: "tokens", context: maxLength, ...(vocab !== undefined ? { vocab } : {}) });
+    const tokens = textSplitShape(args, ctx, SPECIAL_TOKENS + characters.size, prompt !== "");
+    if (!tokens) return { type: { kind: "error" } };
+    return fileSplits(args, ctx, path, total, "row", "jsonl", { ...tokens.shape, classes, hasLabels: labelled }, tokens.augmented);
   },
 };
+
+/**
+ * The shape of a tokenized text column: rows of `max_length` tokens (required, ≥ 2, ≥ 3 with a
+ * prompt), or with `bag: true` vectors as wide as the declared tokenizer size. `counted` bounds
+ * the ids of the default char tokenizer. Undefined when reported.
+ */
+function textSplitShape(
+  args: ReadonlyMap<string, BoundArgument>,
+  ctx: BuiltinContext,
+  counted: number,
+  prompted: boolean,
+): { shape: Omit<SplitInfo, "name" | "dataset" | "split" | "size" | "classes" | "hasLabels">; augmented: boolean } | undefined {
+  const spanOf = (name: string) => args.get(name)!.node?.span ?? ctx.call.span;
+  const vocab = tokenVocab(args, ctx, undefined, counted);
+  if (args.get("bag")!.value === true) {
+    const fixed = declaredTokenizer(args)?.vocab;
+    if (fixed === undefined) {
+      ctx.report(diagnostic("KD3008", spanOf("bag"), { what: "`bag: true`", value: "given with a tokenizer of fixed size (`tokenizer: char(max_vocab: N)` or `bpe(vocab: N)`): its size is the width of the vectors" }));
+      return undefined;
+    }
+    return { shape: { features: fixed, kind: "vectors" }, augmented: checkTransforms(args, ctx, { kind: "vectors" }) };
+  }
+  const maxLength = intAtLeast(args, "max_length", 0, ctx);
+  const least = prompted ? 3 : 2;
+  if (maxLength === undefined || maxLength < least) {
+    ctx.report(diagnostic("KD3008", spanOf("max_length"), { what: "`max_length`", value: `given, at least ${least}: the tokens per row, <bos>${prompted ? ", the prompt" : ""} and <eos> included` }));
+    return undefined;
+  }
+  checkTransforms(args, ctx, { kind: "tokens" });
+  return { shape: { features: maxLength, kind: "tokens", context: maxLength, ...(vocab !== undefined ? { vocab } : {}) }, augmented: false };
+}
 
 /** The character vocabulary the runtime's default tokenizer could fit: 4 special tokens + every character. */
 const SPECIAL_TOKENS = 4;

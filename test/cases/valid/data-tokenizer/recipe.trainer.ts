@@ -48,35 +48,53 @@ export function program(params: Params): kd.ProgramSpec {
     documents: "file",
     tokenizer: { kind: "char", maxVocab: 30, minCount: 1 },
   });
-  // test/cases/valid/data-tokenizer/recipe.kd:10:1: 8,880 parameters
+  // test/cases/valid/data-tokenizer/recipe.kd:10:1
+  const messages = kd.data.csv("test/cases/valid/data-tokenizer/messages.csv", {
+    name: "messages",
+    label: "label",
+    header: true,
+    delimiter: ",",
+    seed: 0,
+    text: "text",
+    maxLength: 24,
+    bag: false,
+    tokenizer: { kind: "char", maxVocab: 48, minCount: 1 },
+  });
+  // test/cases/valid/data-tokenizer/recipe.kd:12:1: 8,880 parameters
   const lm = kd.models.transformer(
     "lm",
     { vocab: 300, dim: 16, layers: 1, heads: 2, context: 48, mlpRatio: 4, dropout: 0, tied: true },
     1144112018,
   );
-  // test/cases/valid/data-tokenizer/recipe.kd:11:1: 346 parameters
+  // test/cases/valid/data-tokenizer/recipe.kd:13:1: 346 parameters
   const filter = kd.models.mlp(
     "filter",
     { input: 40, hidden: [8], classes: 2, dropout: 0, inputDropout: 0, activation: "relu" },
     1205954680,
   );
-  // test/cases/valid/data-tokenizer/recipe.kd:12:1: 4,048 parameters
+  // test/cases/valid/data-tokenizer/recipe.kd:14:1: 4,048 parameters
   const notes_lm = kd.models.transformer(
     "notes_lm",
     { vocab: 30, dim: 16, layers: 1, heads: 2, context: 16, mlpRatio: 4, dropout: 0, tied: true },
     1605817564,
   );
-  // test/cases/valid/data-tokenizer/recipe.kd:13:1: 8,144 parameters
+  // test/cases/valid/data-tokenizer/recipe.kd:15:1: 4,464 parameters
+  const reader = kd.models.transformer(
+    "reader",
+    { vocab: 48, dim: 16, layers: 1, heads: 2, context: 24, mlpRatio: 4, dropout: 0, tied: true },
+    653517270,
+  );
+  // test/cases/valid/data-tokenizer/recipe.kd:16:1: 8,144 parameters
   const policy = kd.models.transformer(
     "policy",
     { vocab: 270, dim: 16, layers: 1, heads: 2, context: 32, mlpRatio: 4, dropout: 0, tied: true },
     1321269888,
   );
 
-  // stage language, test/cases/valid/data-tokenizer/recipe.kd:15:1
+  // stage language, test/cases/valid/data-tokenizer/recipe.kd:18:1
   const language: kd.StageSpec = {
     name: "language",
-    origin: "test/cases/valid/data-tokenizer/recipe.kd:15:1",
+    origin: "test/cases/valid/data-tokenizer/recipe.kd:18:1",
     after: [],
     train: lm,
     data: mail.train,
@@ -90,11 +108,11 @@ export function program(params: Params): kd.ProgramSpec {
       beta2: 0.999,
       epsilon: 1e-8,
     }),
-    // test/cases/valid/data-tokenizer/recipe.kd:20:12
+    // test/cases/valid/data-tokenizer/recipe.kd:23:12
     objective: (ctx) =>
       ctx.term(
         "lm_ce",
-        "test/cases/valid/data-tokenizer/recipe.kd:20:12",
+        "test/cases/valid/data-tokenizer/recipe.kd:23:12",
         kd.losses.nextTokenCrossEntropy(ctx.outputs(lm).tokenLogits!, ctx.batch.targets!, {
           smoothing: 0,
         }),
@@ -104,10 +122,10 @@ export function program(params: Params): kd.ProgramSpec {
     exports: [],
   };
 
-  // stage classify, test/cases/valid/data-tokenizer/recipe.kd:23:1
+  // stage classify, test/cases/valid/data-tokenizer/recipe.kd:26:1
   const classify: kd.StageSpec = {
     name: "classify",
-    origin: "test/cases/valid/data-tokenizer/recipe.kd:23:1",
+    origin: "test/cases/valid/data-tokenizer/recipe.kd:26:1",
     after: [],
     train: filter,
     data: bags.train,
@@ -121,11 +139,11 @@ export function program(params: Params): kd.ProgramSpec {
       beta2: 0.999,
       epsilon: 1e-8,
     }),
-    // test/cases/valid/data-tokenizer/recipe.kd:28:12
+    // test/cases/valid/data-tokenizer/recipe.kd:31:12
     objective: (ctx) =>
       ctx.term(
         "ce",
-        "test/cases/valid/data-tokenizer/recipe.kd:28:12",
+        "test/cases/valid/data-tokenizer/recipe.kd:31:12",
         kd.losses.crossEntropy(ctx.outputs(filter).logits, ctx.labels(), { smoothing: 0 }),
       ),
     evaluate: [{ split: bags.test, everyEpochs: 2, metrics: [kd.metrics.accuracy()] }],
@@ -133,10 +151,10 @@ export function program(params: Params): kd.ProgramSpec {
     exports: [],
   };
 
-  // stage notes_only, test/cases/valid/data-tokenizer/recipe.kd:32:1
+  // stage notes_only, test/cases/valid/data-tokenizer/recipe.kd:35:1
   const notes_only: kd.StageSpec = {
     name: "notes_only",
-    origin: "test/cases/valid/data-tokenizer/recipe.kd:32:1",
+    origin: "test/cases/valid/data-tokenizer/recipe.kd:35:1",
     after: [],
     train: notes_lm,
     data: notes.train,
@@ -150,11 +168,11 @@ export function program(params: Params): kd.ProgramSpec {
       beta2: 0.999,
       epsilon: 1e-8,
     }),
-    // test/cases/valid/data-tokenizer/recipe.kd:37:12
+    // test/cases/valid/data-tokenizer/recipe.kd:40:12
     objective: (ctx) =>
       ctx.term(
         "lm_ce",
-        "test/cases/valid/data-tokenizer/recipe.kd:37:12",
+        "test/cases/valid/data-tokenizer/recipe.kd:40:12",
         kd.losses.nextTokenCrossEntropy(ctx.outputs(notes_lm).tokenLogits!, ctx.batch.targets!, {
           smoothing: 0,
         }),
@@ -164,10 +182,10 @@ export function program(params: Params): kd.ProgramSpec {
     exports: [],
   };
 
-  // stage align, test/cases/valid/data-tokenizer/recipe.kd:40:1
+  // stage align, test/cases/valid/data-tokenizer/recipe.kd:43:1
   const align: kd.StageSpec = {
     name: "align",
-    origin: "test/cases/valid/data-tokenizer/recipe.kd:40:1",
+    origin: "test/cases/valid/data-tokenizer/recipe.kd:43:1",
     after: [],
     train: policy,
     data: prefs.train,
@@ -181,11 +199,11 @@ export function program(params: Params): kd.ProgramSpec {
       beta2: 0.999,
       epsilon: 1e-8,
     }),
-    // test/cases/valid/data-tokenizer/recipe.kd:46:12
+    // test/cases/valid/data-tokenizer/recipe.kd:49:12
     objective: (ctx) =>
       ctx.term(
         "dpo",
-        "test/cases/valid/data-tokenizer/recipe.kd:46:12",
+        "test/cases/valid/data-tokenizer/recipe.kd:49:12",
         kd.losses.dpoFromLogits(ctx.outputs(policy).tokenLogits!, undefined, ctx.batch.targets!, {
           beta: 0.1,
           variant: "sigmoid" as const,
@@ -197,9 +215,40 @@ export function program(params: Params): kd.ProgramSpec {
     exports: [],
   };
 
+  // stage messages_lm, test/cases/valid/data-tokenizer/recipe.kd:52:1
+  const messages_lm: kd.StageSpec = {
+    name: "messages_lm",
+    origin: "test/cases/valid/data-tokenizer/recipe.kd:52:1",
+    after: [],
+    train: reader,
+    data: messages.train,
+    teachers: [],
+    epochs: 1,
+    batch: 4,
+    seed: 0,
+    optimizer: kd.optim.adam({
+      lr: kd.schedules.constant(0.001),
+      beta1: 0.9,
+      beta2: 0.999,
+      epsilon: 1e-8,
+    }),
+    // test/cases/valid/data-tokenizer/recipe.kd:57:12
+    objective: (ctx) =>
+      ctx.term(
+        "lm_ce",
+        "test/cases/valid/data-tokenizer/recipe.kd:57:12",
+        kd.losses.nextTokenCrossEntropy(ctx.outputs(reader).tokenLogits!, ctx.batch.targets!, {
+          smoothing: 0,
+        }),
+      ),
+    evaluate: [],
+    checkpoint: undefined,
+    exports: [],
+  };
+
   return {
     recipe: "test/cases/valid/data-tokenizer/recipe.kd",
-    models: [lm, filter, notes_lm, policy],
-    stages: [language, classify, notes_only, align],
+    models: [lm, filter, notes_lm, reader, policy],
+    stages: [language, classify, notes_only, align, messages_lm],
   };
 }
