@@ -8,7 +8,7 @@ import type { BoundArgument } from "./signature.js";
 import { intAtLeast, knownArg, oneOf } from "./builtins-models.js";
 import type { SplitInfo, Type } from "./types.js";
 import { isNumber } from "./values.js";
-import { augmentParam, charOnlyWindows, checkTransforms, declaredTokenizer, noTokenizer, preprocessParam, tokenVocab, tokenizerParam } from "./data-options.js";
+import { augmentParam, charOnlyWindows, checkTransforms, declaredTokenizer, noTokenizer, preprocessParam, tokenVocab, tokenizerOwner, tokenizerParam } from "./data-options.js";
 import { mixtureBuiltin } from "./mixture.js";
 import { checkColumn, checkTextColumn, jsonKind } from "./rules/data-columns.js";
 
@@ -64,6 +64,7 @@ const spamAssassin: Builtin = {
       kind: bag ? "vectors" : "tokens",
       ...(!bag && maxLength !== undefined ? { context: maxLength } : {}),
       ...(vocab !== undefined ? { vocab } : {}),
+      ...(!bag ? { tokenizer: tokenizerOwner(args, dataset) } : {}),
     });
     return { type: { kind: "dataset", splits: [split("train", train), split("test", test)] } };
   },
@@ -112,6 +113,7 @@ const mobyDick: Builtin = {
       kind: "tokens",
       ...(context !== undefined ? { context } : {}),
       ...(vocab !== undefined ? { vocab } : {}),
+      tokenizer: tokenizerOwner(args, dataset),
     });
     return { type: { kind: "dataset", splits: [split("train", train), split("test", test)] } };
   },
@@ -204,7 +206,16 @@ function fileSplits(
     return { type: { kind: "error" } };
   }
   const dataset = ctx.declaredName ?? fallbackName;
-  const split = (name: string, size: number): SplitInfo => ({ ...shape, name: `${dataset}.${name}`, dataset, split: name, size, ...(augmented && name === "train" ? { augmented } : {}) });
+  const tokens = shape.kind === "tokens" || shape.kind === "preferences";
+  const split = (name: string, size: number): SplitInfo => ({
+    ...shape,
+    name: `${dataset}.${name}`,
+    dataset,
+    split: name,
+    size,
+    ...(augmented && name === "train" ? { augmented } : {}),
+    ...(tokens ? { tokenizer: tokenizerOwner(args, dataset) } : {}),
+  });
   return { type: { kind: "dataset", splits: [split("train", train), ...(test > 0 ? [split("test", test)] : []), split("all", total)] } };
 }
 

@@ -2,8 +2,11 @@
 // (`tokenizer: bpe(vocab: 512)`, or the `max_vocab` shorthand) and the `preprocess` / `augment`
 // transform lists. Kept apart from builtins-data.ts so each built-in adds one line per option.
 import { diagnostic } from "../diagnostics/diagnostic.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import type { Span } from "../source.js";
 import type { BuiltinContext } from "./builtins.js";
-import type { BoundArgument, SignatureParam } from "./signature.js";
+import type { BoundArgument, Checked, SignatureParam } from "./signature.js";
+import { errorType, type SplitInfo } from "./types.js";
 import { isSpec, type SpecValue } from "./values.js";
 
 /** `tokenizer: …`; "" when left out (then the default char tokenizer, or `max_vocab`'s). */
@@ -31,7 +34,7 @@ export function tokenVocab(args: ReadonlyMap<string, BoundArgument>, ctx: Builti
     ctx.report(diagnostic("KD3069", args.get("max_vocab")!.node?.span ?? ctx.call.span, { problem: "`max_vocab` and `tokenizer` both set the vocabulary: keep one (`max_vocab: N` is `tokenizer: char(max_vocab: N)`)" }));
     return undefined;
   }
-  if (tokenizer.name === "bpe") return tokenizer.vocab;
+  if (tokenizer.name === "bpe" || tokenizer.name === "shared") return tokenizer.vocab;
   return tokenizer.vocab !== undefined ? Math.min(tokenizer.vocab, counted ?? Infinity) : counted;
 }
 
@@ -88,6 +91,27 @@ export function checkTransforms(args: ReadonlyMap<string, BoundArgument>, ctx: B
  */
 export function charOnlyWindows(args: ReadonlyMap<string, BoundArgument>, ctx: BuiltinContext): void {
   const tokenizer = declaredTokenizer(args);
-  if (tokenizer?.name === "bpe")
+  if (tokenizer?.name === "bpe" || (tokenizer?.name === "shared" && tokenizer.args.bpe === true))
     ctx.report(diagnostic("KD4002", args.get("tokenizer")!.node?.span ?? ctx.call.span, { what: "`bpe(…)` on language-modelling windows (the window count depends on the merges; use `char(…)`, or a `jsonl` text column)" }));
+}
+
+/**
+ * `corpus.tokenizer`: the tokenizer another text dataset fitted on its train split, so several
+ * datasets share one vocabulary (their token splits can then be mixed). Its size is exact.
+ */
+export function sharedTokenizer(splits: readonly SplitInfo[], span: Span, report: (d: Diagnostic) => void): Checked {
+  const first = splits[0];
+  if (!first?.tokenizer || (first.kind !== "tokens" && first.kind !== "preferences")) {
+    report(diagnostic("KD3069", span, { problem: `\`${first?.dataset ?? "this dataset"}\` has no tokenizer to share: only token data (token rows, windows, preference pairs) has one` }));
+    return { type: errorType, value: undefined };
+  }
+  const value: SpecValue = { kind: "spec", name: "shared", args: { dataset: first.tokenizer.owner, bpe: first.tokenizer.bpe }, ...(first.vocab !== undefined ? { vocab: first.vocab } : {}) };
+  return { type: { kind: "spec", of: "tokenizer" }, value };
+}
+
+/** Which tokenizer a text dataset's splits use: its own (fitted here) or the one it shares. */
+export function tokenizerOwner(args: ReadonlyMap<string, BoundArgument>, dataset: string): { owner: string; bpe: boolean } {
+  const t = declaredTokenizer(args);
+  if (t?.name === "shared") return { owner: String(t.args.dataset), bpe: t.args.bpe === true };
+  return { owner: dataset, bpe: t?.name === "bpe" };
 }

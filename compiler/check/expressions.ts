@@ -20,6 +20,7 @@ import type { Module } from "../resolve/modules.js";
 import { cover, type Span } from "../source.js";
 import { substituteExpression } from "./substitute.js";
 import { checkMixture } from "./mixture.js";
+import { sharedTokenizer } from "./data-options.js";
 import { builtins, type Builtin, type BuiltinCategory } from "./builtins.js";
 import { modelTap, modelTapNames } from "./builtins-models.js";
 import { bindArguments, type Checked, type ParamType as SignatureType, type Signature } from "./signature.js";
@@ -366,7 +367,8 @@ export class ExpressionChecker {
       case "dataset": {
         const split = t.splits.find((s) => s.split === name);
         if (split) return { type: { kind: "split", info: split }, value: undefined };
-        return unknown(describeExpression(e.object), t.splits.map((s) => s.split));
+        if (name === "tokenizer") return sharedTokenizer(t.splits, e.span, env.report);
+        return unknown(describeExpression(e.object), [...t.splits.map((s) => s.split), "tokenizer"]);
       }
       case "batch": {
         if (name === "label") {

@@ -106,8 +106,9 @@ export function checkMixture(call: CallExpression, checked: readonly Checked[], 
     if (split.features !== first.features) return disagree(kind(first) === "vectors" ? "width" : "context", String(first.features), String(split.features));
     if (split.hasLabels !== first.hasLabels) return disagree("labelling", first.hasLabels ? "labelled" : "unlabelled", split.hasLabels ? "labelled" : "unlabelled");
     if (split.classes !== first.classes) return disagree("class count", String(first.classes), String(split.classes));
-    // Token ids agree only when one tokenizer made them: the sources' dataset must be the same.
-    if (kind(first) !== "vectors" && split.dataset !== first.dataset) return disagree("tokenizer", `the one fitted for \`${first.dataset}\``, `the one fitted for \`${split.dataset}\``);
+    // Token ids agree only when one tokenizer made them: fitted by one dataset, shared with `x.tokenizer`.
+    const owner = (s: SplitInfo): string => s.tokenizer?.owner ?? s.dataset;
+    if (kind(first) !== "vectors" && owner(split) !== owner(first)) return disagree("tokenizer", `the one fitted for \`${owner(first)}\``, `the one fitted for \`${owner(split)}\` (share one with \`tokenizer: ${owner(first)}.tokenizer\`)`);
   }
   for (const { split, span } of sources) {
     if (split.augmented) {

@@ -43,6 +43,8 @@ export interface SplitInfo {
   readonly vocab?: number;
   /** Random `augment` transforms change its inputs every epoch (so teacher outputs are never cached). */
   readonly augmented?: boolean;
+  /** Text data: the dataset whose train split fitted the tokenizer (itself, or the one it shares) and whether it is BPE. */
+  readonly tokenizer?: { readonly owner: string; readonly bpe: boolean };
 }
 
 export type Type =

@@ -10,9 +10,13 @@ function scalar(v: number | string | boolean): string {
 
 const isSpec = (v: IrConstant): v is IrSpec => typeof v === "object" && !Array.isArray(v);
 
-/** `bpe(vocab: 512)` → the runtime's TokenizerChoice `{ kind: "bpe", vocabSize: 512, minFrequency: 2 }`. */
-export function tokenizerChoice(spec: IrSpec): string {
+/**
+ * `bpe(vocab: 512)` → the runtime's TokenizerChoice `{ kind: "bpe", vocabSize: 512, minFrequency: 2 }`;
+ * `corpus.tokenizer` → the Tokenizer object that dataset fitted (`ref` names its trainer variable).
+ */
+export function tokenizerChoice(spec: IrSpec, ref: (dataset: string) => string): string {
   const a = spec.args;
+  if (spec.spec === "shared") return `${ref(String(a.dataset))}.tokenizer!`;
   if (spec.spec === "bpe") return `{ kind: "bpe", vocabSize: ${scalar(a.vocab!)}, minFrequency: ${scalar(a.min_frequency!)} }`;
   const cap = a.max_vocab !== undefined && a.max_vocab !== 0 ? `maxVocab: ${scalar(a.max_vocab)}, ` : "";
   return `{ kind: "char", ${cap}minCount: ${scalar(a.min_count!)} }`;
@@ -29,9 +33,9 @@ function transform(spec: IrSpec): string {
  * tokenizer's cap), and plain constants ("" and 0 stand for options left out, except `seed`).
  * `preprocess` and `augment` are emitted by `withTransforms`.
  */
-export function datasetOption(key: string, value: IrConstant, file: boolean): string[] {
+export function datasetOption(key: string, value: IrConstant, file: boolean, ref: (dataset: string) => string): string[] {
   if (key === "preprocess" || key === "augment") return [];
-  if (key === "tokenizer") return isSpec(value) ? [`tokenizer: ${tokenizerChoice(value)}`] : [];
+  if (key === "tokenizer") return isSpec(value) ? [`tokenizer: ${tokenizerChoice(value, ref)}`] : [];
   if (key === "max_vocab") return value === 0 ? [] : [`tokenizer: { kind: "char", maxVocab: ${scalar(value as number)} }`];
   if (file && (value === "" || (value === 0 && key !== "seed"))) return [];
   return [`${camel(key)}: ${constantText(value)}`];

@@ -98,7 +98,7 @@ function programBody(ir: IrProgram, names: Names, lossNames: ReadonlyMap<string,
       if (d.builtin === "csv" || d.builtin === "text" || d.builtin === "jsonl" || d.builtin === "preferences") {
         // A file's path is relative to its recipe; "" and 0 stand for options left out.
         const { path, ...rest } = d.args;
-        const options = Object.entries(rest).flatMap(([k, v]) => datasetOption(k, v, true));
+        const options = Object.entries(rest).flatMap(([k, v]) => datasetOption(k, v, true, (name) => top.get(name)!));
         // The checker saw a test split exactly when `test` was given, so it exists at run time.
         const cast = d.splits.some((s) => s.name === "test") ? " as kd.data.FileSplits & { readonly test: kd.data.FileSplits[\"train\"] }" : "";
         const loader = `kd.data.${d.builtin}(${stringLiteral(fromRecipe(ir.recipe, String(path)))}, { name: ${stringLiteral(d.name)}, ${options.join(", ")} })${cast}`;
@@ -106,7 +106,7 @@ function programBody(ir: IrProgram, names: Names, lossNames: ReadonlyMap<string,
         continue;
       }
       // `max_vocab` is the runtime's char tokenizer cap (0: the default, uncapped tokenizer).
-      const args = Object.entries(d.args).flatMap(([k, v]) => datasetOption(k, v, false));
+      const args = Object.entries(d.args).flatMap(([k, v]) => datasetOption(k, v, false, (name) => top.get(name)!));
       w.writeLine(`const ${id} = ${withTransforms(d, `kd.data.${camel(d.builtin)}({ name: ${stringLiteral(d.name)}, ${args.join(", ")} })`)};`);
     }
     for (const m of ir.models) {

@@ -46,6 +46,14 @@ describe("data recipes, trained", () => {
     expect(teach.at(-1)!).toBeLessThan(teach[0]!);
   }, 120_000);
 
+  it("shares one bpe tokenizer between a jsonl and a csv dataset and mixes their token rows", () => {
+    const r = run("test/cases/valid/data-shared-tokenizer/recipe.kd");
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(lossesOf(r.stdout, "language").every(Number.isFinite)).toBe(true);
+    expect(r.stdout).toMatch(/distill\s+epoch 1\/1\s+mix\.heldOut\s+agreement\(lm\)/);
+  }, 120_000);
+
   it("refuses teacher caching on an augmented split, with the reason", () => {
     const r = run("test/cases/valid/data-augment/recipe.kd");
     expect(r.stderr).toBe("");

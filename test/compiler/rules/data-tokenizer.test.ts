@@ -27,11 +27,13 @@ describe("rule: a tokenizer applies to text, once (KD3069)", () => {
       recipe(`jsonl("mail.jsonl", text: "body", max_length: 32, tokenizer: bpe(vocab: 300))`),
       recipe(`spam_assassin(train: 10, test: 10, max_length: 32, tokenizer: char(max_vocab: 64))`),
       recipe(`spam_assassin(train: 10, test: 10, max_length: 32, max_vocab: 64)`),
+      `dataset own = jsonl("mail.jsonl", text: "body", max_length: 32, tokenizer: bpe(vocab: 300))\n${recipe(`jsonl("mail.jsonl", text: "body", max_length: 32, tokenizer: own.tokenizer)`)}`,
     ],
     invalid: [
       { recipe: recipe(`spam_assassin(train: 10, test: 10, max_length: 32, max_vocab: 64, tokenizer: char())`) },
       { recipe: recipe(`moby_dick(train: 10, test: 10, context: 32, max_vocab: 64, tokenizer: char(max_vocab: 64))`) },
       { recipe: `${recipe(`spam_assassin(train: 10, test: 10, max_length: 32)`)}\ndataset numeric = jsonl("points.jsonl", input: "x", tokenizer: bpe(vocab: 300))\n` },
+      { recipe: `dataset numeric = jsonl("points.jsonl", input: "x")\n${recipe(`jsonl("mail.jsonl", text: "body", max_length: 32, tokenizer: numeric.tokenizer)`)}` },
     ],
     recovered: recipe(`spam_assassin(train: 10, test: 10, max_length: 32, max_vocab: 64, tokenizer: )`),
   });
