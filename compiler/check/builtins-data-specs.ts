@@ -105,4 +105,15 @@ const noise: Builtin = {
   },
 };
 
-export const dataSpecBuiltins: Builtin[] = [bpe, char, normalize, randomCrop, flip, noise];
+const tokenDropout: Builtin = {
+  name: "token_dropout",
+  category: "transform",
+  doc: "Random (an `augment` step, token rows): replaces each input token of the text with <unk> with probability `p`, drawn per example, epoch and seed; <bos>, <eos>, padding and the targets are kept.",
+  params: [{ name: "p", type: "number" }],
+  result(args, ctx) {
+    inRange(args, "p", ctx, (v) => v > 0 && v < 1, "in (0, 1)");
+    return { type: { kind: "spec", of: "transform" }, value: specOf("token_dropout", args, { random: true }) };
+  },
+};
+
+export const dataSpecBuiltins: Builtin[] = [bpe, char, normalize, randomCrop, flip, noise, tokenDropout];

@@ -498,8 +498,8 @@ function textSplitShape(
     ctx.report(diagnostic("KD3008", spanOf("max_length"), { what: "`max_length`", value: `given, at least ${least}: the tokens per row, <bos>${prompted ? ", the prompt" : ""} and <eos> included` }));
     return undefined;
   }
-  checkTransforms(args, ctx, { kind: "tokens" });
-  return { shape: { features: maxLength, kind: "tokens", context: maxLength, ...(vocab !== undefined ? { vocab } : {}) }, augmented: false };
+  const augmented = checkTransforms(args, ctx, { kind: "tokens" });
+  return { shape: { features: maxLength, kind: "tokens", context: maxLength, ...(vocab !== undefined ? { vocab } : {}) }, augmented };
 }
 
 /** The character vocabulary the runtime's default tokenizer could fit: 4 special tokens + every character. */

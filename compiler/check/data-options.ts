@@ -48,6 +48,7 @@ export function noTokenizer(args: ReadonlyMap<string, BoundArgument>, ctx: Built
 export type RowShape = { readonly kind: "images"; readonly image: readonly [number, number, number] } | { readonly kind: "vectors" } | { readonly kind: "tokens" };
 
 const IMAGE_ONLY = new Set(["random_crop", "flip"]);
+const TOKEN_ONLY = new Set(["token_dropout"]);
 
 /**
  * Checks `preprocess` (deterministic only, KD3070) and `augment` (random only, KD3070), and that
@@ -70,8 +71,9 @@ export function checkTransforms(args: ReadonlyMap<string, BoundArgument>, ctx: B
         ctx.report(diagnostic("KD3070", span, { transform: spec.name, list, why: "it is deterministic: apply it once, to every split, in `preprocess`" }));
         return;
       }
-      if (rows.kind === "tokens") {
-        ctx.report(diagnostic("KD3071", span, { transform: spec.name, data: "token ids", needs: "images or feature vectors" }));
+      if ((rows.kind === "tokens") !== TOKEN_ONLY.has(spec.name)) {
+        const needs = TOKEN_ONLY.has(spec.name) ? "token rows" : "images or feature vectors";
+        ctx.report(diagnostic("KD3071", span, { transform: spec.name, data: rows.kind === "tokens" ? "token ids" : "feature vectors", needs }));
         return;
       }
       if (IMAGE_ONLY.has(spec.name) && rows.kind !== "images") {

@@ -491,10 +491,10 @@ apart is what makes the caching decision provable.
     severity: "error",
     title: "transform does not fit the data",
     message: (a) => `\`${a.transform}\` needs ${a.needs}, but this dataset gives ${a.data}`,
-    help: () => "use image transforms (`random_crop`, `flip`) on image data such as `mnist`, and `noise`/`normalize` on feature vectors",
+    help: () => "use `random_crop` and `flip` on images such as `mnist`, `noise` and `normalize` on feature vectors, `token_dropout` on token rows",
     explanation: `Transforms act on the rows a dataset gives: \`random_crop\` and \`flip\` need images of a known
-height and width (\`mnist\`: 28×28), \`normalize\` and \`noise\` need feature vectors. Token data has
-no such transforms yet.
+height and width (\`mnist\`: 28×28), \`normalize\` and \`noise\` need feature vectors, and
+\`token_dropout\` needs token rows (a \`jsonl\` or \`csv\` text column).
 
     dataset d = csv("flowers.csv", label: "species", augment: [flip()])   // rows, not images`,
   }),

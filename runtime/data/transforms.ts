@@ -11,7 +11,9 @@ export type Transform =
   | { readonly kind: "normalize"; readonly mean: number; readonly std: number }
   | { readonly kind: "random_crop"; readonly padding: number }
   | { readonly kind: "flip"; readonly p: number }
-  | { readonly kind: "noise"; readonly std: number };
+  | { readonly kind: "noise"; readonly std: number }
+  /** Token rows: each text token of the input becomes <unk> with probability p (targets kept). */
+  | { readonly kind: "token_dropout"; readonly p: number };
 
 export interface TransformOptions {
   /** [H, W, C] of each row, row-major (needed by random_crop and flip). */
@@ -22,7 +24,24 @@ export interface TransformOptions {
   readonly augment?: readonly Transform[];
 }
 
-const RANDOM = new Set(["random_crop", "flip", "noise"]);
+const RANDOM = new Set(["random_crop", "flip", "noise", "token_dropout"]);
+
+/** The special ids token_dropout leaves alone, and the id it writes. */
+export interface TokenIds {
+  readonly pad: number;
+  readonly bos: number;
+  readonly eos: number;
+  readonly unk: number;
+}
+
+/** Replaces each text token of `ids` (not pad, bos, eos) with <unk> with probability p, in place. */
+export function dropTokens(ids: Int32Array, p: number, rng: Rng, special: TokenIds): void {
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
+    if (id === special.pad || id === special.bos || id === special.eos) continue;
+    if (rng.next() < p) ids[i] = special.unk;
+  }
+}
 
 function describe(t: Transform): string {
   return `${t.kind}(${Object.entries(t).filter(([k]) => k !== "kind").map(([k, v]) => `${k}: ${v}`).join(", ")})`;
@@ -89,15 +108,27 @@ export class AugmentedSplit implements Split {
   readonly features: number;
   readonly classes: number;
   readonly hasLabels: boolean;
-  readonly kind = "vectors" as const;
+  readonly kind: "vectors" | "tokens";
   readonly fingerprint: string;
+
+  readonly context: number | undefined;
+  readonly vocab: number | undefined;
 
   constructor(
     readonly inner: TableSplit,
     readonly steps: readonly Transform[],
     readonly image: readonly [number, number, number] | undefined,
+    /** Token rows: the tokenizer's special ids (token_dropout). */
+    readonly tokens?: TokenIds,
   ) {
-    if (inner.kind !== "vectors") throw new KdcRuntimeError(`augment: only feature vectors can be augmented, not ${inner.kind}`);
+    const forTokens = steps.every((t) => t.kind === "token_dropout");
+    if (inner.kind === "preferences" || (inner.kind === "tokens") !== forTokens) {
+      throw new KdcRuntimeError(`augment: ${steps.map((t) => t.kind).join(", ")} cannot augment ${inner.kind === "vectors" ? "feature vectors" : inner.kind}`);
+    }
+    if (forTokens && !tokens) throw new KdcRuntimeError("augment: token_dropout needs the tokenizer of the split");
+    this.kind = inner.kind as "vectors" | "tokens";
+    this.context = inner.context;
+    this.vocab = inner.vocab;
     this.name = inner.name;
     this.size = inner.size;
     this.features = inner.features;
@@ -109,6 +140,15 @@ export class AugmentedSplit implements Split {
   *batches(batchSize: number, seed: number, epoch: number): Iterable<Batch> {
     let index = 0;
     for (const batch of this.inner.batches(batchSize, seed, epoch)) {
+      if (this.kind === "tokens") {
+        const ids = new Int32Array(batch.input.dataSync() as Int32Array);
+        const rng = new Rng(mixSeeds(seed, epoch, index++, 0xa07));
+        for (const t of this.steps) if (t.kind === "token_dropout") dropTokens(ids, t.p, rng, this.tokens!);
+        const shape = batch.input.shape;
+        batch.input.dispose();
+        yield { ...batch, input: tf.tensor2d(ids, shape, "int32") };
+        continue;
+      }
       const x = batch.input.dataSync() as Float32Array;
       const copy = new Float32Array(x);
       augmentRows(copy, batch.size, this.features, this.steps, new Rng(mixSeeds(seed, epoch, index++, 0xa06)), this.image);
@@ -141,7 +181,8 @@ export function transformed<T extends object>(splits: T, options: TransformOptio
     }
     if (key === "train" && augment.length > 0) {
       if (!(split instanceof TableSplit)) throw new KdcRuntimeError("augment: the train split is not a split made by kd.data");
-      split = new AugmentedSplit(split, augment, options.image);
+      const tokenizer = (splits as { readonly tokenizer?: TokenIds }).tokenizer;
+      split = new AugmentedSplit(split, augment, options.image, tokenizer);
     }
     out[key] = split;
   }

@@ -94,6 +94,38 @@ describe("preprocess and augment", () => {
   });
 });
 
+describe("token_dropout", () => {
+  it("replaces text tokens of the input with <unk>, per (seed, epoch); specials, padding and targets stay", () => {
+    const load = () => jsonl(fixture("mail.jsonl"), { text: "body", label: "spam", maxLength: 40, tokenizer: { kind: "char" } });
+    const plain = load();
+    const aug = transformed(load(), { augment: [{ kind: "token_dropout", p: 0.3 }] });
+    const t = plain.tokenizer!;
+    expect(aug.train).toBeInstanceOf(AugmentedSplit);
+    expect(aug.train.kind).toBe("tokens");
+    const pick = (split: Split, epoch: number) => {
+      const b = [...split.batches(split.size, 7, epoch)][0]!;
+      const out = { input: Array.from(b.input.dataSync()), targets: Array.from(b.targets!.dataSync()) };
+      disposeBatch(b);
+      return out;
+    };
+    const before = pick(plain.train, 0);
+    const after = pick(aug.train, 0);
+    expect(after.targets).toEqual(before.targets);
+    let dropped = 0;
+    before.input.forEach((id, i) => {
+      if (id === t.pad || id === t.bos || id === t.eos) expect(after.input[i]).toBe(id);
+      else if (after.input[i] !== id) {
+        expect(after.input[i]).toBe(t.unk);
+        dropped++;
+      }
+    });
+    expect(dropped).toBeGreaterThan(0);
+    expect(pick(aug.train, 0)).toEqual(after);
+    expect(pick(aug.train, 1).input).not.toEqual(pick(plain.train, 1).input);
+    expect(whyNotCacheable(stageOn(aug.train), [])).toMatch(/is augmented/);
+  });
+});
+
 describe("declared tokenizers on text columns", () => {
   it("fits the tokenizer on the train split only: characters that occur only in test rows are not in it", () => {
     const dir = mkdtempSync(join(tmpdir(), "kdc-tok-"));

@@ -24,9 +24,10 @@ describe("rule: transforms fit the data (KD3071)", () => {
   ruleCases({
     code: "KD3071",
     files,
-    valid: [withData("augment: [flip(p: 1)]")],
+    valid: [withData("augment: [flip(p: 1)]"), `${BASE}\ndataset mail = jsonl("mail.jsonl", text: "body", max_length: 32, augment: [token_dropout(p: 0.1)])\n`],
     invalid: [
       { recipe: `${BASE}\ndataset mail = jsonl("mail.jsonl", text: "body", max_length: 32, augment: [noise(std: 0.1)])\n` },
+      { recipe: withData("augment: [token_dropout(p: 0.1)]") },
       { recipe: `${BASE}\ndataset bags = jsonl("mail.jsonl", text: "body", bag: true, tokenizer: char(max_vocab: 40), augment: [flip()])\n` },
     ],
     recovered: `${BASE}\ndataset mail = jsonl("mail.jsonl", text: "body", max_length: 32, augment: [noise(std: )])\n`,

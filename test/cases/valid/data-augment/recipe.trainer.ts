@@ -42,29 +42,47 @@ export function program(params: Params): kd.ProgramSpec {
     }),
     { preprocess: [], augment: [{ kind: "noise", std: 0.05 }] },
   );
-  // test/cases/valid/data-augment/recipe.kd:8:1: 25,450 parameters
+  // test/cases/valid/data-augment/recipe.kd:8:1
+  const mail = kd.data.transformed(
+    kd.data.jsonl("test/cases/valid/data-augment/mail.jsonl", {
+      name: "mail",
+      seed: 0,
+      text: "body",
+      maxLength: 40,
+      bag: false,
+      tokenizer: { kind: "char", maxVocab: 40, minCount: 1 },
+    }),
+    { preprocess: [], augment: [{ kind: "token_dropout", p: 0.1 }] },
+  );
+  // test/cases/valid/data-augment/recipe.kd:10:1: 25,450 parameters
   const big = kd.models.mlp(
     "big",
     { input: 784, hidden: [32], classes: 10, dropout: 0, inputDropout: 0, activation: "relu" },
     1405799865,
   );
-  // test/cases/valid/data-augment/recipe.kd:9:1: 7,850 parameters
+  // test/cases/valid/data-augment/recipe.kd:11:1: 7,850 parameters
   const small = kd.models.mlp(
     "small",
     { input: 784, hidden: [], classes: 10, dropout: 0, inputDropout: 0, activation: "relu" },
     583333005,
   );
-  // test/cases/valid/data-augment/recipe.kd:10:1: 6 parameters
+  // test/cases/valid/data-augment/recipe.kd:12:1: 6 parameters
   const line = kd.models.mlp(
     "line",
     { input: 2, hidden: [], classes: 2, dropout: 0, inputDropout: 0, activation: "relu" },
     400234023,
   );
+  // test/cases/valid/data-augment/recipe.kd:13:1: 4,592 parameters
+  const lm = kd.models.transformer(
+    "lm",
+    { vocab: 40, dim: 16, layers: 1, heads: 2, context: 40, mlpRatio: 4, dropout: 0, tied: true },
+    1144112018,
+  );
 
-  // stage teach, test/cases/valid/data-augment/recipe.kd:12:1
+  // stage teach, test/cases/valid/data-augment/recipe.kd:15:1
   const teach: kd.StageSpec = {
     name: "teach",
-    origin: "test/cases/valid/data-augment/recipe.kd:12:1",
+    origin: "test/cases/valid/data-augment/recipe.kd:15:1",
     after: [],
     train: big,
     data: clean.train,
@@ -78,11 +96,11 @@ export function program(params: Params): kd.ProgramSpec {
       beta2: 0.999,
       epsilon: 1e-8,
     }),
-    // test/cases/valid/data-augment/recipe.kd:17:12
+    // test/cases/valid/data-augment/recipe.kd:20:12
     objective: (ctx) =>
       ctx.term(
         "ce",
-        "test/cases/valid/data-augment/recipe.kd:17:12",
+        "test/cases/valid/data-augment/recipe.kd:20:12",
         kd.losses.crossEntropy(ctx.outputs(big).logits, ctx.labels(), { smoothing: 0 }),
       ),
     evaluate: [],
@@ -90,10 +108,10 @@ export function program(params: Params): kd.ProgramSpec {
     exports: [],
   };
 
-  // stage distill, test/cases/valid/data-augment/recipe.kd:20:1
+  // stage distill, test/cases/valid/data-augment/recipe.kd:23:1
   const distill: kd.StageSpec = {
     name: "distill",
-    origin: "test/cases/valid/data-augment/recipe.kd:20:1",
+    origin: "test/cases/valid/data-augment/recipe.kd:23:1",
     after: ["teach"],
     train: small,
     data: digits.train,
@@ -107,11 +125,11 @@ export function program(params: Params): kd.ProgramSpec {
       beta2: 0.999,
       epsilon: 1e-8,
     }),
-    // test/cases/valid/data-augment/recipe.kd:26:12
+    // test/cases/valid/data-augment/recipe.kd:29:12
     objective: (ctx) =>
       ctx.term(
         "kd",
-        "test/cases/valid/data-augment/recipe.kd:26:12",
+        "test/cases/valid/data-augment/recipe.kd:29:12",
         kd.losses.kd(ctx.outputs(small).logits, ctx.outputs(big).logits, { T: 2, t2: true }),
       ),
     evaluate: [
@@ -125,10 +143,10 @@ export function program(params: Params): kd.ProgramSpec {
     exports: [],
   };
 
-  // stage points_only, test/cases/valid/data-augment/recipe.kd:30:1
+  // stage points_only, test/cases/valid/data-augment/recipe.kd:33:1
   const points_only: kd.StageSpec = {
     name: "points_only",
-    origin: "test/cases/valid/data-augment/recipe.kd:30:1",
+    origin: "test/cases/valid/data-augment/recipe.kd:33:1",
     after: [],
     train: line,
     data: points.train,
@@ -142,12 +160,43 @@ export function program(params: Params): kd.ProgramSpec {
       beta2: 0.999,
       epsilon: 1e-8,
     }),
-    // test/cases/valid/data-augment/recipe.kd:35:12
+    // test/cases/valid/data-augment/recipe.kd:38:12
     objective: (ctx) =>
       ctx.term(
         "ce",
-        "test/cases/valid/data-augment/recipe.kd:35:12",
+        "test/cases/valid/data-augment/recipe.kd:38:12",
         kd.losses.crossEntropy(ctx.outputs(line).logits, ctx.labels(), { smoothing: 0 }),
+      ),
+    evaluate: [],
+    checkpoint: undefined,
+    exports: [],
+  };
+
+  // stage noisy_lm, test/cases/valid/data-augment/recipe.kd:41:1
+  const noisy_lm: kd.StageSpec = {
+    name: "noisy_lm",
+    origin: "test/cases/valid/data-augment/recipe.kd:41:1",
+    after: [],
+    train: lm,
+    data: mail.train,
+    teachers: [],
+    epochs: 2,
+    batch: 8,
+    seed: 0,
+    optimizer: kd.optim.adam({
+      lr: kd.schedules.constant(0.001),
+      beta1: 0.9,
+      beta2: 0.999,
+      epsilon: 1e-8,
+    }),
+    // test/cases/valid/data-augment/recipe.kd:46:12
+    objective: (ctx) =>
+      ctx.term(
+        "lm_ce",
+        "test/cases/valid/data-augment/recipe.kd:46:12",
+        kd.losses.nextTokenCrossEntropy(ctx.outputs(lm).tokenLogits!, ctx.batch.targets!, {
+          smoothing: 0,
+        }),
       ),
     evaluate: [],
     checkpoint: undefined,
@@ -156,7 +205,7 @@ export function program(params: Params): kd.ProgramSpec {
 
   return {
     recipe: "test/cases/valid/data-augment/recipe.kd",
-    models: [big, small, line],
-    stages: [teach, distill, points_only],
+    models: [big, small, line, lm],
+    stages: [teach, distill, points_only, noisy_lm],
   };
 }
