@@ -373,6 +373,7 @@ const jsonl: Builtin = {
     { name: "seed", type: "int", default: 0 },
     { name: "text", type: "string", default: "" },
     { name: "prompt", type: "string", default: "" },
+    { name: "mask_prompt", type: "bool", default: true },
     { name: "max_length", type: "int", default: 0 },
     { name: "bag", type: "bool", default: false },
     tokenizerParam,
@@ -389,6 +390,11 @@ const jsonl: Builtin = {
     const spanOf = (name: string) => args.get(name)!.node?.span ?? ctx.call.span;
     if ((input === "") === (text === "")) {
       ctx.report(diagnostic("KD3008", ctx.call.span, { what: "`input` or `text`", value: "exactly one of them: `input` names numeric fields, `text` a string field to tokenize" }));
+      return { type: { kind: "error" } };
+    }
+    const maskPrompt = args.get("mask_prompt")!;
+    if (maskPrompt.node && prompt === "") {
+      ctx.report(diagnostic("KD3008", maskPrompt.node.span, { what: "`mask_prompt`", value: "given only with `prompt` (the field whose tokens it masks from the targets)" }));
       return { type: { kind: "error" } };
     }
     if (prompt !== "" && text === "") {

@@ -31,6 +31,8 @@ export interface TextInputOptions {
   readonly maxLength?: number;
   /** Bag of tokens instead of sequences: vectors of `vocabSize` floats (log(1 + count)), for MLPs. */
   readonly bag?: boolean;
+  /** Prompt tokens are −100 in the targets (default true); false trains on them too. */
+  readonly maskPrompt?: boolean;
 }
 
 export interface FileSplits {
@@ -185,8 +187,9 @@ export function tabularSplits(where: string, path: string, id: string, rows: rea
       const inputs = bagRows(examples.map((e) => [...(e.prompt ?? []), ...e.text]), options.maxLength ?? Infinity, t, width);
       table = { kind: "vectors", id: `${prep}\nbag ${width}`, rows: rows.length, classes, labels, features: width, inputs };
     } else {
-      const { tokens, targets } = sequenceRows(examples, context, t);
-      table = { kind: "tokens", id: prep, rows: rows.length, classes, labels, context, vocab: t.vocabSize, padId: t.pad, tokenizer: t.fingerprint, tokens, targets };
+      const maskPrompt = options.maskPrompt ?? true;
+      const { tokens, targets } = sequenceRows(examples, context, t, maskPrompt);
+      table = { kind: "tokens", id: maskPrompt ? prep : `${prep}\nprompt unmasked`, rows: rows.length, classes, labels, context, vocab: t.vocabSize, padId: t.pad, tokenizer: t.fingerprint, tokens, targets };
     }
   }
   return {

@@ -63,9 +63,10 @@ export const exampleLength = (e: TokenExample): number => 2 + (e.prompt?.length 
 /**
  * Rows `<bos> prompt text <eos>`, right-padded with <pad> to `context`. Too long: the text is cut
  * at the end (losing <eos>); if the prompt leaves no room for one text token, only the prompt's
- * last `context − 2` tokens are kept. Targets: the ids, with −100 at <bos>, the prompt and padding.
+ * last `context − 2` tokens are kept. Targets: the ids, with −100 at <bos>, padding and (unless
+ * `maskPrompt` is false) the prompt.
  */
-export function sequenceRows(examples: readonly TokenExample[], context: number, tokenizer: Tokenizer): { tokens: Int32Array; targets: Int32Array } {
+export function sequenceRows(examples: readonly TokenExample[], context: number, tokenizer: Tokenizer, maskPrompt = true): { tokens: Int32Array; targets: Int32Array } {
   const tokens = new Int32Array(examples.length * context).fill(tokenizer.pad);
   const targets = new Int32Array(examples.length * context).fill(IGNORE);
   examples.forEach((e, r) => {
@@ -76,6 +77,8 @@ export function sequenceRows(examples: readonly TokenExample[], context: number,
     tokens[base] = tokenizer.bos;
     tokens.set(prompt, base + 1);
     tokens.set(text, base + 1 + prompt.length);
+    // Unmasked prompts are targets too (next-token training on the whole row).
+    if (!maskPrompt) targets.set(prompt, base + 1);
     targets.set(text, base + 1 + prompt.length);
   });
   return { tokens, targets };

@@ -155,6 +155,20 @@ describe("declared tokenizers on text columns", () => {
     }
   });
 
+  it("masks prompt tokens from the targets unless maskPrompt is false", () => {
+    const targetsOf = (maskPrompt: boolean): number[] => {
+      const s = jsonl(fixture("mail.jsonl"), { text: "body", prompt: "subject", maxLength: 48, maskPrompt, tokenizer: { kind: "char" } });
+      const b = [...s.all.batches(s.all.size, 0, 0)][0]!;
+      const t = Array.from(b.targets!.dataSync());
+      disposeBatch(b);
+      return t;
+    };
+    const masked = targetsOf(true).filter((v) => v !== -100).length;
+    const whole = targetsOf(false).filter((v) => v !== -100).length;
+    // Every subject ("re: meeting", "!!! win", …) adds its tokens as targets when unmasked.
+    expect(whole).toBeGreaterThan(masked + 24 * 6);
+  });
+
   it("bag: true gives vectors as wide as the declared vocabulary even when fewer ids were fitted", () => {
     const s = jsonl(fixture("mail.jsonl"), { text: "body", label: "spam", test: 4, bag: true, tokenizer: { kind: "char", maxVocab: 200 } });
     expect(s.tokenizer!.vocabSize).toBeLessThan(200);

@@ -27,6 +27,7 @@ export function program(params: Params): kd.ProgramSpec {
     label: "above",
     test: 10,
     seed: 0,
+    maskPrompt: true,
     bag: false,
   }) as kd.data.FileSplits & { readonly test: kd.data.FileSplits["train"] };
   // test/cases/valid/csv-flowers/recipe.kd:7:1: 131 parameters

@@ -16,6 +16,7 @@ export function program(params: Params): kd.ProgramSpec {
     input: "x",
     label: "above",
     seed: 0,
+    maskPrompt: true,
     bag: false,
   });
   // test/cases/valid/data-mixture/recipe.kd:4:1
@@ -24,6 +25,7 @@ export function program(params: Params): kd.ProgramSpec {
     input: "x",
     label: "above",
     seed: 0,
+    maskPrompt: true,
     bag: false,
   });
   // test/cases/valid/data-mixture/recipe.kd:5:1

@@ -17,6 +17,7 @@ export function program(params: Params): kd.ProgramSpec {
     test: 4,
     seed: 1,
     text: "body",
+    maskPrompt: true,
     maxLength: 32,
     bag: false,
     tokenizer: { kind: "bpe", vocabSize: 280, minFrequency: 2 },

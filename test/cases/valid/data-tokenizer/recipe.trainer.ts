@@ -17,6 +17,7 @@ export function program(params: Params): kd.ProgramSpec {
     test: 4,
     seed: 1,
     text: "body",
+    maskPrompt: true,
     maxLength: 48,
     bag: false,
     tokenizer: { kind: "bpe", vocabSize: 300, minFrequency: 2 },
@@ -29,17 +30,29 @@ export function program(params: Params): kd.ProgramSpec {
     seed: 0,
     text: "body",
     prompt: "subject",
+    maskPrompt: true,
     bag: true,
     tokenizer: { kind: "char", maxVocab: 40, minCount: 1 },
   }) as kd.data.FileSplits & { readonly test: kd.data.FileSplits["train"] };
-  // test/cases/valid/data-tokenizer/recipe.kd:7:1
+  // test/cases/valid/data-tokenizer/recipe.kd:8:1
+  const whole = kd.data.jsonl("test/cases/valid/data-tokenizer/mail.jsonl", {
+    name: "whole",
+    seed: 0,
+    text: "body",
+    prompt: "subject",
+    maskPrompt: false,
+    maxLength: 48,
+    bag: false,
+    tokenizer: mail.tokenizer!,
+  });
+  // test/cases/valid/data-tokenizer/recipe.kd:9:1
   const prefs = kd.data.preferences("test/cases/valid/data-tokenizer/prefs.jsonl", {
     name: "prefs",
     maxLength: 32,
     seed: 0,
     tokenizer: { kind: "bpe", vocabSize: 270, minFrequency: 1 },
   });
-  // test/cases/valid/data-tokenizer/recipe.kd:8:1
+  // test/cases/valid/data-tokenizer/recipe.kd:10:1
   const notes = kd.data.text("test/cases/valid/data-tokenizer/notes.txt", {
     name: "notes",
     context: 16,
@@ -48,7 +61,7 @@ export function program(params: Params): kd.ProgramSpec {
     documents: "file",
     tokenizer: { kind: "char", maxVocab: 30, minCount: 1 },
   });
-  // test/cases/valid/data-tokenizer/recipe.kd:10:1
+  // test/cases/valid/data-tokenizer/recipe.kd:12:1
   const messages = kd.data.csv("test/cases/valid/data-tokenizer/messages.csv", {
     name: "messages",
     label: "label",
@@ -60,41 +73,41 @@ export function program(params: Params): kd.ProgramSpec {
     bag: false,
     tokenizer: { kind: "char", maxVocab: 48, minCount: 1 },
   });
-  // test/cases/valid/data-tokenizer/recipe.kd:12:1: 8,880 parameters
+  // test/cases/valid/data-tokenizer/recipe.kd:14:1: 8,880 parameters
   const lm = kd.models.transformer(
     "lm",
     { vocab: 300, dim: 16, layers: 1, heads: 2, context: 48, mlpRatio: 4, dropout: 0, tied: true },
     1144112018,
   );
-  // test/cases/valid/data-tokenizer/recipe.kd:13:1: 346 parameters
+  // test/cases/valid/data-tokenizer/recipe.kd:15:1: 346 parameters
   const filter = kd.models.mlp(
     "filter",
     { input: 40, hidden: [8], classes: 2, dropout: 0, inputDropout: 0, activation: "relu" },
     1205954680,
   );
-  // test/cases/valid/data-tokenizer/recipe.kd:14:1: 4,048 parameters
+  // test/cases/valid/data-tokenizer/recipe.kd:16:1: 4,048 parameters
   const notes_lm = kd.models.transformer(
     "notes_lm",
     { vocab: 30, dim: 16, layers: 1, heads: 2, context: 16, mlpRatio: 4, dropout: 0, tied: true },
     1605817564,
   );
-  // test/cases/valid/data-tokenizer/recipe.kd:15:1: 4,464 parameters
+  // test/cases/valid/data-tokenizer/recipe.kd:17:1: 4,464 parameters
   const reader = kd.models.transformer(
     "reader",
     { vocab: 48, dim: 16, layers: 1, heads: 2, context: 24, mlpRatio: 4, dropout: 0, tied: true },
     653517270,
   );
-  // test/cases/valid/data-tokenizer/recipe.kd:16:1: 8,144 parameters
+  // test/cases/valid/data-tokenizer/recipe.kd:18:1: 8,144 parameters
   const policy = kd.models.transformer(
     "policy",
     { vocab: 270, dim: 16, layers: 1, heads: 2, context: 32, mlpRatio: 4, dropout: 0, tied: true },
     1321269888,
   );
 
-  // stage language, test/cases/valid/data-tokenizer/recipe.kd:18:1
+  // stage language, test/cases/valid/data-tokenizer/recipe.kd:20:1
   const language: kd.StageSpec = {
     name: "language",
-    origin: "test/cases/valid/data-tokenizer/recipe.kd:18:1",
+    origin: "test/cases/valid/data-tokenizer/recipe.kd:20:1",
     after: [],
     train: lm,
     data: mail.train,
@@ -108,11 +121,11 @@ export function program(params: Params): kd.ProgramSpec {
       beta2: 0.999,
       epsilon: 1e-8,
     }),
-    // test/cases/valid/data-tokenizer/recipe.kd:23:12
+    // test/cases/valid/data-tokenizer/recipe.kd:25:12
     objective: (ctx) =>
       ctx.term(
         "lm_ce",
-        "test/cases/valid/data-tokenizer/recipe.kd:23:12",
+        "test/cases/valid/data-tokenizer/recipe.kd:25:12",
         kd.losses.nextTokenCrossEntropy(ctx.outputs(lm).tokenLogits!, ctx.batch.targets!, {
           smoothing: 0,
         }),
@@ -122,10 +135,41 @@ export function program(params: Params): kd.ProgramSpec {
     exports: [],
   };
 
-  // stage classify, test/cases/valid/data-tokenizer/recipe.kd:26:1
+  // stage whole_rows, test/cases/valid/data-tokenizer/recipe.kd:28:1
+  const whole_rows: kd.StageSpec = {
+    name: "whole_rows",
+    origin: "test/cases/valid/data-tokenizer/recipe.kd:28:1",
+    after: ["language"],
+    train: lm,
+    data: whole.train,
+    teachers: [],
+    epochs: 1,
+    batch: 8,
+    seed: 0,
+    optimizer: kd.optim.adam({
+      lr: kd.schedules.constant(0.001),
+      beta1: 0.9,
+      beta2: 0.999,
+      epsilon: 1e-8,
+    }),
+    // test/cases/valid/data-tokenizer/recipe.kd:33:12
+    objective: (ctx) =>
+      ctx.term(
+        "lm_ce",
+        "test/cases/valid/data-tokenizer/recipe.kd:33:12",
+        kd.losses.nextTokenCrossEntropy(ctx.outputs(lm).tokenLogits!, ctx.batch.targets!, {
+          smoothing: 0,
+        }),
+      ),
+    evaluate: [],
+    checkpoint: undefined,
+    exports: [],
+  };
+
+  // stage classify, test/cases/valid/data-tokenizer/recipe.kd:36:1
   const classify: kd.StageSpec = {
     name: "classify",
-    origin: "test/cases/valid/data-tokenizer/recipe.kd:26:1",
+    origin: "test/cases/valid/data-tokenizer/recipe.kd:36:1",
     after: [],
     train: filter,
     data: bags.train,
@@ -139,11 +183,11 @@ export function program(params: Params): kd.ProgramSpec {
       beta2: 0.999,
       epsilon: 1e-8,
     }),
-    // test/cases/valid/data-tokenizer/recipe.kd:31:12
+    // test/cases/valid/data-tokenizer/recipe.kd:41:12
     objective: (ctx) =>
       ctx.term(
         "ce",
-        "test/cases/valid/data-tokenizer/recipe.kd:31:12",
+        "test/cases/valid/data-tokenizer/recipe.kd:41:12",
         kd.losses.crossEntropy(ctx.outputs(filter).logits, ctx.labels(), { smoothing: 0 }),
       ),
     evaluate: [{ split: bags.test, everyEpochs: 2, metrics: [kd.metrics.accuracy()] }],
@@ -151,10 +195,10 @@ export function program(params: Params): kd.ProgramSpec {
     exports: [],
   };
 
-  // stage notes_only, test/cases/valid/data-tokenizer/recipe.kd:35:1
+  // stage notes_only, test/cases/valid/data-tokenizer/recipe.kd:45:1
   const notes_only: kd.StageSpec = {
     name: "notes_only",
-    origin: "test/cases/valid/data-tokenizer/recipe.kd:35:1",
+    origin: "test/cases/valid/data-tokenizer/recipe.kd:45:1",
     after: [],
     train: notes_lm,
     data: notes.train,
@@ -168,11 +212,11 @@ export function program(params: Params): kd.ProgramSpec {
       beta2: 0.999,
       epsilon: 1e-8,
     }),
-    // test/cases/valid/data-tokenizer/recipe.kd:40:12
+    // test/cases/valid/data-tokenizer/recipe.kd:50:12
     objective: (ctx) =>
       ctx.term(
         "lm_ce",
-        "test/cases/valid/data-tokenizer/recipe.kd:40:12",
+        "test/cases/valid/data-tokenizer/recipe.kd:50:12",
         kd.losses.nextTokenCrossEntropy(ctx.outputs(notes_lm).tokenLogits!, ctx.batch.targets!, {
           smoothing: 0,
         }),
@@ -182,10 +226,10 @@ export function program(params: Params): kd.ProgramSpec {
     exports: [],
   };
 
-  // stage align, test/cases/valid/data-tokenizer/recipe.kd:43:1
+  // stage align, test/cases/valid/data-tokenizer/recipe.kd:53:1
   const align: kd.StageSpec = {
     name: "align",
-    origin: "test/cases/valid/data-tokenizer/recipe.kd:43:1",
+    origin: "test/cases/valid/data-tokenizer/recipe.kd:53:1",
     after: [],
     train: policy,
     data: prefs.train,
@@ -199,11 +243,11 @@ export function program(params: Params): kd.ProgramSpec {
       beta2: 0.999,
       epsilon: 1e-8,
     }),
-    // test/cases/valid/data-tokenizer/recipe.kd:49:12
+    // test/cases/valid/data-tokenizer/recipe.kd:59:12
     objective: (ctx) =>
       ctx.term(
         "dpo",
-        "test/cases/valid/data-tokenizer/recipe.kd:49:12",
+        "test/cases/valid/data-tokenizer/recipe.kd:59:12",
         kd.losses.dpoFromLogits(ctx.outputs(policy).tokenLogits!, undefined, ctx.batch.targets!, {
           beta: 0.1,
           variant: "sigmoid" as const,
@@ -215,10 +259,10 @@ export function program(params: Params): kd.ProgramSpec {
     exports: [],
   };
 
-  // stage messages_lm, test/cases/valid/data-tokenizer/recipe.kd:52:1
+  // stage messages_lm, test/cases/valid/data-tokenizer/recipe.kd:62:1
   const messages_lm: kd.StageSpec = {
     name: "messages_lm",
-    origin: "test/cases/valid/data-tokenizer/recipe.kd:52:1",
+    origin: "test/cases/valid/data-tokenizer/recipe.kd:62:1",
     after: [],
     train: reader,
     data: messages.train,
@@ -232,11 +276,11 @@ export function program(params: Params): kd.ProgramSpec {
       beta2: 0.999,
       epsilon: 1e-8,
     }),
-    // test/cases/valid/data-tokenizer/recipe.kd:57:12
+    // test/cases/valid/data-tokenizer/recipe.kd:67:12
     objective: (ctx) =>
       ctx.term(
         "lm_ce",
-        "test/cases/valid/data-tokenizer/recipe.kd:57:12",
+        "test/cases/valid/data-tokenizer/recipe.kd:67:12",
         kd.losses.nextTokenCrossEntropy(ctx.outputs(reader).tokenLogits!, ctx.batch.targets!, {
           smoothing: 0,
         }),
@@ -249,6 +293,6 @@ export function program(params: Params): kd.ProgramSpec {
   return {
     recipe: "test/cases/valid/data-tokenizer/recipe.kd",
     models: [lm, filter, notes_lm, reader, policy],
-    stages: [language, classify, notes_only, align, messages_lm],
+    stages: [language, whole_rows, classify, notes_only, align, messages_lm],
   };
 }
