@@ -25,7 +25,7 @@ const maxVocabParam = { name: "max_vocab", type: "int" as const, default: 0 };
 const spamAssassin: Builtin = {
   name: "spam_assassin",
   category: "dataset",
-  doc: "The SpamAssassin public mail corpus (6,046 messages; class 0 ham, 1 spam), message bodies as `<bos> text <eos>` rows of `max_length` char tokens, split by a seeded shuffle into train and test. `bag: true` gives bag-of-token vectors (log(1 + count) per token id) for an `mlp`, and then needs `max_vocab` (the vector width). `max_vocab` caps the char tokenizer, fitted on the train messages.",
+  doc: "The SpamAssassin public mail corpus (6,046 messages; class 0 ham, 1 spam), message bodies as `<bos> text <eos>` rows of `max_length` char tokens, split by a seeded shuffle into train and test. `bag: true` gives bag-of-token vectors (log(1 + count) per token id) for an `mlp`, and then needs `max_vocab` (the vector width). `max_vocab` caps the char tokenizer, fitted on the train messages; `tokenizer: bpe(vocab: N)`, `char(…)` or `other.tokenizer` declares another (one or the other).",
   params: [
     { name: "train", type: "int" },
     { name: "test", type: "int" },
@@ -82,7 +82,7 @@ function vocabOf(maxVocab: number | undefined, span: import("../source.js").Span
 const mobyDick: Builtin = {
   name: "moby_dick",
   category: "dataset",
-  doc: "Moby Dick (the 135 chapters and the epilogue) as language-modelling windows of `context` char tokens: `train` and `test` count windows; `by: \"chapter\"` keeps the test chapters out of train, `by: \"window\"` shuffles all windows. Token splits without class labels (`batch.input` [B, context]); `max_vocab` caps the char tokenizer (fitted on the whole book) and so bounds the token ids.",
+  doc: "Moby Dick (the 135 chapters and the epilogue) as language-modelling windows of `context` char tokens: `train` and `test` count windows; `by: \"chapter\"` keeps the test chapters out of train, `by: \"window\"` shuffles all windows. Token splits without class labels (`batch.input` [B, context]); `max_vocab` caps the char tokenizer (fitted on the whole book) and so bounds the token ids; `tokenizer: char(…)` or `other.tokenizer` declares it instead (BPE is not supported on windows yet).",
   params: [
     { name: "train", type: "int" },
     { name: "test", type: "int" },
@@ -222,7 +222,7 @@ function fileSplits(
 const csv: Builtin = {
   name: "csv",
   category: "dataset",
-  doc: "A CSV file of numeric feature columns (every column but `label`), read when the recipe is checked to type its splits: `all` (every row), `train` and, when `test` is given, `test`. `train` and `test` are counts or fractions in (0, 1) of the rows (`train` 0: every row not in test). Without `label` the rows have no labels; `classes` 0 infers them (integer labels: max + 1; otherwise the distinct labels). The path is relative to the recipe.",
+  doc: "A CSV file of numeric feature columns (every column but `label`), read when the recipe is checked to type its splits: `all` (every row), `train` and, when `test` is given, `test`. `train` and `test` are counts or fractions in (0, 1) of the rows (`train` 0: every row not in test). Without `label` the rows have no labels; `text` names a text column to tokenize instead of numeric input (as `jsonl` does: `max_length`, `bag`, `tokenizer`); `classes` 0 infers them (integer labels: max + 1; otherwise the distinct labels). The path is relative to the recipe.",
   params: [
     { name: "path", type: "string" },
     { name: "label", type: "string", default: "" },
@@ -319,7 +319,7 @@ function documentsOf(text: string, mode: string): string[] {
 const textFile: Builtin = {
   name: "text",
   category: "dataset",
-  doc: "A plain text file as language-modelling windows of `context` char tokens (token splits without labels: `all`, `train` and, when `test` is given, `test`), read when the recipe is checked to count the windows and characters. `documents` is \"file\", \"lines\" or \"paragraphs\"; `pack: false` pads each document's last window instead of packing across documents. `train` and `test` count windows (or are fractions in (0, 1)); `train` 0 takes every window not in test. `max_vocab` caps the char tokenizer (fitted on the whole file). The path is relative to the recipe.",
+  doc: "A plain text file as language-modelling windows of `context` char tokens (token splits without labels: `all`, `train` and, when `test` is given, `test`), read when the recipe is checked to count the windows and characters. `documents` is \"file\", \"lines\" or \"paragraphs\"; `pack: false` pads each document's last window instead of packing across documents. `train` and `test` count windows (or are fractions in (0, 1)); `train` 0 takes every window not in test. `max_vocab` caps the char tokenizer (fitted on the whole file); `tokenizer: char(…)` or `other.tokenizer` declares it instead (BPE is not supported on windows yet). The path is relative to the recipe.",
   params: [
     { name: "path", type: "string" },
     { name: "context", type: "int" },
@@ -514,7 +514,7 @@ const SPECIAL_TOKENS = 4;
 const preferences: Builtin = {
   name: "preferences",
   category: "dataset",
-  doc: "Preference pairs from a JSON Lines file (`prompt`, `chosen`, `rejected` strings per line), tokenized by characters and cut to `max_length` tokens; prompt tokens are masked from the targets. Splits `all`, `train` and, when `test` is given, `test` (counts or fractions). Read when the recipe is checked; the path is relative to the recipe.",
+  doc: "Preference pairs from a JSON Lines file (`prompt`, `chosen`, `rejected` strings per line), tokenized (default `char()`, or `tokenizer: bpe(vocab: N)` / `other.tokenizer`, fitted on the train pairs) and cut to `max_length` tokens; prompt tokens are always masked from the targets. Splits `all`, `train` and, when `test` is given, `test` (counts or fractions). Read when the recipe is checked; the path is relative to the recipe.",
   params: [
     { name: "path", type: "string" },
     { name: "max_length", type: "int", default: 64 },

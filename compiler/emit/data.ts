@@ -61,7 +61,7 @@ export function withTransforms(d: IrDataset, loader: string): string {
 export function mixtureCall(d: IrDataset, splitOf: (dataset: string, split: string) => string): string {
   const sources = (d.sources ?? []).map((s) => `{ split: ${splitOf(s.dataset, s.split)}, weight: ${number(s.weight)} }`);
   const options = [`name: ${stringLiteral(d.name)}`, `seed: ${scalar(d.args.seed as number)}`];
-  if (d.args.held_out !== 0) options.push(`heldOut: ${scalar(d.args.held_out as number)}`);
+  if (d.args.held_out !== 0) options.push(`heldOut: ${scalar(d.args.held_out as number)}`, `heldOutName: "held_out"`);
   if (d.args.size !== 0) options.push(`size: ${scalar(d.args.size as number)}`);
   return `kd.data.mixture([${sources.join(", ")}], { ${options.join(", ")} })`;
 }

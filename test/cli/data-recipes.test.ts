@@ -40,7 +40,7 @@ describe("data recipes, trained", () => {
     expect(r.code).toBe(0);
     // 45 train rows (50 − 5 held out) in batches of 8: 6 steps per epoch.
     expect(r.stdout).toMatch(/teach\s+epoch 3\/3\s+step 18\/18/);
-    expect(r.stdout).toMatch(/teach\s+epoch 3\/3\s+mix\.heldOut\s+accuracy/);
+    expect(r.stdout).toMatch(/teach\s+epoch 3\/3\s+mix\.held_out\s+accuracy/);
     expect(r.stdout).toContain("distill: teacher outputs cached: teacher (logits): 45 rows");
     const teach = lossesOf(r.stdout, "teach");
     expect(teach.at(-1)!).toBeLessThan(teach[0]!);
@@ -51,7 +51,7 @@ describe("data recipes, trained", () => {
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(lossesOf(r.stdout, "language").every(Number.isFinite)).toBe(true);
-    expect(r.stdout).toMatch(/distill\s+epoch 1\/1\s+mix\.heldOut\s+agreement\(lm\)/);
+    expect(r.stdout).toMatch(/distill\s+epoch 1\/1\s+mix\.held_out\s+agreement\(lm\)/);
   }, 120_000);
 
   it("refuses teacher caching on an augmented split, with the reason", () => {

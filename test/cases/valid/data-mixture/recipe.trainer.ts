@@ -34,7 +34,7 @@ export function program(params: Params): kd.ProgramSpec {
       { split: a.train, weight: 0.7 },
       { split: b.train, weight: 0.3 },
     ],
-    { name: "mix", seed: 3, heldOut: 0.1 },
+    { name: "mix", seed: 3, heldOut: 0.1, heldOutName: "held_out" },
   );
   // test/cases/valid/data-mixture/recipe.kd:7:1: 42 parameters
   const teacher = kd.models.mlp(

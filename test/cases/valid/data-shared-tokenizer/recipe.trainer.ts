@@ -40,7 +40,7 @@ export function program(params: Params): kd.ProgramSpec {
       { split: mail.train, weight: 0.6 },
       { split: messages.all!, weight: 0.4 },
     ],
-    { name: "mix", seed: 2, heldOut: 4 },
+    { name: "mix", seed: 2, heldOut: 4, heldOutName: "held_out" },
   );
   // test/cases/valid/data-shared-tokenizer/recipe.kd:8:1: 8,304 parameters
   const lm = kd.models.transformer(
