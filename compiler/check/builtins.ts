@@ -6,6 +6,8 @@ import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { dataBuiltins } from "./builtins-data.js";
 import { lossBuiltins } from "./builtins-losses.js";
 import { requireLanguageModel, requireMatrix, requireTokenSplit } from "./loss-args.js";
+import { dataSpecBuiltins } from "./builtins-data-specs.js";
+import { augmentParam, checkTransforms, preprocessParam } from "./data-options.js";
 import { modelBuiltins } from "./builtins-models.js";
 import { scheduleBuiltins } from "./builtins-schedules.js";
 import { tensorOpBuiltins } from "./builtins-tensor-ops.js";
@@ -19,7 +21,7 @@ import type { BoundArgument, Signature } from "./signature.js";
 import { lossType, shapesAgree, type ModelInfo, type SplitInfo, type Type } from "./types.js";
 import { isDuration, isNumber, range, type DurationValue, type Value } from "./values.js";
 
-export type BuiltinCategory = "dataset" | "model" | "loss" | "tensor" | "schedule" | "optimizer" | "metric" | "scalar" | "adapter";
+export type BuiltinCategory = "dataset" | "model" | "loss" | "tensor" | "schedule" | "optimizer" | "metric" | "scalar" | "adapter" | "tokenizer" | "transform";
 
 export interface BuiltinContext {
   readonly call: CallExpression;
@@ -84,8 +86,11 @@ const mnist: Builtin = {
     { name: "test", type: "int", default: 2000 },
     { name: "unlabeled", type: "int", default: 0 },
     { name: "seed", type: "int", default: 0 },
+    preprocessParam,
+    augmentParam,
   ],
   result(args, ctx) {
+    const augmented = checkTransforms(args, ctx, { kind: "images", image: [28, 28, 1] });
     const train = atLeast(args, "train", 1, ctx);
     const test = atLeast(args, "test", 1, ctx);
     const unlabeled = atLeast(args, "unlabeled", 0, ctx);
@@ -105,6 +110,7 @@ const mnist: Builtin = {
       features: 784,
       classes: 10,
       hasLabels,
+      ...(augmented && name === "train" ? { augmented } : {}),
     });
     const splits = [split("train", train, true), split("test", test, true)];
     if (unlabeled !== 0) splits.push(split("unlabeled", unlabeled, false));
@@ -444,6 +450,7 @@ export const builtins: ReadonlyMap<string, Builtin> = new Map(
   [
     mnist,
     ...dataBuiltins,
+    ...dataSpecBuiltins,
     mlp,
     load,
     ...modelBuiltins,

@@ -20,6 +20,8 @@ import { suggest } from "../diagnostics/suggest.js";
 import type { Module } from "../resolve/modules.js";
 import { cover, type Span } from "../source.js";
 import { substituteExpression } from "./substitute.js";
+import { checkMixture } from "./mixture.js";
+import { sharedTokenizer } from "./data-options.js";
 import { builtins, type Builtin, type BuiltinCategory } from "./builtins.js";
 import { modelTap, modelTapNames } from "./builtins-models.js";
 import { bindArguments, type Checked, type ParamType as SignatureType, type Signature } from "./signature.js";
@@ -46,7 +48,7 @@ export type Place = "param" | "dataset" | "model" | "let" | "setting" | "optimiz
 
 const ALLOWED: Record<Place, readonly BuiltinCategory[]> = {
   param: ["scalar"],
-  dataset: ["dataset", "scalar"],
+  dataset: ["dataset", "scalar", "tokenizer", "transform"],
   model: ["model", "scalar"],
   let: ["schedule", "scalar"],
   setting: ["scalar"],
@@ -67,6 +69,8 @@ const PLACE_OF: Record<BuiltinCategory, string> = {
   adapter: "a stage's `minimize` objective (not inside a `loss` definition: its trainable adapter or adaptive state belongs to one stage)",
   optimizer: "an `optimizer` setting",
   metric: "the metric list of `evaluate`",
+  tokenizer: "the `tokenizer` argument of a text dataset",
+  transform: "the `preprocess` or `augment` list of a dataset",
 };
 
 /** What a stage contributes to the expressions inside it. */
@@ -240,6 +244,9 @@ export class ExpressionChecker {
       return { type: { kind: "list", element: { kind: "string" } }, value: strings.every((v) => typeof v === "string") ? (strings as Value[]) : undefined };
     }
     let element: Type = { kind: "number", integer: true };
+    // A list of transforms (`augment: [flip(), noise(std: 0.1)]`).
+    if (checked.every((c) => c.type.kind === "spec" && c.type.of === "transform"))
+      return { type: { kind: "list", element: checked[0]!.type }, value: checked.every((c) => c.value !== undefined) ? checked.map((c) => c.value!) : undefined };
     // A list of durations (schedule positions): every item a duration.
     if (checked.length > 0 && checked.every((c) => c.type.kind === "duration" || c.type.kind === "error")) element = { kind: "duration" };
     for (const [i, c] of checked.entries()) {
@@ -382,7 +389,8 @@ export class ExpressionChecker {
       case "dataset": {
         const split = t.splits.find((s) => s.split === name);
         if (split) return { type: { kind: "split", info: split }, value: undefined };
-        return unknown(describeExpression(e.object), t.splits.map((s) => s.split));
+        if (name === "tokenizer") return sharedTokenizer(t.splits, e.span, env.report);
+        return unknown(describeExpression(e.object), [...t.splits.map((s) => s.split), "tokenizer"]);
       }
       case "batch": {
         if (name === "label") {
@@ -448,6 +456,7 @@ export class ExpressionChecker {
     if (symbol.kind === "builtin" && symbol.builtin.name === "project" && e.args.some((a) => a.name?.name === "via"))
       return structuredProject(e, env, this, this.state);
     if (symbol.kind === "module") return applyModule(symbol.decl, e, env, this, this.state);
+    if (symbol.kind === "builtin" && symbol.builtin.name === "mixture") return checkMixture(e, e.args.map((a) => this.check(a.value, env)), env, ALLOWED[env.place].includes("dataset"));
     if (symbol.kind === "builtin") return this.builtinCall(symbol.builtin, e, e.callee, env);
     if (symbol.kind === "loss") return this.lossCall(symbol.decl, symbol.module, e, env);
     for (const a of e.args) this.check(a.value, env);

@@ -26,7 +26,11 @@ export type ParamType =
   | "model"
   | "split"
   | "tensor"
-  | "labels";
+  | "labels"
+  /** `bpe(vocab: 512)`, `char(max_vocab: 64)`. */
+  | "tokenizer"
+  /** `[standardize(mean: 0.1, std: 0.3), flip()]`. */
+  | "transform-list";
 
 export interface SignatureParam {
   readonly name: string;
@@ -75,11 +79,14 @@ export function accepts(param: ParamType, type: Type): boolean {
     case "list": {
       const e = type.element;
       if (param === "string-list") return e.kind === "string" || e.kind === "error" || type.empty === true;
+      if (param === "transform-list") return e.kind === "error" || type.empty === true || (e.kind === "spec" && e.of === "transform");
       if (e.kind === "error") return param === "int-list" || param === "number-list" || param === "duration-list" || param === "axes";
       if (param === "int-list" || param === "axes") return e.kind === "number" && e.integer;
       if (param === "number-list") return e.kind === "number";
       return param === "duration-list" && e.kind === "duration";
     }
+    case "spec":
+      return param === "tokenizer" && type.of === "tokenizer";
     case "model":
       return param === "model";
     case "split":
@@ -110,6 +117,8 @@ export function describeParamType(param: ParamType): string {
     split: "a dataset split",
     tensor: "a tensor",
     labels: "labels (`batch.label`)",
+    tokenizer: "a tokenizer such as `bpe(vocab: 512)` or `char(max_vocab: 64)`",
+    "transform-list": "a list of transforms such as `[standardize(mean: 0.1307, std: 0.3081)]`",
   };
   return words[param];
 }

@@ -43,6 +43,10 @@ export interface SplitInfo {
   readonly vocab?: number;
   /** A route column (csv `route:`): its ids are below this (max + 1); `batch.route` exists. */
   readonly routes?: number;
+  /** Random `augment` transforms change its inputs every epoch (so teacher outputs are never cached). */
+  readonly augmented?: boolean;
+  /** Text data: the dataset whose train split fitted the tokenizer (itself, or the one it shares) and whether it is BPE. */
+  readonly tokenizer?: { readonly owner: string; readonly bpe: boolean };
 }
 
 export type Type =
@@ -68,7 +72,9 @@ export type Type =
   | { readonly kind: "metric" }
   /** A trainable network (`module m = …`); shapes once its first application fixed them. */
   | { readonly kind: "module"; readonly name: string; readonly input?: readonly Dim[]; readonly output?: readonly Dim[] }
-  | { readonly kind: "function"; readonly name: string };
+  | { readonly kind: "function"; readonly name: string }
+  /** A data part written as a call: a tokenizer (`bpe(vocab: 512)`) or a transform (`flip()`); see builtins-data-specs.ts. */
+  | { readonly kind: "spec"; readonly of: "tokenizer" | "transform" };
 
 export const errorType: Type = { kind: "error" };
 export const scalarType: Type = { kind: "number", integer: false };
@@ -118,6 +124,8 @@ export function describe(type: Type): string {
       return type.input && type.output ? `the module \`${type.name}\` (module ${showShape(type.input)} -> ${showShape(type.output)})` : `the module \`${type.name}\``;
     case "function":
       return `the function \`${type.name}\``;
+    case "spec":
+      return type.of === "tokenizer" ? "a tokenizer" : "a transform";
   }
 }
 

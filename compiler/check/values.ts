@@ -21,7 +21,22 @@ export interface ScheduleValue {
   readonly points?: readonly DurationValue[];
 }
 
-export type Value = number | string | boolean | readonly Value[] | DurationValue | ScheduleValue;
+/** A tokenizer or transform (`bpe(vocab: 512)`, `flip()`): its built-in and every argument, defaults included. */
+export interface SpecValue {
+  readonly kind: "spec";
+  readonly name: string;
+  readonly args: Readonly<Record<string, Value>>;
+  /** Transforms: random (an `augment`) rather than deterministic (a `preprocess`). */
+  readonly random?: boolean;
+  /** Tokenizers: the bound on the token ids when the call fixes it. */
+  readonly vocab?: number;
+}
+
+export type Value = number | string | boolean | readonly Value[] | DurationValue | ScheduleValue | SpecValue;
+
+export function isSpec(v: Value | undefined): v is SpecValue {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && (v as SpecValue).kind === "spec";
+}
 
 export function isNumber(v: Value | undefined): v is number {
   return typeof v === "number";
@@ -46,6 +61,7 @@ export function showValue(v: Value): string {
   if (Array.isArray(v)) return `[${v.map(showValue).join(", ")}]`;
   if (isDuration(v)) return v.unit === "percent" ? `${v.value}%` : `${v.value} ${v.unit}`;
   if (isSchedule(v)) return v.describe;
+  if (isSpec(v)) return `${v.name}(${Object.entries(v.args).map(([k, x]) => `${k}: ${showValue(x)}`).join(", ")})`;
   if (typeof v === "string") return JSON.stringify(v);
   return String(v);
 }

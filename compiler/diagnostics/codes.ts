@@ -698,6 +698,79 @@ example b from teacher route_b. The column is not an input feature.
 i-th tensor (counting from 0), so every id in the data's route column must name one: the file was
 read when the recipe was checked, and its largest id needs that many teachers.`,
   }),
+  // ── data: tokenizers, text columns, mixtures, preprocess / augment (KD3066–KD3072) ──
+  KD3066: entry<{ column: string; path: string; available: string; suggestion: string | undefined }>({
+    severity: "error",
+    title: "no such column",
+    message: (a) => `\`${a.path}\` has no column \`${a.column}\``,
+    help: (a) => (a.suggestion ? `did you mean \`${a.suggestion}\`? (columns: ${a.available})` : `the columns are ${a.available}`),
+    explanation: `A \`csv\` or \`jsonl\` dataset names the columns (fields) it reads: \`text\`, \`prompt\`,
+\`label\`, \`input\`. The file is read when the recipe is checked, so a misspelt name is caught before
+anything trains.
+
+    dataset mail = jsonl("mail.jsonl", text: "bdy", label: "spam")   // the field is \`body\``,
+  }),
+
+  KD3067: entry<{ column: string; path: string; expected: string; found: string; line: number }>({
+    severity: "error",
+    title: "column of the wrong type",
+    message: (a) => `\`${a.column}\` of \`${a.path}\` must hold ${a.expected}, but line ${a.line} holds ${a.found}`,
+    help: () => "name a column of text for `text` and `prompt`, of numbers for `input`",
+    explanation: `A text column (\`text\`, \`prompt\`) is tokenized, so every row must hold a string there; a
+numeric column (\`input\`) must hold numbers.
+
+    dataset mail = jsonl("mail.jsonl", text: "spam", label: "body")   // swapped: spam is a boolean`,
+  }),
+
+  KD3068: entry<{ source: string; first: string; what: string; expected: string; found: string }>({
+    severity: "error",
+    title: "mixture sources disagree",
+    message: (a) => `\`${a.source}\` cannot be mixed with \`${a.first}\`: its ${a.what} is ${a.found}, not ${a.expected}`,
+    help: () => "mix splits of one kind, width, vocabulary and classes (give token sources one tokenizer)",
+    explanation: `A mixture draws its batches from several splits at once, so every source must hold the same
+kind of rows (vectors, tokens or preference pairs), of the same width (features or context), with
+the same classes (or all without labels) and, for tokens, ids from the same tokenizer: two
+tokenizers fitted on different files give the same id to different tokens.
+
+    dataset mix = mixture(a.train, b.train, weights: [0.7, 0.3])   // a: 4 features, b: 5`,
+  }),
+
+  KD3069: entry<{ problem: string }>({
+    severity: "error",
+    title: "tokenizer cannot apply",
+    message: (a) => a.problem,
+    help: () => "give `tokenizer:` only to text data, and either `tokenizer:` or `max_vocab:`, not both",
+    explanation: `A tokenizer turns text into token ids; numeric data has none. \`max_vocab: N\` is shorthand for
+\`tokenizer: char(max_vocab: N)\`, so a dataset takes one or the other.
+
+    dataset d = jsonl("x.jsonl", input: "x", tokenizer: bpe(vocab: 512))   // no text to tokenize`,
+  }),
+
+  KD3070: entry<{ transform: string; list: "preprocess" | "augment"; why: string }>({
+    severity: "error",
+    title: "transform in the wrong list",
+    message: (a) => `\`${a.transform}\` cannot be in \`${a.list}\`: ${a.why}`,
+    help: (a) => (a.list === "preprocess" ? "move random transforms to `augment`" : "move deterministic transforms to `preprocess`"),
+    explanation: `\`preprocess\` holds deterministic transforms: they are applied once, the same for every
+epoch and every split, so a frozen teacher sees the same inputs each epoch and its outputs may
+be cached. \`augment\` holds random transforms, drawn again per (seed, epoch) on the train split
+only: the inputs change each epoch, so teacher outputs are never cached there. Keeping the two
+apart is what makes the caching decision provable.
+
+    dataset digits = mnist(train: 512, test: 128, preprocess: [flip()])   // flip is random`,
+  }),
+
+  KD3071: entry<{ transform: string; data: string; needs: string }>({
+    severity: "error",
+    title: "transform does not fit the data",
+    message: (a) => `\`${a.transform}\` needs ${a.needs}, but this dataset gives ${a.data}`,
+    help: () => "use `random_crop` and `flip` on images such as `mnist`, `noise` and `normalize` on feature vectors, `token_dropout` on token rows",
+    explanation: `Transforms act on the rows a dataset gives: \`random_crop\` and \`flip\` need images of a known
+height and width (\`mnist\`: 28×28), \`normalize\` and \`noise\` need feature vectors, and
+\`token_dropout\` needs token rows (a \`jsonl\` or \`csv\` text column).
+
+    dataset d = csv("flowers.csv", label: "species", augment: [flip()])   // rows, not images`,
+  }),
 
   // ── lowering ──
   KD4001: entry<{ what: string }>({

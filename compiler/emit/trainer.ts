@@ -4,6 +4,7 @@ import { posix } from "node:path";
 import { Project, VariableDeclarationKind, type WriterFunction } from "ts-morph";
 import { isScheduleExpr, type IrKind, type IrLayer, type IrProgram, type IrStage } from "../lower/ir.js";
 import { camel, emitExpr, number, options, type ExprScope } from "./expressions.js";
+import { datasetOption, mixtureCall, withTransforms } from "./data.js";
 import { formatTypeScript } from "./format.js";
 import { emitMetric } from "./metric.js";
 import { emitOptimizer } from "./optimizer.js";
@@ -92,22 +93,23 @@ function programBody(ir: IrProgram, names: Names, lossNames: ReadonlyMap<string,
       const id = names.name(`top:${d.name}`, d.name);
       top.set(d.name, id);
       w.writeLine(`// ${commentText(d.origin)}`);
+      if (d.builtin === "mixture") {
+        w.writeLine(`const ${id} = ${mixtureCall(d, (ds, sp) => splitRef(top, { dataset: ds, split: sp }))};`);
+        continue;
+      }
       if (d.builtin === "csv" || d.builtin === "text" || d.builtin === "jsonl" || d.builtin === "preferences") {
         // A file's path is relative to its recipe; "" and 0 stand for options left out.
         const { path, ...rest } = d.args;
-        const options = Object.entries(rest).flatMap(([k, v]) =>
-          k === "max_vocab" ? (v === 0 ? [] : [`tokenizer: { kind: "char", maxVocab: ${constant(v)} }`]) : v === "" || (v === 0 && k !== "seed") ? [] : [`${camel(k)}: ${constant(v)}`],
-        );
+        const options = Object.entries(rest).flatMap(([k, v]) => datasetOption(k, v, true, (name) => top.get(name)!));
         // The checker saw a test split exactly when `test` was given, so it exists at run time.
         const cast = d.splits.some((s) => s.name === "test") ? " as kd.data.FileSplits & { readonly test: kd.data.FileSplits[\"train\"] }" : "";
-        w.writeLine(`const ${id} = kd.data.${d.builtin}(${stringLiteral(fromRecipe(ir.recipe, String(path)))}, { name: ${stringLiteral(d.name)}, ${options.join(", ")} })${cast};`);
+        const loader = `kd.data.${d.builtin}(${stringLiteral(fromRecipe(ir.recipe, String(path)))}, { name: ${stringLiteral(d.name)}, ${options.join(", ")} })${cast}`;
+        w.writeLine(`const ${id} = ${withTransforms(d, loader)};`);
         continue;
       }
       // `max_vocab` is the runtime's char tokenizer cap (0: the default, uncapped tokenizer).
-      const args = Object.entries(d.args).flatMap(([k, v]) =>
-        k === "max_vocab" ? (v === 0 ? [] : [`tokenizer: { kind: "char", maxVocab: ${constant(v)} }`]) : [`${camel(k)}: ${constant(v)}`],
-      );
-      w.writeLine(`const ${id} = kd.data.${camel(d.builtin)}({ name: ${stringLiteral(d.name)}, ${args.join(", ")} });`);
+      const args = Object.entries(d.args).flatMap(([k, v]) => datasetOption(k, v, false, (name) => top.get(name)!));
+      w.writeLine(`const ${id} = ${withTransforms(d, `kd.data.${camel(d.builtin)}({ name: ${stringLiteral(d.name)}, ${args.join(", ")} })`)};`);
     }
     for (const m of ir.models) {
       const id = names.name(`top:${m.name}`, m.name);
@@ -165,9 +167,7 @@ function emitStage(
     locals.set(l.name, id);
   }
   const scope: ExprScope = { locals, losses: lossNames };
-  // Optional splits (`unlabeled`) exist whenever the checker let the recipe use them.
-  const split = (d: { dataset: string; split: string }): string =>
-    `${top.get(d.dataset)}.${d.split}${d.split === "train" || d.split === "test" ? "" : "!"}`;
+  const split = (d: { dataset: string; split: string }): string => splitRef(top, d);
   const model = (name: string): string => top.get(name)!;
 
   w.writeLine(`// stage ${commentText(stage.name)}, ${commentText(stage.origin)}`);
@@ -240,6 +240,11 @@ function asScalar(text: string, op: string): string {
 /** `[{ kind: "linear", in: 32, out: 64 }, { kind: "relu" }]`: every size spelt out. */
 function layerList(layers: readonly IrLayer[]): string {
   return `[${layers.map((l) => `{ ${Object.entries(l).map(([k, v]) => `${k}: ${typeof v === "string" ? stringLiteral(v) : number(v)}`).join(", ")} }`).join(", ")}]`;
+}
+
+/** A split in the trainer; optional splits (`unlabeled`, `held_out`) exist whenever the checker let the recipe use them. */
+function splitRef(top: ReadonlyMap<string, string>, d: { dataset: string; split: string }): string {
+  return `${top.get(d.dataset)}.${camel(d.split)}${d.split === "train" || d.split === "test" ? "" : "!"}`;
 }
 
 function fromRecipe(recipe: string, path: string): string {

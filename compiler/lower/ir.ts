@@ -23,9 +23,14 @@ export interface IrDuration {
 
 /** A symbolic shape: numbers, and names for sizes known per stage (`B` the batch, `T` the sequence). */
 export type IrShape = readonly (number | string)[];
+/** A tokenizer or transform as the recipe wrote it (`bpe(vocab: 512)`), every argument spelt out. */
+export interface IrSpec {
+  readonly spec: string;
+  readonly args: Readonly<Record<string, number | string | boolean>>;
+}
 
 /** A compile-time constant argument of a dataset or model constructor. */
-export type IrConstant = number | string | boolean | readonly number[];
+export type IrConstant = number | string | boolean | readonly number[] | IrSpec | readonly IrSpec[];
 
 export interface IrSplit {
   readonly name: string;
@@ -40,12 +45,16 @@ export interface IrSplit {
   readonly vocab?: number;
   /** A route column: batches carry `route` ids below this. */
   readonly routes?: number;
+  /** Random `augment` transforms redraw its inputs every epoch (teacher outputs are then never cached). */
+  readonly augmented?: boolean;
 }
 
 export interface IrDataset {
   readonly name: string;
-  readonly builtin: "mnist" | "spam_assassin" | "moby_dick" | "csv" | "text" | "jsonl" | "preferences";
+  readonly builtin: "mnist" | "spam_assassin" | "moby_dick" | "csv" | "text" | "jsonl" | "preferences" | "mixture";
   readonly args: Readonly<Record<string, IrConstant>>;
+  /** `mixture`: its weighted sources, in order. */
+  readonly sources?: readonly { readonly dataset: string; readonly split: string; readonly weight: number }[];
   readonly splits: readonly IrSplit[];
   readonly doc?: string;
   readonly origin: string;

@@ -8,7 +8,7 @@ import { modelTapShapes } from "./model-taps.js";
 import { PREFERENCE_LOSSES, preferenceModels, type PreferenceLoss } from "../check/preference-losses.js";
 import type { Signature } from "../check/signature.js";
 import type { Type } from "../check/types.js";
-import { isDuration, type Value } from "../check/values.js";
+import { isDuration, isSpec, type SpecValue, type Value } from "../check/values.js";
 import type { Module } from "../resolve/modules.js";
 import type { Span } from "../source.js";
 import { scheduleOf } from "./schedules.js";
@@ -59,6 +59,8 @@ export function lower(program: CheckedProgram): IrProgram {
 
   const constant = (e: Expression): IrConstant => {
     const v = state.values.get(e);
+    if (Array.isArray(v) && v.every(isSpec)) return v.map(specConstant);
+    if (isSpec(v)) return specConstant(v);
     if (v === undefined || (typeof v === "object" && !Array.isArray(v))) throw new InternalError(`no constant for ${e.kind}`);
     return v as IrConstant;
   };
@@ -311,15 +313,34 @@ export function lower(program: CheckedProgram): IrProgram {
     return e;
   };
 
+  /** `mixture(a.train, b.train, weights: […], …)`: positional sources, named options with their defaults. */
+  const mixtureOf = (c: CallExpression): { args: Record<string, IrConstant>; sources: NonNullable<IrDataset["sources"]> } => {
+    const parts = c.args.filter((a) => !a.name).map((a) => typeOf(a.value));
+    const named = new Map(c.args.flatMap((a) => (a.name ? [[a.name.name, a.value] as const] : [])));
+    const weightsNode = named.get("weights");
+    const weights = weightsNode ? (constant(weightsNode) as number[]) : parts.map(() => 1);
+    const num = (name: string): number => {
+      const n = named.get(name);
+      return n ? (constant(n) as number) : 0;
+    };
+    const sources = parts.map((t, i) => {
+      if (t.kind !== "split") throw new InternalError("mixture of a non-split");
+      return { dataset: t.info.dataset, split: t.info.split, weight: weights[i]! };
+    });
+    return { args: { held_out: num("held_out"), size: num("size"), seed: num("seed") }, sources };
+  };
+
   const datasets = program.datasets.map((decl) => {
     const t = state.datasets.get(decl);
     if (t?.kind !== "dataset") throw new InternalError("untyped dataset");
     const c = callOf(decl.value);
     const builtin = datasetBuiltin(c);
+    const mixed = builtin === "mixture" ? mixtureOf(c) : undefined;
     return {
       name: decl.name.name,
       builtin,
-      args: constants(c, builtins.get(builtin)!),
+      args: mixed ? mixed.args : withoutUnusedDataParts(constants(c, builtins.get(builtin)!)),
+      ...(mixed ? { sources: mixed.sources } : {}),
       splits: t.splits.map((s) => ({
         name: s.split,
         size: s.size!,
@@ -330,6 +351,7 @@ export function lower(program: CheckedProgram): IrProgram {
         ...(s.context !== undefined ? { context: s.context } : {}),
         ...(s.vocab !== undefined ? { vocab: s.vocab } : {}),
         ...(s.routes !== undefined ? { routes: s.routes } : {}),
+        ...(s.augmented ? { augmented: true } : {}),
       })),
       ...(decl.doc ? { doc: decl.doc } : {}),
       origin: origin(decl.span),
@@ -481,7 +503,26 @@ export function lower(program: CheckedProgram): IrProgram {
 }
 
 const MODEL_BUILTINS = ["mlp", "load", "cnn", "resnet", "transformer"] as const;
-const DATASET_BUILTINS = ["mnist", "spam_assassin", "moby_dick", "csv", "text", "jsonl", "preferences"] as const;
+const DATASET_BUILTINS = ["mnist", "spam_assassin", "moby_dick", "csv", "text", "jsonl", "preferences", "mixture"] as const;
+
+/** A dataset's args without a tokenizer or transforms left out ("" and []), so they read as before those existed. */
+function withoutUnusedDataParts(args: Record<string, IrConstant>): Record<string, IrConstant> {
+  const out: Record<string, IrConstant> = {};
+  for (const [k, v] of Object.entries(args)) {
+    if (k === "tokenizer" && v === "") continue;
+    if ((k === "preprocess" || k === "augment") && Array.isArray(v) && v.length === 0) continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+/** A tokenizer or transform spec as IR: its name and every (scalar) argument. */
+function specConstant(v: Value): import("./ir.js").IrSpec {
+  const spec = v as SpecValue;
+  const args: Record<string, number | string | boolean> = {};
+  for (const [k, x] of Object.entries(spec.args)) if (typeof x === "number" || typeof x === "string" || typeof x === "boolean") args[k] = x;
+  return { spec: spec.name, args };
+}
 
 function datasetBuiltin(c: CallExpression): IrDataset["builtin"] {
   const name = c.callee.kind === "Identifier" ? c.callee.name : "";

@@ -9,7 +9,7 @@ import type { Split } from "../program.js";
 import type { Tokenizer } from "../tokenizers/tokenizer.js";
 import { TableSplit, type Table } from "./memory-split.js";
 import { cutRows, range } from "./select.js";
-import { bagRows, checkLength, exampleLength, resolveTokenizer, sequenceRows, type TokenExample, type TokenizerChoice } from "./text.js";
+import { bagRows, checkLength, exampleLength, fixedVocab, resolveTokenizer, sequenceRows, type TokenExample, type TokenizerChoice } from "./text.js";
 
 /** How a file's rows are cut into splits (one seeded shuffle; test first, then train). */
 export interface FileSplitOptions {
@@ -31,6 +31,8 @@ export interface TextInputOptions {
   readonly maxLength?: number;
   /** Bag of tokens instead of sequences: vectors of `vocabSize` floats (log(1 + count)), for MLPs. */
   readonly bag?: boolean;
+  /** Prompt tokens are −100 in the targets (default true); false trains on them too. */
+  readonly maskPrompt?: boolean;
 }
 
 export interface FileSplits {
@@ -183,11 +185,14 @@ export function tabularSplits(where: string, path: string, id: string, rows: rea
     const context = options.maxLength ?? examples.reduce((n, e) => Math.max(n, exampleLength(e)), 0);
     const prep = `${id}\ntokenizer ${t.fingerprint}\nT ${context}`;
     if (options.bag) {
-      const inputs = bagRows(examples.map((e) => [...(e.prompt ?? []), ...e.text]), options.maxLength ?? Infinity, t);
-      table = { kind: "vectors", id: `${prep}\nbag`, rows: rows.length, classes, labels, features: t.vocabSize, inputs, ...(routes ? { routes } : {}) };
+      // A tokenizer of declared size gives vectors of that width even when it fitted fewer ids.
+      const width = fixedVocab(options.tokenizer) ?? t.vocabSize;
+      const inputs = bagRows(examples.map((e) => [...(e.prompt ?? []), ...e.text]), options.maxLength ?? Infinity, t, width);
+      table = { kind: "vectors", id: `${prep}\nbag ${width}`, rows: rows.length, classes, labels, features: width, inputs, ...(routes ? { routes } : {}) };
     } else {
-      const { tokens, targets } = sequenceRows(examples, context, t);
-      table = { kind: "tokens", id: prep, rows: rows.length, classes, labels, context, vocab: t.vocabSize, padId: t.pad, tokenizer: t.fingerprint, tokens, targets, ...(routes ? { routes } : {}) };
+      const maskPrompt = options.maskPrompt ?? true;
+      const { tokens, targets } = sequenceRows(examples, context, t, maskPrompt);
+      table = { kind: "tokens", id: maskPrompt ? prep : `${prep}\nprompt unmasked`, rows: rows.length, classes, labels, context, vocab: t.vocabSize, padId: t.pad, tokenizer: t.fingerprint, tokens, targets, ...(routes ? { routes } : {}) };
     }
   }
   return {

@@ -8,6 +8,7 @@ export { jsonl, type JsonlOptions } from "./jsonl.js";
 export { text, type TextOptions } from "./text-file.js";
 export { preferences, type PreferenceOptions } from "./preferences.js";
 export { mixture, type MixtureOptions, type MixtureSource, type MixtureSplits } from "./mixture.js";
+export { transformed, AugmentedSplit, type Transform, type TransformOptions } from "./transforms.js";
 export type { FileSplits, FileSplitOptions, TextInputOptions } from "./files.js";
 export type { TokenizerChoice } from "./text.js";
 export { disposeBatch, IGNORE } from "./memory-split.js";

@@ -22,6 +22,8 @@ export interface MixtureOptions {
   readonly heldOut?: number;
   /** Prefix of the split names (default `mixture`): `mixture.train`, `mixture.heldOut`. */
   readonly name?: string;
+  /** Name of the held-out split after the prefix (default `heldOut`; recipes call it `held_out`). */
+  readonly heldOutName?: string;
 }
 
 export interface MixtureSplits {
@@ -111,6 +113,6 @@ export function mixture(sources: readonly MixtureSource[], options: MixtureOptio
   const held = shuffled.flatMap((rows, i) => rows.slice(0, heldShares[i]!));
   return {
     train: new TableSplit(`${prefix}.train`, partsOf(train, first.parts[0]!.table), first.hasLabels),
-    ...(heldOut !== undefined ? { heldOut: new TableSplit(`${prefix}.heldOut`, partsOf(held, first.parts[0]!.table), first.hasLabels) } : {}),
+    ...(heldOut !== undefined ? { heldOut: new TableSplit(`${prefix}.${options.heldOutName ?? "heldOut"}`, partsOf(held, first.parts[0]!.table), first.hasLabels) } : {}),
   };
 }

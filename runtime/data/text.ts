@@ -38,6 +38,13 @@ export function resolveTokenizer(choice: TokenizerChoice | undefined, fitTexts: 
   }
 }
 
+/** The size a tokenizer choice fixes in advance (`bpe` vocabSize, `char` maxVocab): an upper bound on the fitted one. */
+export function fixedVocab(choice: TokenizerChoice | undefined): number | undefined {
+  if (!choice || typeof (choice as Tokenizer).encode === "function") return undefined;
+  const c = choice as Exclude<TokenizerChoice, Tokenizer>;
+  return c.kind === "bpe" ? c.vocabSize : c.kind === "char" ? c.maxVocab : undefined;
+}
+
 export function checkLength(where: string, key: string, value: number | undefined, min: number): void {
   if (value !== undefined && (!Number.isInteger(value) || value < min)) {
     throw new KdcRuntimeError(`${where}: '${key}' must be an integer of at least ${min}, got ${value}`);
@@ -56,9 +63,10 @@ export const exampleLength = (e: TokenExample): number => 2 + (e.prompt?.length 
 /**
  * Rows `<bos> prompt text <eos>`, right-padded with <pad> to `context`. Too long: the text is cut
  * at the end (losing <eos>); if the prompt leaves no room for one text token, only the prompt's
- * last `context − 2` tokens are kept. Targets: the ids, with −100 at <bos>, the prompt and padding.
+ * last `context − 2` tokens are kept. Targets: the ids, with −100 at <bos>, padding and (unless
+ * `maskPrompt` is false) the prompt.
  */
-export function sequenceRows(examples: readonly TokenExample[], context: number, tokenizer: Tokenizer): { tokens: Int32Array; targets: Int32Array } {
+export function sequenceRows(examples: readonly TokenExample[], context: number, tokenizer: Tokenizer, maskPrompt = true): { tokens: Int32Array; targets: Int32Array } {
   const tokens = new Int32Array(examples.length * context).fill(tokenizer.pad);
   const targets = new Int32Array(examples.length * context).fill(IGNORE);
   examples.forEach((e, r) => {
@@ -69,6 +77,8 @@ export function sequenceRows(examples: readonly TokenExample[], context: number,
     tokens[base] = tokenizer.bos;
     tokens.set(prompt, base + 1);
     tokens.set(text, base + 1 + prompt.length);
+    // Unmasked prompts are targets too (next-token training on the whole row).
+    if (!maskPrompt) targets.set(prompt, base + 1);
     targets.set(text, base + 1 + prompt.length);
   });
   return { tokens, targets };
@@ -104,8 +114,8 @@ export function windowRows(docs: readonly (readonly number[] | Int32Array)[], co
  * Bags of tokens: one row of `vocabSize` floats per example, log(1 + count) of each id among its
  * first `maxLength` text tokens (specials not counted, <unk> counted).
  */
-export function bagRows(examples: readonly (readonly number[])[], maxLength: number, tokenizer: Tokenizer): Float32Array {
-  const width = tokenizer.vocabSize;
+export function bagRows(examples: readonly (readonly number[])[], maxLength: number, tokenizer: Tokenizer, width = tokenizer.vocabSize): Float32Array {
+  if (width < tokenizer.vocabSize) throw new KdcRuntimeError(`bag of tokens: width ${width} is below the tokenizer's ${tokenizer.vocabSize} ids`);
   const out = new Float32Array(examples.length * width);
   examples.forEach((ids, r) => {
     const n = Math.min(ids.length, maxLength);

@@ -18,6 +18,7 @@ export function program(params: Params): kd.ProgramSpec {
     delimiter: ",",
     test: 0.25,
     seed: 1,
+    bag: false,
   }) as kd.data.FileSplits & { readonly test: kd.data.FileSplits["train"] };
   // test/cases/valid/csv-flowers/recipe.kd:5:1
   const points = kd.data.jsonl("test/cases/valid/csv-flowers/points.jsonl", {
@@ -26,6 +27,8 @@ export function program(params: Params): kd.ProgramSpec {
     label: "above",
     test: 10,
     seed: 0,
+    maskPrompt: true,
+    bag: false,
   }) as kd.data.FileSplits & { readonly test: kd.data.FileSplits["train"] };
   // test/cases/valid/csv-flowers/recipe.kd:7:1: 131 parameters
   const teacher = kd.models.mlp(

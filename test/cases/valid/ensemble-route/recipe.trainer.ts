@@ -19,6 +19,7 @@ export function program(params: Params): kd.ProgramSpec {
     route: "domain",
     test: 4,
     seed: 2,
+    bag: false,
   }) as kd.data.FileSplits & { readonly test: kd.data.FileSplits["train"] };
   // test/cases/valid/ensemble-route/recipe.kd:5:1
   const lines = kd.data.jsonl("test/cases/valid/ensemble-route/mixed.jsonl", {
@@ -27,6 +28,8 @@ export function program(params: Params): kd.ProgramSpec {
     label: "y",
     route: "domain",
     seed: 0,
+    maskPrompt: true,
+    bag: false,
   });
   // test/cases/valid/ensemble-route/recipe.kd:6:1: 67 parameters
   const a = kd.models.mlp(
