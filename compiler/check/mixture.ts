@@ -8,24 +8,11 @@ import { suggest } from "../diagnostics/suggest.js";
 import type { Checked } from "./signature.js";
 import { describe, errorType, type SplitInfo, type Type } from "./types.js";
 import { isNumber, type Value } from "./values.js";
+// The runtime splits a mixture this way; the checker sizes the splits with the same function.
+import { apportion } from "../../runtime/data/select.js";
 
 export const MIXTURE_SIGNATURE = "mixture(s1: split, s2: split, …, weights: list = equal, held_out: number = 0, size: int = 0, seed: int = 0)";
 export const MIXTURE_OPTIONS = ["weights", "held_out", "size", "seed"] as const;
-
-/** Largest remainder shares of `total` by `weights`, as the runtime's `apportion` (ties to the earlier source). */
-export function apportion(total: number, weights: readonly number[]): number[] {
-  const sum = weights.reduce((a, b) => a + b, 0);
-  const exact = weights.map((w) => (total * w) / sum);
-  const out = exact.map(Math.floor);
-  let left = total - out.reduce((a, b) => a + b, 0);
-  const byRemainder = exact.map((x, i) => [x - Math.floor(x), i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
-  for (const [, i] of byRemainder) {
-    if (left <= 0) break;
-    out[i]!++;
-    left--;
-  }
-  return out;
-}
 
 interface MixtureEnv {
   readonly declaredName: string | undefined;
