@@ -34,11 +34,9 @@ import { applyModule, structuredProject } from "./apply-module.js";
 import { flattenPipeline } from "./pipeline.js";
 import { recoveredWithin, type CheckState } from "./state.js";
 import { symbolNoun, type Symbol } from "./symbols.js";
-import { describe, errorType, isScalarLike, lossType, shapesAgree, type Dim, type SplitInfo, type Type } from "./types.js";
+import { describe, errorType, isScalarLike, lossType, ROUTE_IDS, shapesAgree, type Dim, type SplitInfo, type Type } from "./types.js";
 import { isNumber, isSchedule, range, type ScheduleValue, type Value } from "./values.js";
 
-/** What `batch.route` is typed as: labels-like ids, told apart from class labels by this name. */
-const ROUTE_IDS = "route ids";
 
 /** A comprehension unrolls at compile time; more terms than this is surely a mistake. */
 const MAX_TERMS = 64;

@@ -3,7 +3,7 @@
 import type { Argument, CallExpression, Expression } from "../../grammar/ast.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { suggest } from "../diagnostics/suggest.js";
-import { describe, type Type } from "./types.js";
+import { describe, ROUTE_IDS, type Type } from "./types.js";
 import { showValue, type Value } from "./values.js";
 
 export type ParamType =
@@ -94,7 +94,8 @@ export function accepts(param: ParamType, type: Type): boolean {
     case "tensor":
       return param === "tensor";
     case "labels":
-      return param === "labels";
+      // Route ids choose teachers; they are not classes a loss can score.
+      return param === "labels" && type.of !== ROUTE_IDS;
     default:
       return false;
   }

@@ -113,7 +113,7 @@ export function describe(type: Type): string {
     case "tensor":
       return type.shape?.length === 0 ? "a scalar loss" : `a tensor ${showShape(type.shape)}`;
     case "labels":
-      return "labels [B]";
+      return type.of === ROUTE_IDS ? "route ids (`batch.route`) [B]" : "labels [B]";
     case "taps":
       return `the layer list \`${type.of}\``;
     case "optimizer":
@@ -140,3 +140,6 @@ export function shapesAgree(a: readonly Dim[] | undefined, b: readonly Dim[] | u
   if (a.length !== b.length) return false;
   return a.every((d, i) => typeof d !== "number" || typeof b[i] !== "number" || d === b[i]);
 }
+
+/** What `batch.route` is typed as: labels-like ids, told apart from class labels by this name. */
+export const ROUTE_IDS = "route ids";

@@ -59,4 +59,9 @@ describe("rule: route ids exist and name a teacher (KD3041, KD3042)", () => {
     expect(found.length).toBeGreaterThan(0);
     expect(found.every((c) => /^KD[01]/.test(c)), found.join(", ")).toBe(true);
   });
+  it("refuses route ids where class labels are expected (KD3004)", async () => {
+    const r = await compileText(recipe("two.csv", "ce(s.logits, batch.route) + kd(s.logits, ensemble(a.logits, b.logits, route: batch.route))"), FILES);
+    expect(codes(r)).toEqual(["KD3004"]);
+    expect(r.diagnostics[0]!.message).toContain("route ids");
+  });
 });
