@@ -186,6 +186,13 @@ stage distill after teach {
     await expect(train(t, out, { signal: abort.signal, onStep: (e) => e.stage === "distill" && e.step === 4 && abort.abort() })).rejects.toThrow(/interrupted/);
     const resumed = await train(t, out, { resume: true });
     expect(lambdaOf(resumed.spec)).toEqual(state);
+
+    // Resuming with other TAID options is refused: the run manifest knows the program changed.
+    const changed = await trainer("taid-changed", recipe.replace("alpha: 0.5", "alpha: 0.4"));
+    const stopped = "taid-stopped";
+    const again = new AbortController();
+    await expect(train(t, stopped, { signal: again.signal, onStep: (e) => e.stage === "distill" && e.step === 4 && again.abort() })).rejects.toThrow(/interrupted/);
+    await expect(train(changed, stopped, { resume: true })).rejects.toThrow(/cannot resume the run in .*different program/);
   });
 });
 
