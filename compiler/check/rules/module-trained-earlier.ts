@@ -4,6 +4,7 @@
 import type { ModuleDeclaration, StageDeclaration } from "../../../grammar/ast.js";
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { StageInfo } from "../stage.js";
+import { stagesBefore } from "../stages-before.js";
 
 /**
  * `checked` are the stages that checked cleanly; `all` includes those that did not. A stage
@@ -16,28 +17,10 @@ export function checkModulesTrainedEarlier(
   /** Stages the parser recovered inside: their statements may be incomplete. */
   recovered: (stage: StageInfo) => boolean = () => false,
 ): void {
-  const byDecl = new Map<StageDeclaration, StageInfo>(checked.map((s) => [s.decl, s]));
-  const trainedBefore = (stage: StageInfo, seen = new Set<StageInfo>()): Set<ModuleDeclaration> | undefined => {
-    if (stage.after.length !== stage.decl.after.length) return undefined;
-    const modules = new Set<ModuleDeclaration>();
-    for (const dep of stage.after) {
-      const info = byDecl.get(dep);
-      if (!info) {
-        if (all.includes(dep)) return undefined;
-        continue;
-      }
-      if (seen.has(info)) continue;
-      seen.add(info);
-      info.modules.forEach((m) => modules.add(m));
-      const further = trainedBefore(info, seen);
-      if (!further) return undefined;
-      further.forEach((m) => modules.add(m));
-    }
-    return modules;
-  };
   for (const stage of checked) {
     if (recovered(stage)) continue;
-    const earlier = trainedBefore(stage);
+    const before = stagesBefore(stage, checked, all);
+    const earlier = before && new Set<ModuleDeclaration>(before.flatMap((s) => s.modules));
     if (earlier) {
       for (const [module, span] of stage.usedModules) {
         if (!stage.modules.includes(module) && !earlier.has(module))

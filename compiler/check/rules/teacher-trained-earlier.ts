@@ -4,6 +4,7 @@ import type { ModelDeclaration, StageDeclaration } from "../../../grammar/ast.js
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import { isLoadedModel } from "../model-topology.js";
 import type { StageInfo } from "../stage.js";
+import { stagesBefore } from "../stages-before.js";
 
 /**
  * `checked` are the stages that checked cleanly; `all` includes those that did not. A stage
@@ -17,27 +18,11 @@ export function checkTeachersTrainedEarlier(
   /** Stages the parser recovered inside: their `after` list may be incomplete. */
   recovered: (stage: StageInfo) => boolean = () => false,
 ): void {
-  const byDecl = new Map<StageDeclaration, StageInfo>(checked.map((s) => [s.decl, s]));
-  const trainedBefore = (stage: StageInfo, seen = new Set<StageInfo>()): Set<ModelDeclaration> | undefined => {
-    if (stage.after.length !== stage.decl.after.length) return undefined;
-    const models = new Set<ModelDeclaration>();
-    for (const dep of stage.after) {
-      const info = byDecl.get(dep);
-      if (!info) return all.includes(dep) ? undefined : models;
-      if (seen.has(info)) continue;
-      seen.add(info);
-      models.add(info.trained);
-      for (const t of info.trainableTeachers) models.add(t);
-      const further = trainedBefore(info, seen);
-      if (!further) return undefined;
-      for (const m of further) models.add(m);
-    }
-    return models;
-  };
   for (const stage of checked) {
     if (recovered(stage)) continue;
-    const earlier = trainedBefore(stage);
-    if (!earlier) continue;
+    const before = stagesBefore(stage, checked, all);
+    if (!before) continue;
+    const earlier = new Set<ModelDeclaration>(before.flatMap((s) => [s.trained, ...s.trainableTeachers]));
     for (const stmt of stage.body) {
       if (stmt.kind !== "TeacherStatement") continue;
       for (const [i, id] of stmt.models.entries()) {
