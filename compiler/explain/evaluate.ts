@@ -11,8 +11,9 @@ export interface StageClock {
   readonly totalSteps: number;
 }
 
+/** As the runtime counts them (runtime/train/stage.ts `totalStepsOf`): `steps N`, else epochs × steps per epoch. */
 export function clockOf(stage: IrStage): StageClock {
-  return { stepsPerEpoch: stage.stepsPerEpoch, totalSteps: stage.stepsPerEpoch * stage.epochs };
+  return { stepsPerEpoch: stage.stepsPerEpoch, totalSteps: stage.steps ?? stage.stepsPerEpoch * stage.epochs };
 }
 
 export function progressAt(clock: StageClock, step: number): Progress {
