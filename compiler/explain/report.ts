@@ -197,12 +197,20 @@ function explainStage(ir: IrProgram, stage: IrStage, index: number): StageExplan
       {
         call: exprText(n),
         origin: n.origin,
-        arguments: args.map(([name, value]) => {
+        arguments: args.flatMap(([name, value], i) => {
           const shape = shapeOf(value, ir, stage);
           const kind = value.op === "model" || value.op === "tap" || value.op === "labels" || value.op === "adapt" || value.op === "input" || shape !== undefined;
           const meaning = ensembleMeaning(value);
-          return { name, value: kind ? exprText(value) : scalar(value), ...(shape ? { shape: describeShape(shape, ir, stage) } : {}), ...(meaning ? { meaning } : {}) };
-        }).concat(n.op === "taid" ? [{ name: "λ", value: `${n.controller}: adaptive, updated after every step (see "adaptive state")` }] : []),
+          const argument = { name, value: kind ? exprText(value) : scalar(value), ...(shape ? { shape: describeShape(shape, ir, stage) } : {}), ...(meaning ? { meaning } : {}) };
+          // Arguments the IR states by their absence, stated after the tensors they go with.
+          const implied =
+            i === 0 && n.op === "preference" && !n.reference && n.fn !== "simpo"
+              ? [{ name: "reference", value: "none: reference-free (the reference's log-probs are taken as 0)" }]
+              : i === 1 && n.op === "taid"
+                ? [{ name: "λ", value: `${n.controller}: adaptive, updated after every step (see "adaptive state")` }]
+                : [];
+          return [argument, ...implied];
+        }),
         ...(convention ? { reduction: reductionOf(convention, n), temperature: convention.temperature } : {}),
         ...(t2 ? { t2: t2Text(t2, t, ir, stage, clock) } : {}),
         // TAID's λ rule is stated once per controller, under the stage's adaptive state.
