@@ -135,6 +135,16 @@ describe("kdc explain (what it states)", () => {
     expect(kd.arguments.find((a) => a.name === "teacher")!.meaning).toContain("route 0: log_softmax(a.logits / 2); route 1: log_softmax(b.logits)");
   });
 
+  it("evaluates schedules whose runtime options are named differently (step_decay, warmup, piecewise)", async () => {
+    const x = await explained("test/cases/valid/more-schedules/recipe.kd");
+    const all = x.stages.flatMap((s) => s.schedules);
+    const valuesOf = (prefix: string) => all.find((s) => s.expression.startsWith(prefix))!.values.map((v) => v.value);
+    // 0.1 halved every epoch: 4 epochs of 10 steps, so 0.1 · 0.5³ at the last step.
+    expect(valuesOf("step_decay(")).toEqual([0.1, 0.0125]);
+    expect(valuesOf("warmup(length: 20 steps")).toEqual([1, 4, 4]);
+    expect(valuesOf("piecewise(at: [0 steps, 1 epochs, 75%]")[1]).toBeCloseTo(0.35, 12);
+  });
+
   it("is plain JSON-serialisable data", async () => {
     const x = await explained("test/cases/valid/dpo/recipe.kd");
     expect(JSON.parse(JSON.stringify(x))).toEqual(x);
