@@ -3,11 +3,13 @@
 // trainer will do: objectives with every loss written out and every convention stated, shapes,
 // schedule values, stage lengths, optimizers with their defaults, and the compiler's decisions.
 import { builtins } from "../check/builtins.js";
-import type { IrExpr, IrProgram, IrStage } from "../lower/ir.js";
+import type { IrConstant, IrExpr, IrProgram, IrSpec, IrStage } from "../lower/ir.js";
 import { LOSS_CONVENTIONS, type LossConvention } from "./conventions.js";
 import { clockOf, progressAt, valueAt, warmupSteps, type StageClock } from "./evaluate.js";
 import { exprText, num } from "./expr-text.js";
 import { inlineLosses, mapChildren, nodesOf } from "./inline.js";
+import { explainLayers, type LayerExplanation, type PipelineExplanation } from "./layers.js";
+import { bestCheckpointOf, controllersOf, frozenPartsOf, metricText, type BestCheckpoint, type ControllerExplanation, type FrozenPart } from "./stage-controls.js";
 import { describeShape, shapeOf, splitOf, type TermShape } from "./shapes.js";
 import { cacheLegality, type CacheLegality } from "./teacher-cache.js";
 
@@ -19,10 +21,14 @@ export interface Explanation {
   readonly datasets: readonly {
     readonly name: string;
     readonly call: string;
-    readonly splits: readonly { readonly name: string; readonly examples: number; readonly holds: string }[];
+    /** `mixture`: its sources and their weights. */
+    readonly sources?: readonly { readonly split: string; readonly weight: number }[];
+    readonly splits: readonly { readonly name: string; readonly examples: number; readonly holds: string; readonly augmented?: string }[];
     readonly origin: string;
   }[];
   readonly models: readonly { readonly name: string; readonly call: string; readonly parameters: number; readonly taps: Readonly<Record<string, string>>; readonly origin: string }[];
+  /** `module m = …`: trainable pipelines, and the stages that train them or read them frozen. */
+  readonly modules: readonly (PipelineExplanation & { readonly name: string; readonly trainedIn: readonly string[]; readonly frozenIn: readonly string[]; readonly doc?: string; readonly origin: string })[];
   readonly stages: readonly StageExplanation[];
 }
 
@@ -31,8 +37,14 @@ export interface StageExplanation {
   readonly origin: string;
   readonly after: readonly string[];
   readonly train: { readonly model: string; readonly parameters: number; readonly data: string; readonly examples: number };
+  /** `freeze m.part`: parts of the trained model the optimizer leaves as they are. */
+  readonly frozenParts: readonly FrozenPart[];
+  /** Modules the objective applies: trained with `train` in this stage, or read frozen. */
+  readonly modules: { readonly trained: readonly string[]; readonly frozen: readonly string[] };
   readonly length: {
     readonly epochs: number;
+    /** `steps N`: the stage ends after exactly N optimizer steps (`epochs` is then the epochs it touches). */
+    readonly steps?: number;
     readonly batch: number;
     readonly stepsPerEpoch: number;
     readonly totalSteps: number;
@@ -43,12 +55,15 @@ export interface StageExplanation {
   readonly optimizer: string;
   readonly objective: { readonly written: string; readonly resolved: string; readonly origin: string; readonly terms: readonly Term[] };
   readonly schedules: readonly ScheduleValues[];
-  readonly teachers: readonly { readonly model: string; readonly parameters: number; readonly frozen: string }[];
+  readonly teachers: readonly { readonly model: string; readonly parameters: number; readonly trainable: boolean; readonly frozen: string }[];
   readonly reference?: { readonly name: string; readonly model: string; readonly frozen: string };
-  readonly adapters: readonly { readonly name: string; readonly shape: string; readonly parameters: number; readonly trainedWith: string }[];
+  readonly adapters: readonly { readonly name: string; readonly shape: string; readonly parameters: number; readonly trainedWith: string; readonly kind: string; readonly layers?: readonly LayerExplanation[] }[];
+  /** State the stage updates from each step's loss (TAID's λ). */
+  readonly controllers: readonly ControllerExplanation[];
   readonly teacherCache: readonly CacheLegality[];
   readonly evaluate: readonly { readonly split: string; readonly when: string; readonly metrics: readonly string[] }[];
   readonly checkpoint: string;
+  readonly best?: BestCheckpoint;
   /** `under`: where it lands with `kdc run`'s default run folder (`--out` moves it). */
   readonly exports: readonly { readonly model: string; readonly path: string; readonly under: string }[];
 }
@@ -56,7 +71,8 @@ export interface StageExplanation {
 export interface Term {
   readonly call: string;
   readonly origin: string;
-  readonly arguments: readonly { readonly name: string; readonly value: string; readonly shape?: TermShape }[];
+  /** `meaning`: what an argument computes when its text alone does not say (ensembles). */
+  readonly arguments: readonly { readonly name: string; readonly value: string; readonly shape?: TermShape; readonly meaning?: string }[];
   readonly reduction?: string;
   readonly temperature?: string;
   readonly t2?: string;
@@ -69,10 +85,20 @@ export interface ScheduleValues {
   readonly values: readonly { readonly at: string; readonly step: number; readonly value: number | undefined }[];
 }
 
-const callText = (builtin: string, args: Readonly<Record<string, unknown>>): string =>
-  `${builtin}(${Object.entries(args)
-    .map(([k, v]) => `${k}: ${Array.isArray(v) ? `[${v.join(", ")}]` : typeof v === "string" ? JSON.stringify(v) : String(v)}`)
-    .join(", ")})`;
+/** A tokenizer or transform as the recipe writes it: `bpe(vocab: 300, min_frequency: 2)`, `mail.tokenizer`. */
+function specText(s: IrSpec): string {
+  if (s.spec === "shared") return `${String(s.args.dataset)}.tokenizer`;
+  return `${s.spec}(${Object.entries(s.args).map(([k, v]) => `${k}: ${constantText(v)}`).join(", ")})`;
+}
+
+function constantText(v: IrConstant): string {
+  if (Array.isArray(v)) return `[${(v as readonly (number | IrSpec)[]).map((x) => (typeof x === "number" ? String(x) : specText(x))).join(", ")}]`;
+  if (typeof v === "object") return specText(v as IrSpec);
+  return typeof v === "string" ? JSON.stringify(v) : String(v);
+}
+
+const callText = (builtin: string, args: Readonly<Record<string, IrConstant>>, leading: readonly string[] = []): string =>
+  `${builtin}(${[...leading, ...Object.entries(args).map(([k, v]) => `${k}: ${constantText(v)}`)].join(", ")})`;
 
 export function explain(ir: IrProgram): Explanation {
   return {
@@ -90,7 +116,8 @@ export function explain(ir: IrProgram): Explanation {
     },
     datasets: ir.datasets.map((d) => ({
       name: d.name,
-      call: callText(d.builtin, d.args),
+      call: callText(d.builtin, d.args, d.sources ? [...d.sources.map((x) => `${x.dataset}.${x.split}`), `weights: [${d.sources.map((x) => num(x.weight)).join(", ")}]`] : []),
+      ...(d.sources ? { sources: d.sources.map((x) => ({ split: `${x.dataset}.${x.split}`, weight: x.weight })) } : {}),
       splits: d.splits.map((s) => ({
         name: s.name,
         examples: s.size,
@@ -100,6 +127,7 @@ export function explain(ir: IrProgram): Explanation {
             : s.kind === "tokens"
               ? `token sequences of ${s.features}${s.vocab !== undefined ? ` (vocabulary ≤ ${s.vocab})` : ""}${s.hasLabels ? `, ${s.classes} classes` : ""}`
               : `${s.features} features${s.hasLabels ? `, ${s.classes} classes` : ", no labels"}`,
+        ...(s.augmented ? { augmented: `augmented: ${augmentsOf(d.args.augment)} are redrawn for every (seed, epoch), so its inputs change every epoch` } : {}),
       })),
       origin: d.origin,
     })),
@@ -110,8 +138,32 @@ export function explain(ir: IrProgram): Explanation {
       taps: Object.fromEntries(Object.entries(m.taps).map(([k, v]) => [k, `[${v.join(", ")}]`])),
       origin: m.origin,
     })),
+    modules: (ir.modules ?? []).map((m) => {
+      const { shape, parameters, layers } = explainLayers(m.input, m.layers);
+      return {
+        name: m.name,
+        shape,
+        parameters,
+        layers,
+        trainedIn: ir.stages.filter((s) => s.modules?.includes(m.name)).map((s) => s.name),
+        frozenIn: ir.stages.filter((s) => !s.modules?.includes(m.name) && appliedModules(ir, s).includes(m.name)).map((s) => s.name),
+        ...(m.doc ? { doc: m.doc } : {}),
+        origin: m.origin,
+      };
+    }),
     stages: ir.stages.map((s, i) => explainStage(ir, s, i)),
   };
+}
+
+/** The top-level modules a stage's objective applies (loss definitions inlined), in order of appearance. */
+function appliedModules(ir: IrProgram, stage: IrStage): string[] {
+  const declared = new Set((ir.modules ?? []).map((m) => m.name));
+  const objective = inlineLosses(stage.objective, new Map(ir.losses.map((l) => [l.name, l])));
+  return [...new Set(nodesOf(objective).flatMap((n) => (n.op === "apply" && declared.has(n.module) ? [n.module] : [])))];
+}
+
+function augmentsOf(augment: IrConstant | undefined): string {
+  return Array.isArray(augment) && augment.length > 0 && typeof augment[0] === "object" ? constantText(augment).slice(1, -1) : "random transforms";
 }
 
 function explainStage(ir: IrProgram, stage: IrStage, index: number): StageExplanation {
@@ -136,7 +188,6 @@ function explainStage(ir: IrProgram, stage: IrStage, index: number): StageExplan
           ? [
               ["student", n.student],
               ["teacher", n.teacher],
-              ...Object.entries(stage.controllers?.find((c) => c.name === n.controller)?.options ?? {}),
             ]
           : Object.entries(n.args);
     const convention = LOSS_CONVENTIONS[fn];
@@ -146,14 +197,24 @@ function explainStage(ir: IrProgram, stage: IrStage, index: number): StageExplan
       {
         call: exprText(n),
         origin: n.origin,
-        arguments: args.map(([name, value]) => {
+        arguments: args.flatMap(([name, value], i) => {
           const shape = shapeOf(value, ir, stage);
           const kind = value.op === "model" || value.op === "tap" || value.op === "labels" || value.op === "adapt" || value.op === "input" || shape !== undefined;
-          return { name, value: kind ? exprText(value) : scalar(value), ...(shape ? { shape: describeShape(shape, ir, stage) } : {}) };
+          const meaning = ensembleMeaning(value);
+          const argument = { name, value: kind ? exprText(value) : scalar(value), ...(shape ? { shape: describeShape(shape, ir, stage) } : {}), ...(meaning ? { meaning } : {}) };
+          // Arguments the IR states by their absence, stated after the tensors they go with.
+          const implied =
+            i === 0 && n.op === "preference" && !n.reference && n.fn !== "simpo"
+              ? [{ name: "reference", value: "none: reference-free (the reference's log-probs are taken as 0)" }]
+              : i === 1 && n.op === "taid"
+                ? [{ name: "λ", value: `${n.controller}: adaptive, updated after every step (see "adaptive state")` }]
+                : [];
+          return [argument, ...implied];
         }),
         ...(convention ? { reduction: reductionOf(convention, n), temperature: convention.temperature } : {}),
         ...(t2 ? { t2: t2Text(t2, t, ir, stage, clock) } : {}),
-        definition: builtins.get(fn)?.doc ?? "",
+        // TAID's λ rule is stated once per controller, under the stage's adaptive state.
+        definition: (builtins.get(fn)?.doc ?? "").replace(/ λ starts at .*$/, n.op === "taid" ? " λ: see the stage's adaptive state." : "$&"),
       },
     ];
   });
@@ -163,8 +224,11 @@ function explainStage(ir: IrProgram, stage: IrStage, index: number): StageExplan
     origin: stage.origin,
     after: stage.after,
     train: { model: stage.train, parameters: parameters(stage.train), data: `${stage.data.dataset}.${stage.data.split}`, examples: split?.size ?? 0 },
+    frozenParts: frozenPartsOf(ir, stage),
+    modules: { trained: stage.modules ?? [], frozen: appliedModules(ir, stage).filter((m) => !stage.modules?.includes(m)) },
     length: {
       epochs: stage.epochs,
+      ...(stage.steps !== undefined ? { steps: stage.steps } : {}),
       batch: stage.batch,
       stepsPerEpoch: stage.stepsPerEpoch,
       totalSteps: clock.totalSteps,
@@ -175,25 +239,46 @@ function explainStage(ir: IrProgram, stage: IrStage, index: number): StageExplan
     optimizer: optimizerText(stage),
     objective: { written: exprText(stage.objective, (name) => losses.get(name)?.params.map((p) => p.name)), resolved: exprText(resolved), origin: stage.objectiveOrigin, terms },
     schedules: schedulesOf(ir, stage, resolved, clock),
-    teachers: stage.teachers.map((t) => ({ model: t, parameters: parameters(t), frozen: "frozen: inference mode (dropout off), off the gradient tape, one forward pass per step" })),
+    teachers: stage.teachers.map((t) => {
+      const trainable = stage.trainableTeachers?.includes(t) ?? false;
+      const frozen = trainable
+        ? `trained with ${stage.train} (\`teacher ${t} trainable\`): training mode, on the gradient tape, updated by the stage's optimizer; its outputs are never cached`
+        : "frozen: inference mode (dropout off), off the gradient tape, one forward pass per step";
+      return { model: t, parameters: parameters(t), trainable, frozen };
+    }),
     ...(stage.reference
       ? { reference: { name: stage.reference.name, model: stage.reference.model, frozen: `a frozen snapshot of \`${stage.reference.model}\` taken when the stage starts` } }
       : {}),
-    adapters: stage.adapters.map((a) => ({
-      name: a.name,
-      shape: `[B, ${a.inFeatures}] → [B, ${a.outFeatures}] (W [${a.inFeatures}, ${a.outFeatures}], b [${a.outFeatures}])`,
-      parameters: a.inFeatures * a.outFeatures + a.outFeatures,
-      trainedWith: stage.train,
-    })),
+    adapters: stage.adapters.map((a) => {
+      const kind = a.from === "hint" ? "hint regressor" : "projection";
+      if (a.input && a.layers) {
+        const { shape, parameters, layers } = explainLayers(a.input, a.layers);
+        return { name: a.name, kind: `${kind}, layers from \`via\``, shape, parameters, trainedWith: stage.train, layers };
+      }
+      return {
+        name: a.name,
+        kind: `${kind}, linear`,
+        shape: `[B, ${a.inFeatures}] → [B, ${a.outFeatures}] (W [${a.inFeatures}, ${a.outFeatures}], b [${a.outFeatures}])`,
+        parameters: a.inFeatures * a.outFeatures + a.outFeatures,
+        trainedWith: stage.train,
+      };
+    }),
+    controllers: controllersOf(ir, stage, clock),
     teacherCache: cacheLegality(ir, stage, index),
     evaluate: stage.evaluate.map((e) => ({
       split: `${e.data.dataset}.${e.data.split}`,
-      when: e.everyEpochs === undefined || e.everyEpochs >= stage.epochs ? "at the end of the stage" : `every ${e.everyEpochs} epoch${e.everyEpochs === 1 ? "" : "s"} and at the end`,
-      metrics: e.metrics.map((m) => (m.kind === "agreement" ? `agreement(${m.teacher})` : m.kind)),
+      when:
+        e.everySteps !== undefined && e.everySteps < clock.totalSteps
+          ? `every ${e.everySteps} step${e.everySteps === 1 ? "" : "s"} and at the end`
+          : e.everyEpochs === undefined || e.everyEpochs >= stage.epochs
+            ? "at the end of the stage"
+            : `every ${e.everyEpochs} epoch${e.everyEpochs === 1 ? "" : "s"} and at the end`,
+      metrics: e.metrics.map(metricText),
     })),
     checkpoint: stage.checkpoint
       ? `every ${stage.checkpoint.everyEpochs} epoch${stage.checkpoint.everyEpochs === 1 ? "" : "s"}, keeping the newest ${stage.checkpoint.keep}; and one when the stage completes`
       : "none during the stage; one when the stage completes",
+    ...(stage.checkpoint?.best ? { best: bestCheckpointOf(stage) } : {}),
     exports: stage.exports.map((x) => ({ model: x.model, path: x.path, under: `runs/${runName(ir.recipe)}/${x.path}` })),
   };
 }
@@ -276,4 +361,17 @@ function varyingScalars(e: IrExpr): IrExpr[] {
     return child;
   });
   return out;
+}
+
+/** What an ensemble of teachers computes, per teacher with its temperature. */
+function ensembleMeaning(e: IrExpr): string | undefined {
+  if (e.op === "mixture") {
+    const parts = e.parts.map((p, i) => `${num(e.weights[i])}·softmax(${exprText(p)}${e.T[i] === 1 ? "" : ` / ${num(e.T[i])}`})`);
+    return `log(${parts.join(" + ")}): the weighted mixture of the teachers' distributions, as log-probabilities`;
+  }
+  if (e.op === "routed") {
+    const parts = e.parts.map((p, i) => `route ${i}: log_softmax(${exprText(p)}${e.T && e.T[i] !== 1 ? ` / ${num(e.T[i])}` : ""})`);
+    return `each example from the teacher its \`${exprText(e.route)}\` picks (${parts.join("; ")}), as log-probabilities`;
+  }
+  return undefined;
 }

@@ -1,6 +1,7 @@
 // The symbolic shape of a tensor term in a stage's objective ([B, 10]) and its concrete shape for
 // that stage ([128, 10] with B = batch, T = the split's sequence length).
 import type { IrExpr, IrProgram, IrShape, IrSplit, IrStage } from "../lower/ir.js";
+import { appliedShape } from "./layers.js";
 
 export interface TermShape {
   readonly symbolic: string;
@@ -30,6 +31,11 @@ export function shapeOf(e: IrExpr, ir: IrProgram, stage: IrStage): IrShape | und
       return split?.kind ? ["B", "T"] : ["B", split?.features ?? "F"];
     case "adapt":
       return ["B", stage.adapters.find((a) => a.name === e.adapter)?.outFeatures ?? "F"];
+    case "apply":
+      return appliedShape(e.module, ir, stage);
+    case "mixture":
+    case "routed":
+      return e.parts.length > 0 ? shapeOf(e.parts[0]!, ir, stage) : undefined;
     case "model": {
       // Models passed whole to token losses: their next-token logits.
       const model = ir.models.find((m) => m.name === modelName(e, stage));

@@ -1,5 +1,5 @@
 // `kdc explain recipe.kd`: golden text for a few recipes (the example, DPO, adapters with a
-// warm-up), the JSON form's structure, and determinism.
+// warm-up, stage controls, modules, augmented data), the JSON form's structure, and determinism.
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -22,6 +22,9 @@ const GOLDENS: Record<string, string> = {
   "recipes/examples/mnist-hinton.kd": "test/cases/explain/mnist-hinton.explain.txt",
   "test/cases/valid/dpo/recipe.kd": "test/cases/explain/dpo.explain.txt",
   "test/cases/valid/explain-adapters/recipe.kd": "test/cases/explain/adapters.explain.txt",
+  "test/cases/valid/explain-stage-controls/recipe.kd": "test/cases/explain/stage-controls.explain.txt",
+  "test/cases/valid/modules/recipe.kd": "test/cases/explain/modules.explain.txt",
+  "test/cases/valid/data-augment/recipe.kd": "test/cases/explain/data-augment.explain.txt",
 };
 
 describe("kdc explain (golden text)", () => {
@@ -65,6 +68,81 @@ describe("kdc explain (what it states)", () => {
     const inObjective = x.stages[1]!.schedules.filter((s) => s.name === "in the objective");
     expect(inObjective.map((s) => s.expression)).toEqual(["min(epoch / 20, 1)"]);
     expect(inObjective[0]!.values.map((v) => v.value)).toEqual([0, 19 / 10 / 20]);
+  });
+
+  it("counts a `steps N` stage in optimizer steps, schedules and `every N steps` included", async () => {
+    const x = await explained("test/cases/valid/explain-stage-controls/recipe.kd");
+    const teach = x.stages.find((s) => s.name === "teach")!;
+    // 500 examples / batch 50 = 10 steps per epoch; `steps 25` ends half-way through the third.
+    expect(teach.length).toMatchObject({ steps: 25, totalSteps: 25, stepsPerEpoch: 10 });
+    const lr = teach.schedules.find((s) => s.name === "lr")!;
+    expect(lr.values.map((v) => [v.at, v.step])).toEqual([["first step", 0], ["end of warm-up", 5], ["last step", 24]]);
+    expect(teach.evaluate[0]!.when).toBe("every 5 steps and at the end");
+    expect(teach.best).toMatchObject({ metric: "ece", split: "digits.train", mode: "min" });
+    expect(teach.best!.restored).toContain("`export big`");
+  });
+
+  it("states frozen parts, trainable teachers (never cached) and the best checkpoint's restore", async () => {
+    const x = await explained("test/cases/valid/explain-stage-controls/recipe.kd");
+    const finetune = x.stages.find((s) => s.name === "finetune")!;
+    expect(finetune.frozenParts).toEqual([{ part: "big.hidden[0]", parameters: 784 * 32 + 32 }]);
+    const mutual = x.stages.find((s) => s.name === "mutual")!;
+    expect(mutual.teachers.map((t) => [t.model, t.trainable])).toEqual([["big", false], ["peer", true]]);
+    expect(mutual.teacherCache).toEqual([expect.objectContaining({ model: "big", legal: true }), expect.objectContaining({ model: "peer", legal: false, runtime: "never cached" })]);
+    expect(mutual.best).toMatchObject({ metric: "agreement(big)", split: "digits.unlabeled", mode: "max" });
+    expect(mutual.best!.restored).toContain("small, peer");
+  });
+
+  it("lists modules with their layers, and which stages train them or read them frozen", async () => {
+    const x = await explained("test/cases/valid/modules/recipe.kd");
+    expect(x.modules).toEqual([expect.objectContaining({ name: "head", shape: "[B, 392] → [B, 10]", parameters: 6522, trainedIn: ["hint"], frozenIn: ["polish"] })]);
+    expect(x.modules[0]!.layers.map((l) => l.layer)).toEqual(["linear(out: 16)", "batchnorm", "gelu", "linear(out: 10)"]);
+    const hint = x.stages.find((s) => s.name === "hint")!;
+    expect(hint.modules).toEqual({ trained: ["head"], frozen: [] });
+    expect(x.stages.find((s) => s.name === "polish")!.modules).toEqual({ trained: [], frozen: ["head"] });
+    expect(hint.adapters[0]).toMatchObject({ shape: "[B, 7, 7, 8] → [B, 7, 7, 16]", parameters: 8 * 16 + 16 + 4 * 16 });
+  });
+
+  it("writes dataset specs as the recipe does, mixtures with their weights, and refuses caching on augmented splits", async () => {
+    const augment = await explained("test/cases/valid/data-augment/recipe.kd");
+    expect(augment.datasets[0]!.call).toContain("augment: [random_crop(padding: 2), flip(p: 0.5)]");
+    const distill = augment.stages.find((s) => s.name === "distill")!;
+    expect(distill.teacherCache).toEqual([
+      expect.objectContaining({ model: "big", legal: false, reason: expect.stringMatching(/^split `digits\.train` is augmented \(its inputs change every epoch/) }),
+    ]);
+    const tokens = await explained("test/cases/valid/data-shared-tokenizer/recipe.kd");
+    const calls = tokens.datasets.map((d) => d.call);
+    expect(calls[0]).toContain("tokenizer: bpe(vocab: 280, min_frequency: 2)");
+    expect(calls[1]).toContain("tokenizer: mail.tokenizer");
+    expect(calls[2]).toMatch(/^mixture\(mail\.train, messages\.all, weights: \[0\.6, 0\.4\]/);
+    expect(tokens.datasets[2]!.sources).toEqual([{ split: "mail.train", weight: 0.6 }, { split: "messages.all", weight: 0.4 }]);
+  });
+
+  it("states TAID's λ once per controller, with its options at their values", async () => {
+    const x = await explained("test/cases/valid/taid/recipe.kd");
+    const distill = x.stages.find((s) => s.name === "distill")!;
+    expect(distill.controllers).toHaveLength(1);
+    expect(distill.controllers[0]!.options).toContainEqual({ name: "lambda_start", value: "start = 0.2" });
+    expect(distill.controllers[0]!.rule).toContain("λ is adaptive");
+    const taid = distill.objective.terms.find((t) => t.call.startsWith("taid("))!;
+    expect(taid.arguments.map((a) => a.name)).toEqual(["student", "teacher", "λ"]);
+    expect(taid.definition).not.toContain("λ ←");
+  });
+
+  it("spells out what a routed ensemble computes, per teacher at its temperature", async () => {
+    const x = await explained("test/cases/valid/ensemble-route/recipe.kd");
+    const kd = x.stages.find((s) => s.name === "distill")!.objective.terms[0]!;
+    expect(kd.arguments.find((a) => a.name === "teacher")!.meaning).toContain("route 0: log_softmax(a.logits / 2); route 1: log_softmax(b.logits)");
+  });
+
+  it("evaluates schedules whose runtime options are named differently (step_decay, warmup, piecewise)", async () => {
+    const x = await explained("test/cases/valid/more-schedules/recipe.kd");
+    const all = x.stages.flatMap((s) => s.schedules);
+    const valuesOf = (prefix: string) => all.find((s) => s.expression.startsWith(prefix))!.values.map((v) => v.value);
+    // 0.1 halved every epoch: 4 epochs of 10 steps, so 0.1 · 0.5³ at the last step.
+    expect(valuesOf("step_decay(")).toEqual([0.1, 0.0125]);
+    expect(valuesOf("warmup(length: 20 steps")).toEqual([1, 4, 4]);
+    expect(valuesOf("piecewise(at: [0 steps, 1 epochs, 75%]")[1]).toBeCloseTo(0.35, 12);
   });
 
   it("is plain JSON-serialisable data", async () => {
