@@ -91,7 +91,7 @@ describe("generated splits", () => {
     expect([split.name, split.size, split.context, split.vocab]).toEqual(["gen.train", corpus.train.size, 7, vocab]);
     const fingerprint = split.fingerprint;
     const first = corpus.train.batches(corpus.train.size, 0, 0)[Symbol.iterator]().next().value!;
-    const inputs = first.input.arraySync();
+    const inputs: number[][] = first.input.arraySync();
     disposeBatch(first);
     // Rows follow the prompt split's own order (a seeded batch order is over the same rows).
     const row0 = split.row(0);
