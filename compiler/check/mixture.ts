@@ -111,6 +111,10 @@ export function checkMixture(call: CallExpression, checked: readonly Checked[], 
     if (kind(first) !== "vectors" && owner(split) !== owner(first)) return disagree("tokenizer", `the one fitted for \`${owner(first)}\``, `the one fitted for \`${owner(split)}\` (share one with \`tokenizer: ${owner(first)}.tokenizer\`)`);
   }
   for (const { split, span } of sources) {
+    if (split.generator !== undefined) {
+      report(diagnostic("KD4002", span, { what: `mixing the generated split \`${split.name}\`` }));
+      return fail;
+    }
     if (split.augmented) {
       report(diagnostic("KD4002", span, { what: `mixing the augmented split \`${split.name}\`` }));
       return fail;

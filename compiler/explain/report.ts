@@ -69,10 +69,8 @@ export interface ScheduleValues {
   readonly values: readonly { readonly at: string; readonly step: number; readonly value: number | undefined }[];
 }
 
-const callText = (builtin: string, args: Readonly<Record<string, unknown>>): string =>
-  `${builtin}(${Object.entries(args)
-    .map(([k, v]) => `${k}: ${Array.isArray(v) ? `[${v.join(", ")}]` : typeof v === "string" ? JSON.stringify(v) : String(v)}`)
-    .join(", ")})`;
+const callText = (builtin: string, args: Readonly<Record<string, unknown>>, lead: readonly string[] = []): string =>
+  `${builtin}(${[...lead, ...Object.entries(args).map(([k, v]) => `${k}: ${Array.isArray(v) ? `[${v.join(", ")}]` : typeof v === "string" ? JSON.stringify(v) : String(v)}`)].join(", ")})`;
 
 export function explain(ir: IrProgram): Explanation {
   return {
@@ -90,7 +88,8 @@ export function explain(ir: IrProgram): Explanation {
     },
     datasets: ir.datasets.map((d) => ({
       name: d.name,
-      call: callText(d.builtin, d.args),
+      // `generate`: the teacher and prompt split lead, as in the recipe.
+      call: callText(d.builtin, d.args, d.generator && d.prompts ? [`teacher: ${d.generator}`, `prompts: ${d.prompts.dataset}.${d.prompts.split}`] : []),
       splits: d.splits.map((s) => ({
         name: s.name,
         examples: s.size,

@@ -17,6 +17,31 @@ export function checkTeachersTrainedEarlier(
   /** Stages the parser recovered inside: their `after` list may be incomplete. */
   recovered: (stage: StageInfo) => boolean = () => false,
 ): void {
+  const trainedBefore = modelsTrainedBefore(checked, all);
+  for (const stage of checked) {
+    if (recovered(stage)) continue;
+    const earlier = trainedBefore(stage);
+    if (!earlier) continue;
+    for (const stmt of stage.body) {
+      if (stmt.kind !== "TeacherStatement") continue;
+      for (const [i, id] of stmt.models.entries()) {
+        // A trainable teacher learns in this stage (Deep Mutual Learning starts both from scratch).
+        if (stmt.trainable[i]) continue;
+        const teacher = stage.teachers.find((t) => t.name.name === id.name);
+        // A loaded model arrives trained.
+        if (teacher && !earlier.has(teacher) && !isLoadedModel(teacher))
+          report(diagnostic("KD3015", id.span, { model: id.name, stage: stage.decl.name.name }));
+      }
+    }
+  }
+}
+
+/**
+ * The models trained by the stages a stage runs after (transitively), trainable teachers
+ * included; undefined when unknowable (a stage it depends on failed to check, or its `after` list
+ * is incomplete). Shared with rules/generated-after-generator.ts.
+ */
+export function modelsTrainedBefore(checked: readonly StageInfo[], all: readonly StageDeclaration[]): (stage: StageInfo) => Set<ModelDeclaration> | undefined {
   const byDecl = new Map<StageDeclaration, StageInfo>(checked.map((s) => [s.decl, s]));
   const trainedBefore = (stage: StageInfo, seen = new Set<StageInfo>()): Set<ModelDeclaration> | undefined => {
     if (stage.after.length !== stage.decl.after.length) return undefined;
@@ -34,20 +59,5 @@ export function checkTeachersTrainedEarlier(
     }
     return models;
   };
-  for (const stage of checked) {
-    if (recovered(stage)) continue;
-    const earlier = trainedBefore(stage);
-    if (!earlier) continue;
-    for (const stmt of stage.body) {
-      if (stmt.kind !== "TeacherStatement") continue;
-      for (const [i, id] of stmt.models.entries()) {
-        // A trainable teacher learns in this stage (Deep Mutual Learning starts both from scratch).
-        if (stmt.trainable[i]) continue;
-        const teacher = stage.teachers.find((t) => t.name.name === id.name);
-        // A loaded model arrives trained.
-        if (teacher && !earlier.has(teacher) && !isLoadedModel(teacher))
-          report(diagnostic("KD3015", id.span, { model: id.name, stage: stage.decl.name.name }));
-      }
-    }
-  }
+  return (stage) => trainedBefore(stage);
 }
