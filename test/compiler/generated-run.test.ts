@@ -79,4 +79,35 @@ describe("generate(…) in a trained recipe", () => {
     expect(losses.every(Number.isFinite)).toBe(true);
     expect(losses.at(-1)!).toBeLessThan(losses[0]!);
   }, 120_000);
+
+  it("a resumed run decodes the same rows again (sampling is seeded, the teacher's weights restored)", async () => {
+    const sampled = RECIPE.replace("prompt_tokens: 4, batch: 3)", "prompt_tokens: 4, batch: 3, temperature: 1, top_k: 5, seed: 9)");
+    const result = await compileText(sampled, { [BOOK]: readFileSync(BOOK, "utf8") });
+    expect(result.diagnostics, rendered(result)).toEqual([]);
+    const outDir = await mkdtemp(join(tmpdir(), "kdc-generated-resume-"));
+    const file = join(outDir, "main.trainer.ts");
+    await writeFile(file, result.files.get("main.trainer.ts")!);
+    const trainer = (await import(/* @vite-ignore */ pathToFileURL(file).href)) as Trainer;
+    const rowsOf = (p: kd.ProgramSpec | undefined): number[][] => {
+      const g = p!.stages[1]!.data as kd.data.GeneratedSplit;
+      return Array.from({ length: g.size }, (_, r) => Array.from(g.row(r).tokens));
+    };
+    let first: kd.ProgramSpec | undefined;
+    const stop = new AbortController();
+    await expect(
+      kd.run(() => (first = trainer.program(trainer.defaults)), {
+        backend: "cpu",
+        outDir,
+        quiet: true,
+        handleSignals: false,
+        signal: stop.signal,
+        onStep: (e) => void (e.stage === "distill" && e.step === 3 && stop.abort()),
+      }),
+    ).rejects.toThrow(/interrupted/i);
+    const before = rowsOf(first);
+    let second: kd.ProgramSpec | undefined;
+    const report = await kd.run(() => (second = trainer.program(trainer.defaults)), { backend: "cpu", outDir, quiet: true, handleSignals: false, resume: true });
+    expect(report.stages[0]!.resumed).toBe("skipped");
+    expect(rowsOf(second)).toEqual(before);
+  }, 120_000);
 });
