@@ -50,8 +50,9 @@ export const generateBuiltin: Builtin = {
     };
     if (model.reads !== "tokens" || model.context === undefined) return cannot(`\`${model.name}\` is not a language model (a \`transformer\`)`);
     if (split.kind !== "tokens") return cannot(`\`${split.name}\` holds ${split.kind ?? "feature vectors"}, not token rows`);
-    if (split.generator !== undefined) {
-      ctx.report(diagnostic("KD4002", promptsSpan, { what: `generating from the generated split \`${split.name}\`` }));
+    // The runtime decodes from rows held in memory; these exist only batch by batch, or later.
+    if (split.generator !== undefined || split.augmented) {
+      ctx.report(diagnostic("KD4002", promptsSpan, { what: `generating from the ${split.augmented ? "augmented" : "generated"} split \`${split.name}\`` }));
       return { type: errorType };
     }
     if (split.vocab !== undefined && model.classes !== undefined && split.vocab > model.classes)

@@ -44,3 +44,16 @@ describe("generate: the teacher is declared before the dataset (KD3090)", () => 
     recovered,
   });
 });
+
+describe("generate: prompts held in memory (KD4002)", () => {
+  ruleCases({
+    code: "KD4002",
+    files: { ...files, "asks.jsonl": '{"q": "Q: 2+2? A:", "a": " 4"}\n{"q": "Q: sky? A:", "a": " blue"}\n' },
+    valid: [GENERATED],
+    invalid: [
+      { recipe: edit("dataset gen = generate(big, prompts: book.train,", 'dataset asks = jsonl("asks.jsonl", text: "a", prompt: "q", max_length: 8, tokenizer: book.tokenizer, augment: [token_dropout(p: 0.1)])\ndataset gen = generate(big, prompts: asks.train,') },
+      { recipe: edit("stage teach", "dataset again = generate(big, prompts: gen.train, max_new_tokens: 4)\nstage teach") },
+    ],
+    recovered,
+  });
+});
