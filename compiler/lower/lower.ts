@@ -1,6 +1,5 @@
 // Lowering: the checked AST and its side tables → the IR. Runs only on programs without errors,
 // so anything unexpected here is an internal error, not a user mistake.
-import { generateOf } from "./generate.js";
 import type { CallExpression, Expression } from "../../grammar/ast.js";
 import { builtins } from "../check/builtins.js";
 import type { CheckedProgram } from "../check/check.js";
@@ -30,6 +29,7 @@ import {
   type IrProgram,
   type IrStage,
 } from "./ir.js";
+import { generateOf } from "./generate.js";
 
 export class InternalError extends Error {}
 
