@@ -48,7 +48,9 @@ export const generateBuiltin: Builtin = {
       ctx.report(diagnostic("KD3087", teacherSpan, { model: model.name, prompts: split.name, why }));
       return { type: errorType };
     };
-    if (model.reads !== "tokens" || model.context === undefined) return cannot(`\`${model.name}\` is not a language model (a \`transformer\`)`);
+    if (model.reads !== "tokens") return cannot(`\`${model.name}\` is not a language model (a \`transformer\`)`);
+    // A transformer without a known context had its own error reported.
+    if (model.context === undefined) return { type: errorType };
     if (split.kind !== "tokens") return cannot(`\`${split.name}\` holds ${split.kind ?? "feature vectors"}, not token rows`);
     // The runtime decodes from rows held in memory; these exist only batch by batch, or later.
     if (split.generator !== undefined || split.augmented) {
@@ -102,6 +104,7 @@ export function checkGeneratorDeclaredFirst(decl: DatasetDeclaration, state: Che
   const first = call.args.find((a) => !a.name || a.name.name === "teacher")?.value;
   if (first?.kind !== "Identifier") return;
   const symbol = state.symbols.get(first);
-  if (symbol?.kind === "model" && !state.models.has(symbol.decl))
+  // A model declared earlier but missing from state.models failed its own check (already reported).
+  if (symbol?.kind === "model" && !state.models.has(symbol.decl) && symbol.decl.span.start > decl.span.start)
     report(diagnostic("KD3090", first.span, { model: first.name, dataset: decl.name.name }));
 }

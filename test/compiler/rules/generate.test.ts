@@ -57,3 +57,13 @@ describe("generate: prompts held in memory (KD4002)", () => {
     recovered,
   });
 });
+
+describe("generate: a broken teacher declared first is not reported again (no KD3090)", () => {
+  ruleCases({
+    code: "KD3008",
+    files,
+    valid: [GENERATED],
+    invalid: [{ recipe: edit("model big = transformer(vocab: 40, dim: 8, layers: 1, heads: 2, context: 16)", "model big = transformer(vocab: 40, dim: 8, layers: 1, heads: 2, context: 0)") }],
+    recovered,
+  });
+});
