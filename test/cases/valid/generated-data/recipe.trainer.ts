@@ -20,7 +20,7 @@ export function program(params: Params): kd.ProgramSpec {
     documents: "file",
     tokenizer: { kind: "char", maxVocab: 40, minCount: 1 },
   }) as kd.data.FileSplits & { readonly test: kd.data.FileSplits["train"] };
-  // test/cases/valid/generated-data/recipe.kd:6:1
+  // test/cases/valid/generated-data/recipe.kd:7:1
   const asks = kd.data.jsonl("test/cases/valid/generated-data/instructions.jsonl", {
     name: "asks",
     seed: 0,
@@ -31,19 +31,19 @@ export function program(params: Params): kd.ProgramSpec {
     bag: false,
     tokenizer: book.tokenizer!,
   });
-  // test/cases/valid/generated-data/recipe.kd:8:1: 7,744 parameters
+  // test/cases/valid/generated-data/recipe.kd:9:1: 7,744 parameters
   const big = kd.models.transformer(
     "big",
     { vocab: 40, dim: 16, layers: 2, heads: 2, context: 32, mlpRatio: 4, dropout: 0, tied: true },
     1405799865,
   );
-  // test/cases/valid/generated-data/recipe.kd:9:1: 1,464 parameters
+  // test/cases/valid/generated-data/recipe.kd:11:1: 1,464 parameters
   const small = kd.models.transformer(
     "small",
     { vocab: 40, dim: 8, layers: 1, heads: 2, context: 32, mlpRatio: 4, dropout: 0, tied: true },
     583333005,
   );
-  // test/cases/valid/generated-data/recipe.kd:12:1: rows decoded by big when a stage first reads them
+  // test/cases/valid/generated-data/recipe.kd:14:1: rows decoded by big when a stage first reads them
   const distilled = kd.data.generated(book.train, big, {
     name: "distilled",
     maxNewTokens: 16,
@@ -53,7 +53,7 @@ export function program(params: Params): kd.ProgramSpec {
     promptTokens: 8,
     batch: 32,
   });
-  // test/cases/valid/generated-data/recipe.kd:14:1: rows decoded by big when a stage first reads them
+  // test/cases/valid/generated-data/recipe.kd:17:1: rows decoded by big when a stage first reads them
   const answers = kd.data.generated(asks.train, big, {
     name: "answers",
     maxNewTokens: 8,
@@ -64,10 +64,10 @@ export function program(params: Params): kd.ProgramSpec {
     batch: 4,
   });
 
-  // stage teach, test/cases/valid/generated-data/recipe.kd:16:1
+  // stage teach, test/cases/valid/generated-data/recipe.kd:19:1
   const teach: kd.StageSpec = {
     name: "teach",
-    origin: "test/cases/valid/generated-data/recipe.kd:16:1",
+    origin: "test/cases/valid/generated-data/recipe.kd:19:1",
     after: [],
     train: big,
     data: book.train,
@@ -82,11 +82,11 @@ export function program(params: Params): kd.ProgramSpec {
       epsilon: 1e-8,
       weightDecay: 0,
     }),
-    // test/cases/valid/generated-data/recipe.kd:21:12
+    // test/cases/valid/generated-data/recipe.kd:24:12
     objective: (ctx) =>
       ctx.term(
         "lm_ce",
-        "test/cases/valid/generated-data/recipe.kd:21:12",
+        "test/cases/valid/generated-data/recipe.kd:24:12",
         kd.losses.nextTokenCrossEntropy(ctx.outputs(big).tokenLogits!, ctx.batch.targets!, {
           smoothing: 0,
         }),
@@ -96,10 +96,10 @@ export function program(params: Params): kd.ProgramSpec {
     exports: [],
   };
 
-  // stage distill, test/cases/valid/generated-data/recipe.kd:24:1
+  // stage distill, test/cases/valid/generated-data/recipe.kd:27:1
   const distill: kd.StageSpec = {
     name: "distill",
-    origin: "test/cases/valid/generated-data/recipe.kd:24:1",
+    origin: "test/cases/valid/generated-data/recipe.kd:27:1",
     after: ["teach"],
     train: small,
     data: distilled.train,
@@ -114,11 +114,11 @@ export function program(params: Params): kd.ProgramSpec {
       epsilon: 1e-8,
       weightDecay: 0,
     }),
-    // test/cases/valid/generated-data/recipe.kd:29:12
+    // test/cases/valid/generated-data/recipe.kd:32:12
     objective: (ctx) =>
       ctx.term(
         "lm_ce",
-        "test/cases/valid/generated-data/recipe.kd:29:12",
+        "test/cases/valid/generated-data/recipe.kd:32:12",
         kd.losses.nextTokenCrossEntropy(ctx.outputs(small).tokenLogits!, ctx.batch.targets!, {
           smoothing: 0,
         }),
@@ -128,10 +128,10 @@ export function program(params: Params): kd.ProgramSpec {
     exports: [],
   };
 
-  // stage answer, test/cases/valid/generated-data/recipe.kd:33:1
+  // stage answer, test/cases/valid/generated-data/recipe.kd:36:1
   const answer: kd.StageSpec = {
     name: "answer",
-    origin: "test/cases/valid/generated-data/recipe.kd:33:1",
+    origin: "test/cases/valid/generated-data/recipe.kd:36:1",
     after: ["distill"],
     train: small,
     data: answers.train,
@@ -146,11 +146,11 @@ export function program(params: Params): kd.ProgramSpec {
       epsilon: 1e-8,
       weightDecay: 0,
     }),
-    // test/cases/valid/generated-data/recipe.kd:38:12
+    // test/cases/valid/generated-data/recipe.kd:41:12
     objective: (ctx) =>
       ctx.term(
         "lm_ce",
-        "test/cases/valid/generated-data/recipe.kd:38:12",
+        "test/cases/valid/generated-data/recipe.kd:41:12",
         kd.losses.nextTokenCrossEntropy(ctx.outputs(small).tokenLogits!, ctx.batch.targets!, {
           smoothing: 0,
         }),
