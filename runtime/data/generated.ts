@@ -11,7 +11,7 @@ import { EOS } from "../tokenizers/tokenizer.js";
 import { IGNORE, TableSplit, type TokenTable } from "./memory-split.js";
 
 export interface GeneratedOptions {
-  /** Split name, e.g. `distilled.train`. */
+  /** `generated`: the dataset's name (`distilled`, whose split is `distilled.train`); a GeneratedSplit's: the split's. */
   readonly name: string;
   readonly maxNewTokens: number;
   /** 0: greedy decoding; > 0: sampling. */
@@ -137,7 +137,7 @@ export interface GeneratedSplits {
  * prompt, `prompt ++ continuation` right-padded to prompt length + maxNewTokens, targets −100 on
  * the prompt and the padding.
  */
-export function generated(prompts: Split, generator: Model, options: Omit<GeneratedOptions, "name"> & { readonly name: string }): GeneratedSplits {
+export function generated(prompts: Split, generator: Model, options: GeneratedOptions): GeneratedSplits {
   if (!Number.isInteger(options.maxNewTokens) || options.maxNewTokens < 1) throw new KdcRuntimeError(`generated '${options.name}': maxNewTokens must be a positive integer, got ${options.maxNewTokens}`);
   return { train: new GeneratedSplit(prompts, generator, { ...options, name: `${options.name}.train` }) };
 }

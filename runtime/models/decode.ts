@@ -77,7 +77,7 @@ function decodeBatch(
   for (let step = 0; step < options.maxNewTokens; step++) {
     const active = seqs.flatMap((s, i) => (!done[i] && s.length < context ? [i] : []));
     if (active.length === 0) break;
-    const width = Math.max(...active.map((i) => seqs[i]!.length));
+    const width = active.reduce((w, i) => Math.max(w, seqs[i]!.length), 0);
     const ids = new Int32Array(active.length * width).fill(pad);
     active.forEach((i, r) => ids.set(seqs[i]!, r * width));
     // The logits at each row's last real position: [active, vocab].
