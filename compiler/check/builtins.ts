@@ -4,6 +4,7 @@
 import type { CallExpression } from "../../grammar/ast.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { dataBuiltins } from "./builtins-data.js";
+import { generateBuiltin } from "./generate.js";
 import { lossBuiltins } from "./builtins-losses.js";
 import { requireLanguageModel, requireMatrix, requireTokenSplit } from "./loss-args.js";
 import { dataSpecBuiltins } from "./builtins-data-specs.js";
@@ -450,6 +451,7 @@ export const builtins: ReadonlyMap<string, Builtin> = new Map(
   [
     mnist,
     ...dataBuiltins,
+    generateBuiltin,
     ...dataSpecBuiltins,
     mlp,
     load,

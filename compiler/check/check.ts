@@ -18,6 +18,8 @@ import { checkUnusedTeachers } from "./rules/unused-teacher.js";
 import { orderStages } from "./rules/stage-cycle.js";
 import { checkTeachersTrainedEarlier } from "./rules/teacher-trained-earlier.js";
 import { checkModulesTrainedEarlier } from "./rules/module-trained-earlier.js";
+import { checkGeneratedAfterGenerator } from "./rules/generated-after-generator.js";
+import { checkGeneratorDeclaredFirst } from "./generate.js";
 import { pipelineSteps, type PipelineInfo } from "./pipeline.js";
 import { expandStage } from "./expand-recipe.js";
 import { parameterSymbols } from "./parameters.js";
@@ -111,6 +113,7 @@ export function check(modules: LoadedModules, options: CheckOptions = {}, host?:
       }
       case "DatasetDeclaration": {
         const t = expressions.check(decl.value, env(entry, "dataset", decl.name.name)).type;
+        checkGeneratorDeclaredFirst(decl, state, report);
         if (t.kind === "dataset") {
           state.datasets.set(decl, t);
           datasets.push(decl);
@@ -164,6 +167,7 @@ export function check(modules: LoadedModules, options: CheckOptions = {}, host?:
   const intact = infos.filter((i) => !recoveredWithin(state, i.decl.span));
   checkTeachersTrainedEarlier(infos, stageDecls, report, (i) => !intact.includes(i));
   checkModulesTrainedEarlier(infos, stageDecls, report, (i) => !intact.includes(i));
+  checkGeneratedAfterGenerator(infos, stageDecls, models.map((m) => m.decl), report, (i) => !intact.includes(i));
   checkUnusedTeachers(intact, report);
   suppressRepeats(state.diagnostics, fromDefinitions);
 

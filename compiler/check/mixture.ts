@@ -81,6 +81,12 @@ export function checkMixture(call: CallExpression, checked: readonly Checked[], 
   }
   if (heldGiven === undefined || sizeGiven === undefined || seed === undefined) return fail;
 
+  // Generated rows do not exist before their stage runs, and a mixture is drawn up front.
+  const generated = sources.find((s) => s.split.generator !== undefined);
+  if (generated) {
+    report(diagnostic("KD4002", generated.span, { what: `mixing the generated split \`${generated.split.name}\`` }));
+    return fail;
+  }
   // Every source must give batches of one schema (KD3068, naming the first that disagrees).
   const first = sources[0]!.split;
   for (const { split, span } of sources.slice(1)) {

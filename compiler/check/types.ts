@@ -47,6 +47,8 @@ export interface SplitInfo {
   readonly augmented?: boolean;
   /** Text data: the dataset whose train split fitted the tokenizer (itself, or the one it shares) and whether it is BPE. */
   readonly tokenizer?: { readonly owner: string; readonly bpe: boolean };
+  /** Generated data (`generate(m, …)`): the teacher model whose decoded continuations make the rows. */
+  readonly generator?: string;
 }
 
 export type Type =

@@ -65,3 +65,21 @@ export function mixtureCall(d: IrDataset, splitOf: (dataset: string, split: stri
   if (d.args.size !== 0) options.push(`size: ${scalar(d.args.size as number)}`);
   return `kd.data.mixture([${sources.join(", ")}], { ${options.join(", ")} })`;
 }
+
+/**
+ * `generate(big, prompts: book.train, …)` → kd.data.generated over the prompt split and the
+ * generator model (emitted after the models; the rows are decoded when a stage first reads them).
+ */
+export function generatedCall(d: IrDataset, splitOf: (dataset: string, split: string) => string, modelOf: (model: string) => string): string {
+  const a = d.args;
+  const options = [
+    `name: ${stringLiteral(d.name)}`,
+    `maxNewTokens: ${scalar(a.max_new_tokens as number)}`,
+    `temperature: ${scalar(a.temperature as number)}`,
+    `topK: ${scalar(a.top_k as number)}`,
+    `seed: ${scalar(a.seed as number)}`,
+    `promptTokens: ${scalar(a.prompt_tokens as number)}`,
+    `batch: ${scalar(a.batch as number)}`,
+  ];
+  return `kd.data.generated(${splitOf(d.prompts!.dataset, d.prompts!.split)}, ${modelOf(d.generator!)}, { ${options.join(", ")} })`;
+}

@@ -4,7 +4,7 @@ import { posix } from "node:path";
 import { Project, VariableDeclarationKind, type WriterFunction } from "ts-morph";
 import { isScheduleExpr, type IrKind, type IrLayer, type IrProgram, type IrStage } from "../lower/ir.js";
 import { camel, emitExpr, number, options, type ExprScope } from "./expressions.js";
-import { datasetOption, mixtureCall, withTransforms } from "./data.js";
+import { datasetOption, generatedCall, mixtureCall, withTransforms } from "./data.js";
 import { formatTypeScript } from "./format.js";
 import { emitMetric } from "./metric.js";
 import { emitOptimizer } from "./optimizer.js";
@@ -90,6 +90,8 @@ function programBody(ir: IrProgram, names: Names, lossNames: ReadonlyMap<string,
   return (w) => {
     const top = new Map<string, string>();
     for (const d of ir.datasets) {
+      // Generated data needs its generator: emitted after the models.
+      if (d.builtin === "generate") continue;
       const id = names.name(`top:${d.name}`, d.name);
       top.set(d.name, id);
       w.writeLine(`// ${commentText(d.origin)}`);
@@ -120,6 +122,12 @@ function programBody(ir: IrProgram, names: Names, lossNames: ReadonlyMap<string,
         m.builtin === "load" && k === "path" ? `path: ${stringLiteral(fromRecipe(ir.recipe, String(v)))}` : `${camel(k)}: ${constant(v)}`,
       );
       w.writeLine(`const ${id} = kd.models.${m.builtin}(${stringLiteral(m.name)}, { ${args.join(", ")} }, ${m.seed});`);
+    }
+    for (const d of ir.datasets.filter((x) => x.builtin === "generate")) {
+      const id = names.name(`top:${d.name}`, d.name);
+      top.set(d.name, id);
+      w.writeLine(`// ${commentText(d.origin)}: rows decoded by ${d.generator} when a stage first reads them`);
+      w.writeLine(`const ${id} = ${generatedCall(d, (ds, sp) => splitRef(top, { dataset: ds, split: sp }), (m) => top.get(m)!)};`);
     }
     const moduleIds: string[] = [];
     for (const m of ir.modules ?? []) {

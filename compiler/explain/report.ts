@@ -116,7 +116,16 @@ export function explain(ir: IrProgram): Explanation {
     },
     datasets: ir.datasets.map((d) => ({
       name: d.name,
-      call: callText(d.builtin, d.args, d.sources ? [...d.sources.map((x) => `${x.dataset}.${x.split}`), `weights: [${d.sources.map((x) => num(x.weight)).join(", ")}]`] : []),
+      call: callText(
+        d.builtin,
+        d.args,
+        d.sources
+          ? [...d.sources.map((x) => `${x.dataset}.${x.split}`), `weights: [${d.sources.map((x) => num(x.weight)).join(", ")}]`]
+          : // `generate`: the teacher and prompt split lead, as in the recipe.
+            d.generator && d.prompts
+            ? [`teacher: ${d.generator}`, `prompts: ${d.prompts.dataset}.${d.prompts.split}`]
+            : [],
+      ),
       ...(d.sources ? { sources: d.sources.map((x) => ({ split: `${x.dataset}.${x.split}`, weight: x.weight })) } : {}),
       splits: d.splits.map((s) => ({
         name: s.name,

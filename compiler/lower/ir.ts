@@ -51,10 +51,13 @@ export interface IrSplit {
 
 export interface IrDataset {
   readonly name: string;
-  readonly builtin: "mnist" | "spam_assassin" | "moby_dick" | "csv" | "text" | "jsonl" | "preferences" | "mixture";
+  readonly builtin: "mnist" | "spam_assassin" | "moby_dick" | "csv" | "text" | "jsonl" | "preferences" | "mixture" | "generate";
   readonly args: Readonly<Record<string, IrConstant>>;
   /** `mixture`: its weighted sources, in order. */
   readonly sources?: readonly { readonly dataset: string; readonly split: string; readonly weight: number }[];
+  /** `generate`: the model that decodes the rows (trained by an earlier stage) and the prompt split. */
+  readonly generator?: string;
+  readonly prompts?: { readonly dataset: string; readonly split: string };
   readonly splits: readonly IrSplit[];
   readonly doc?: string;
   readonly origin: string;

@@ -29,6 +29,7 @@ import {
   type IrProgram,
   type IrStage,
 } from "./ir.js";
+import { generateOf } from "./generate.js";
 
 export class InternalError extends Error {}
 
@@ -336,11 +337,14 @@ export function lower(program: CheckedProgram): IrProgram {
     const c = callOf(decl.value);
     const builtin = datasetBuiltin(c);
     const mixed = builtin === "mixture" ? mixtureOf(c) : undefined;
+    const generated = builtin === "generate" ? generateOf(bindNames(c, builtins.get(builtin)!), constant, typeOf) : undefined;
+    if (builtin === "generate" && !generated) throw new InternalError("generate with unchecked arguments");
     return {
       name: decl.name.name,
       builtin,
-      args: mixed ? mixed.args : withoutUnusedDataParts(constants(c, builtins.get(builtin)!)),
+      args: mixed ? mixed.args : generated ? generated.args : withoutUnusedDataParts(constants(c, builtins.get(builtin)!)),
       ...(mixed ? { sources: mixed.sources } : {}),
+      ...(generated ? { generator: generated.generator, prompts: generated.prompts } : {}),
       splits: t.splits.map((s) => ({
         name: s.split,
         size: s.size!,
@@ -503,7 +507,7 @@ export function lower(program: CheckedProgram): IrProgram {
 }
 
 const MODEL_BUILTINS = ["mlp", "load", "cnn", "resnet", "transformer"] as const;
-const DATASET_BUILTINS = ["mnist", "spam_assassin", "moby_dick", "csv", "text", "jsonl", "preferences", "mixture"] as const;
+const DATASET_BUILTINS = ["mnist", "spam_assassin", "moby_dick", "csv", "text", "jsonl", "preferences", "mixture", "generate"] as const;
 
 /** A dataset's args without a tokenizer or transforms left out ("" and []), so they read as before those existed. */
 function withoutUnusedDataParts(args: Record<string, IrConstant>): Record<string, IrConstant> {

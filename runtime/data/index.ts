@@ -13,3 +13,4 @@ export type { FileSplits, FileSplitOptions, TextInputOptions } from "./files.js"
 export type { TokenizerChoice } from "./text.js";
 export { disposeBatch, IGNORE } from "./memory-split.js";
 export * from "../tokenizers/index.js";
+export { generated, GeneratedSplit, promptOf, type GeneratedOptions, type GeneratedSplits } from "./generated.js";

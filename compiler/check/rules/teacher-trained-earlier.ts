@@ -18,11 +18,11 @@ export function checkTeachersTrainedEarlier(
   /** Stages the parser recovered inside: their `after` list may be incomplete. */
   recovered: (stage: StageInfo) => boolean = () => false,
 ): void {
+  const trainedBefore = modelsTrainedBefore(checked, all);
   for (const stage of checked) {
     if (recovered(stage)) continue;
-    const before = stagesBefore(stage, checked, all);
-    if (!before) continue;
-    const earlier = new Set<ModelDeclaration>(before.flatMap((s) => [s.trained, ...s.trainableTeachers]));
+    const earlier = trainedBefore(stage);
+    if (!earlier) continue;
     for (const stmt of stage.body) {
       if (stmt.kind !== "TeacherStatement") continue;
       for (const [i, id] of stmt.models.entries()) {
@@ -35,4 +35,16 @@ export function checkTeachersTrainedEarlier(
       }
     }
   }
+}
+
+/**
+ * The models trained by the stages a stage runs after (transitively), trainable teachers
+ * included; undefined when unknowable (a stage it depends on failed to check, or its `after` list
+ * is incomplete). Shared with rules/generated-after-generator.ts.
+ */
+export function modelsTrainedBefore(checked: readonly StageInfo[], all: readonly StageDeclaration[]): (stage: StageInfo) => Set<ModelDeclaration> | undefined {
+  return (stage) => {
+    const before = stagesBefore(stage, checked, all);
+    return before && new Set<ModelDeclaration>(before.flatMap((s) => [s.trained, ...s.trainableTeachers]));
+  };
 }
