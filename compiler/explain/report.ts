@@ -136,6 +136,7 @@ function explainStage(ir: IrProgram, stage: IrStage, index: number): StageExplan
           ? [
               ["student", n.student],
               ["teacher", n.teacher],
+              ...(n.lambda ? [["lambda", n.lambda] as [string, IrExpr]] : []),
               ...Object.entries(stage.controllers?.find((c) => c.name === n.controller)?.options ?? {}),
             ]
           : Object.entries(n.args);
