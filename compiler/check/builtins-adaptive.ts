@@ -4,6 +4,7 @@
 // wherever it is read: a loss weight, a temperature, TAID's λ, the learning rate.
 import { diagnostic } from "../diagnostics/diagnostic.js";
 import type { Builtin, BuiltinContext } from "./builtins.js";
+import { checkAdaptiveInStageLet } from "./rules/adaptive-in-stage-let.js";
 import type { BoundArgument } from "./signature.js";
 import { isNumber } from "./values.js";
 
@@ -35,10 +36,7 @@ const taidLambda: Builtin = {
   ],
   result(args, ctx) {
     const unknown = { type: { kind: "schedule" as const } };
-    if (ctx.stageLet === undefined) {
-      ctx.report(diagnostic("KD3091", ctx.call.span, { name: "taid_lambda" }));
-      return unknown;
-    }
+    if (!checkAdaptiveInStageLet("taid_lambda", ctx)) return unknown;
     const start = inRange(args, "start", (v) => v >= 0 && v <= 1, "in [0, 1]", ctx);
     const end = start === undefined ? undefined : inRange(args, "end", (v) => v >= start && v <= 1, `in [start, 1] = [${start}, 1]`, ctx);
     const alpha = inRange(args, "alpha", (v) => v >= 0 && v <= 1, "in [0, 1]", ctx);

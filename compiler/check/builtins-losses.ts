@@ -8,6 +8,7 @@ import { calleeOf, requireLanguageModel, requireMatrix, requireRank, requireToke
 import { PREFERENCE_LOSSES } from "./preference-losses.js";
 import { checkSameClasses } from "./rules/class-count.js";
 import { checkPositiveTemperature } from "./rules/positive-temperature.js";
+import { checkOneTaidLambdaForm } from "./rules/taid-lambda-forms.js";
 import type { BoundArgument } from "./signature.js";
 import { lossType, shapesAgree, showShape } from "./types.js";
 import { isNumber, range, showValue, type ScheduleValue } from "./values.js";
@@ -198,8 +199,7 @@ const taid: Builtin = {
     requireMatrix(args, "teacher", ctx);
     checkSameClasses(arg(args, "student"), arg(args, "teacher"), ctx);
     if (arg(args, "lambda").node) {
-      const own = ["lambda_start", "lambda_end", "alpha", "beta"].filter((name) => arg(args, name).node);
-      if (own.length > 0) ctx.report(diagnostic("KD3092", arg(args, own[0]!).node!.span, {}));
+      checkOneTaidLambdaForm(args, ctx);
       const lambda = range(arg(args, "lambda").value);
       if (lambda && !(lambda.min >= 0 && lambda.max <= 1))
         ctx.report(diagnostic("KD3008", arg(args, "lambda").node!.span, { what: "`lambda` of `taid`", value: `in [0, 1], not ${showValue(arg(args, "lambda").value!)} (from ${lambda.min} to ${lambda.max})` }));
