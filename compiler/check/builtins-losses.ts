@@ -184,7 +184,7 @@ const OWN_LAMBDA: ScheduleValue = { kind: "schedule", describe: "its own, from l
 const taid: Builtin = {
   name: "taid",
   category: "adapter",
-  doc: "TAID: target p = softmax((1−λ)·stopgrad(s) + λ·t) in logit space, no temperature; loss −Σ p·log softmax(s), batch mean. λ starts at `lambda_start` and adapts after each step from the step's total loss: δ = (L_prev − L)/(L_prev + 1e-15), m ← β·m + (1−β)·δ, λ ← min(λ_end, max(λ_start + (λ_end − λ_start)·step/N, λ + α·σ(m)·(1 − λ))); checkpoints keep its state.",
+  doc: "TAID: target p = softmax((1−λ)·stopgrad(s) + λ·t) in logit space, no temperature; loss −Σ p·log softmax(s), batch mean. λ starts at `lambda_start` and adapts after each step from the step's total loss: δ = (L_prev − L)/(L_prev + 1e-15), m ← β·m + (1−β)·δ, λ ← min(λ_end, max(λ_start + (λ_end − λ_start)·step/N, λ + α·σ(m)·(1 − λ))); checkpoints keep its state. With `lambda:` (a `taid_lambda` let, a schedule or a number in [0, 1]) λ is read from it instead, and the `lambda_*`, `alpha`, `beta` options are refused (KD3092).",
   params: [
     ...tensors("student", "teacher"),
     // Without `lambda:`, taid makes its own adaptive λ from the four options below.
