@@ -12,6 +12,7 @@
 // The exact definitions, with PyTorch's equivalents, are in docs/schedules-and-optimizers.md.
 import type { Duration, Progress, Schedule } from "./program.js";
 import { KdcRuntimeError } from "./errors.js";
+import type { TaidController } from "./losses/taid.js";
 
 /** A share of the stage's optimizer steps, written `10%` in a recipe: `value`/100 · totalSteps. */
 export interface PercentOfStage {
@@ -306,4 +307,17 @@ export function div(a: Schedule | number, b: Schedule | number): Schedule {
 /** Accepts a bare number where a schedule is expected. */
 export function asSchedule(value: Schedule | number): Schedule {
   return typeof value === "number" ? constant(value) : value;
+}
+
+/**
+ * An adaptive schedule (a recipe's `let lam = taid_lambda(…)`): the controller's current value,
+ * whatever the progress. The stage updates the controller once after each optimizer step, so
+ * step k (0-based) reads the value left by steps 0…k−1 everywhere: in the objective, and in the
+ * learning rate, which the optimizer reads before the step.
+ */
+export function adaptive(controller: TaidController): Schedule {
+  return {
+    describe: `taid_lambda(${controller.lambdaStart} → ${controller.lambdaEnd}, α ${controller.alpha}, β ${controller.beta})`,
+    at: () => controller.lambda,
+  };
 }

@@ -8,9 +8,10 @@ import { calleeOf, requireLanguageModel, requireMatrix, requireRank, requireToke
 import { PREFERENCE_LOSSES } from "./preference-losses.js";
 import { checkSameClasses } from "./rules/class-count.js";
 import { checkPositiveTemperature } from "./rules/positive-temperature.js";
+import { checkOneTaidLambdaForm } from "./rules/taid-lambda-forms.js";
 import type { BoundArgument } from "./signature.js";
 import { lossType, shapesAgree, showShape } from "./types.js";
-import { isNumber } from "./values.js";
+import { isNumber, range, showValue, type ScheduleValue } from "./values.js";
 
 type Args = ReadonlyMap<string, BoundArgument>;
 
@@ -177,12 +178,17 @@ const preferenceLosses: Builtin[] = [...PREFERENCE_LOSSES.values()].map((p) => (
  * `taid(s.logits, t.logits, lambda_start: 0.4, …)`: its λ is state the stage updates after each
  * step from that step's loss, so (like an adapter) it belongs to one stage's objective.
  */
+/** The default of taid's `lambda:`: its own controller, configured by the `lambda_*` options. */
+const OWN_LAMBDA: ScheduleValue = { kind: "schedule", describe: "its own, from lambda_start to lambda_end", min: 0, max: 1, warmup: undefined };
+
 const taid: Builtin = {
   name: "taid",
   category: "adapter",
-  doc: "TAID: target p = softmax((1−λ)·stopgrad(s) + λ·t) in logit space, no temperature; loss −Σ p·log softmax(s), batch mean. λ starts at `lambda_start` and adapts after each step from the step's total loss: δ = (L_prev − L)/(L_prev + 1e-15), m ← β·m + (1−β)·δ, λ ← min(λ_end, max(λ_start + (λ_end − λ_start)·step/N, λ + α·σ(m)·(1 − λ))); checkpoints keep its state.",
+  doc: "TAID: target p = softmax((1−λ)·stopgrad(s) + λ·t) in logit space, no temperature; loss −Σ p·log softmax(s), batch mean. λ starts at `lambda_start` and adapts after each step from the step's total loss: δ = (L_prev − L)/(L_prev + 1e-15), m ← β·m + (1−β)·δ, λ ← min(λ_end, max(λ_start + (λ_end − λ_start)·step/N, λ + α·σ(m)·(1 − λ))); checkpoints keep its state. With `lambda:` (a `taid_lambda` let, a schedule or a number in [0, 1]) λ is read from it instead, and the `lambda_*`, `alpha`, `beta` options are refused (KD3092).",
   params: [
     ...tensors("student", "teacher"),
+    // Without `lambda:`, taid makes its own adaptive λ from the four options below.
+    { name: "lambda", type: "scalar", default: OWN_LAMBDA },
     { name: "lambda_start", type: "number", default: 0.4 },
     { name: "lambda_end", type: "number", default: 1 },
     { name: "alpha", type: "number", default: 5e-4 },
@@ -192,6 +198,13 @@ const taid: Builtin = {
     requireMatrix(args, "student", ctx);
     requireMatrix(args, "teacher", ctx);
     checkSameClasses(arg(args, "student"), arg(args, "teacher"), ctx);
+    if (arg(args, "lambda").node) {
+      checkOneTaidLambdaForm(args, ctx);
+      const lambda = range(arg(args, "lambda").value);
+      if (lambda && !(lambda.min >= 0 && lambda.max <= 1))
+        ctx.report(diagnostic("KD3008", arg(args, "lambda").node!.span, { what: "`lambda` of `taid`", value: `in [0, 1], not ${showValue(arg(args, "lambda").value!)} (from ${lambda.min} to ${lambda.max})` }));
+      return { type: lossType };
+    }
     const start = inRange(args, "lambda_start", (v) => v >= 0 && v <= 1, "in [0, 1]", ctx);
     if (start !== undefined) inRange(args, "lambda_end", (v) => v >= start && v <= 1, `in [lambda_start, 1] = [${start}, 1]`, ctx);
     inRange(args, "alpha", (v) => v >= 0 && v <= 1, "in [0, 1]", ctx);

@@ -11,6 +11,7 @@ import { dataSpecBuiltins } from "./builtins-data-specs.js";
 import { augmentParam, checkTransforms, preprocessParam } from "./data-options.js";
 import { modelBuiltins } from "./builtins-models.js";
 import { scheduleBuiltins } from "./builtins-schedules.js";
+import { adaptiveBuiltins } from "./builtins-adaptive.js";
 import { tensorOpBuiltins } from "./builtins-tensor-ops.js";
 import { metricBuiltins } from "./builtins-metrics.js";
 import { optimizerBuiltins } from "./builtins-optim.js";
@@ -33,6 +34,8 @@ export interface BuiltinContext {
   readRelative(path: string): string | undefined;
   /** The split the current stage trains on, inside objectives; the evaluated split, inside a metric list. */
   readonly split: SplitInfo | undefined;
+  /** The stage `let` whose whole value is this call, if it is one (adaptive schedules need one). */
+  readonly stageLet?: string;
 }
 
 export interface Builtin extends Signature {
@@ -469,6 +472,7 @@ export const builtins: ReadonlyMap<string, Builtin> = new Map(
     linear,
     cosine,
     ...scheduleBuiltins,
+    ...adaptiveBuiltins,
     ...optimizerBuiltins,
     ...metricBuiltins,
     progress("step", "Optimizer steps completed in the current stage (0 at its first step)."),

@@ -98,6 +98,8 @@ export interface Env {
   readonly bindings: ReadonlyMap<Parameter, Checked> | undefined;
   /** The name a declaration gives its value (`model small = …`). */
   readonly declaredName: string | undefined;
+  /** While checking a stage `let`: its name and the expression that is its whole value. */
+  readonly stageLet?: { readonly name: string; readonly value: Expression };
   readonly lossStack: readonly LossDeclaration[];
   /** Write results into the side tables (off while instantiating a loss for a call site). */
   readonly record: boolean;
@@ -622,6 +624,7 @@ export class ExpressionChecker {
       report: env.report,
       readRelative: (path) => (host ? host.readFile(host.resolvePath(path, env.module.path)) : undefined),
       split: env.stage?.split,
+      stageLet: env.stageLet?.value === node ? env.stageLet.name : undefined,
     });
     if (b.category === "schedule" && env.stage && isSchedule(result.value))
       env.stage.schedules.push({ span: node.span, value: result.value });

@@ -282,7 +282,7 @@ export function checkStage(
           report(diagnostic("KD2002", stmt.name.span, { name: stmt.name.name }, { labels: prior ? [{ span: prior, message: "first declared here" }] : [] }));
           break;
         }
-        const value = expressions.check(stmt.value, baseEnv("let"));
+        const value = expressions.check(stmt.value, { ...baseEnv("let"), stageLet: { name: stmt.name.name, value: stmt.value } });
         if (value.type.kind !== "error" && value.type.kind !== "number" && value.type.kind !== "schedule")
           report(diagnostic("KD3004", stmt.value.span, { context: "`let`", expected: "a number or a schedule", found: describe(value.type) }));
         firstLet.set(stmt.name.name, stmt.name.span);

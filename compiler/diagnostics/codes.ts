@@ -772,6 +772,38 @@ height and width (\`mnist\`: 28×28), \`normalize\` and \`noise\` need feature v
 
     dataset d = csv("flowers.csv", label: "species", augment: [flip()])   // rows, not images`,
   }),
+  // Adaptive schedules (a controller updated from the stage's loss): KD3091–KD3094.
+  KD3091: entry<{ name: string }>({
+    severity: "error",
+    title: "adaptive schedule outside a stage `let`",
+    message: (a) => `\`${a.name}\` must be the whole value of a stage \`let\``,
+    help: (a) => `declare it in the stage, \`let lam = ${a.name}(…)\`, and use \`lam\` where you need the value`,
+    explanation: `An adaptive schedule such as \`taid_lambda\` is state, not a formula of the step: a controller
+that the stage updates once after each optimizer step from that step's total loss and that
+checkpoints keep. It needs a stage (its loss and its length) and a name (one controller, read
+wherever the name is used), so it is declared as the whole value of a stage \`let\`:
+
+    stage distill after teach {
+      …
+      let lam = taid_lambda(start: 0.4, end: 1)
+      minimize lam * kd(small.logits, big.logits, T: 2) + (1 - lam) * ce(small.logits, batch.label)
+    }
+
+Written inside another expression, in a loss definition, in a top-level declaration or directly
+in \`optimizer adam(lr: …)\`, it is refused.`,
+  }),
+  KD3092: entry<Record<string, never>>({
+    severity: "error",
+    title: "`taid` with `lambda:` and its own controller's options",
+    message: () => "`taid` takes `lambda:` or the options of its own adaptive λ (`lambda_start`, `lambda_end`, `alpha`, `beta`), not both",
+    help: () => "put the options in the schedule, `let lam = taid_lambda(start: …, end: …, alpha: …, beta: …)`, and keep `lambda: lam`; or drop `lambda:`",
+    explanation: `\`taid(s, t)\` makes its own adaptive λ from \`lambda_start\`, \`lambda_end\`, \`alpha\` and \`beta\`.
+\`taid(s, t, lambda: lam)\` reads λ from a scalar instead (a \`taid_lambda\` let, any schedule or a number in
+[0, 1]), so those options would configure nothing:
+
+    let lam = taid_lambda(start: 0.2, alpha: 0.01)
+    minimize taid(small.logits, big.logits, lambda: lam)`,
+  }),
 
   // ── teacher-generated data, `generate(…)` (KD3087–KD3090) ──
   KD3087: entry<{ model: string; prompts: string; why: string }>({

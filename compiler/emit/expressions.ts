@@ -68,7 +68,9 @@ export function emitExpr(e: IrExpr, scope: ExprScope): string {
     case "route":
       return "ctx.route()";
     case "taid":
-      return `ctx.term("taid", ${stringLiteral(e.origin)}, kd.losses.taid(${sub(e.student)}, ${sub(e.teacher)}, ${lookup(scope.locals, e.controller)}.lambda))`;
+      return `ctx.term("taid", ${stringLiteral(e.origin)}, kd.losses.taid(${sub(e.student)}, ${sub(e.teacher)}, ${e.lambda ? sub(e.lambda) : `${lookup(scope.locals, e.controller!)}.lambda`}))`;
+    case "adaptive":
+      return `kd.schedules.adaptive(${lookup(scope.locals, e.controller)})`;
     case "adapt":
       return `${lookup(scope.locals, e.adapter)}.apply(${sub(e.input)})`;
     case "apply":

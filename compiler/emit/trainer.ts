@@ -168,7 +168,10 @@ function emitStage(
     locals.set(a.name, id);
     modules.push(id);
   }
-  for (const c of stage.controllers ?? []) locals.set(c.name, names.name(`controller:${c.name}`, c.name.replace(/\./g, "_")));
+  // A `taid_lambda` let's controller is `<stage>.<let>`: the let keeps `<stage>_<let>` for its schedule.
+  const letController = (c: { name: string }): boolean => stage.lets.some((l) => `${stage.name}.${l.name}` === c.name);
+  for (const c of stage.controllers ?? [])
+    locals.set(c.name, names.name(`controller:${c.name}`, `${c.name.replace(/\./g, "_")}${letController(c) ? "_controller" : ""}`));
   if (stage.reference) locals.set(stage.reference.name, names.name(`reference:${stage.name}`, `${stage.name}_${stage.reference.name}`));
   for (const l of stage.lets) {
     const id = names.name(`let:${stage.name}:${l.name}`, `${stage.name}_${l.name}`);
@@ -192,7 +195,9 @@ function emitStage(
   // Top-level modules this stage trains; the others its objective applies stay frozen.
   for (const m of stage.modules ?? []) modules.push(top.get(m)!);
   for (const c of stage.controllers ?? [])
-    w.writeLine(`const ${locals.get(c.name)} = new kd.losses.TaidController(${options(c.options, scope)}); // taid's adaptive λ, updated after each step`);
+    w.writeLine(
+      `const ${locals.get(c.name)} = new kd.losses.TaidController(${options(c.options, scope)}); // ${letController(c) ? "taid_lambda's" : "taid's"} adaptive λ, updated after each step`,
+    );
   for (const l of stage.lets) {
     w.writeLine(`const ${locals.get(l.name)}: ${TS_TYPE[l.kind]} = ${emitExpr(l.value, scope)}; // ${commentText(l.origin)}`);
   }

@@ -67,7 +67,9 @@ function text(e: IrExpr, names?: (loss: string) => readonly string[] | undefined
     case "route":
       return atom("batch.route");
     case "taid":
-      return atom(`taid(student: ${exprText(e.student)}, teacher: ${exprText(e.teacher)}, λ: ${e.controller})`);
+      return atom(`taid(student: ${exprText(e.student)}, teacher: ${exprText(e.teacher)}, λ: ${e.lambda ? exprText(e.lambda) : e.controller})`);
+    case "adaptive":
+      return atom(`taid_lambda(controller: ${e.controller})`);
     case "adapt":
       return atom(`${e.adapter}(${exprText(e.input)})`);
     case "apply":

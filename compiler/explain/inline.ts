@@ -33,7 +33,7 @@ export function mapChildren(e: IrExpr, f: (x: IrExpr) => IrExpr): IrExpr {
     case "routed":
       return { ...e, parts: e.parts.map(f), route: f(e.route) };
     case "taid":
-      return { ...e, student: f(e.student), teacher: f(e.teacher) };
+      return { ...e, student: f(e.student), teacher: f(e.teacher), ...(e.lambda ? { lambda: f(e.lambda) } : {}) };
     case "adapt":
     case "apply":
       return { ...e, input: f(e.input) };

@@ -197,6 +197,7 @@ function explainStage(ir: IrProgram, stage: IrStage, index: number): StageExplan
           ? [
               ["student", n.student],
               ["teacher", n.teacher],
+              ...(n.lambda ? [["lambda", n.lambda] as [string, IrExpr]] : []),
             ]
           : Object.entries(n.args);
     const convention = LOSS_CONVENTIONS[fn];
@@ -215,7 +216,7 @@ function explainStage(ir: IrProgram, stage: IrStage, index: number): StageExplan
           const implied =
             i === 0 && n.op === "preference" && !n.reference && n.fn !== "simpo"
               ? [{ name: "reference", value: "none: reference-free (the reference's log-probs are taken as 0)" }]
-              : i === 1 && n.op === "taid"
+              : i === 1 && n.op === "taid" && n.controller
                 ? [{ name: "λ", value: `${n.controller}: adaptive, updated after every step (see "adaptive state")` }]
                 : [];
           return [argument, ...implied];

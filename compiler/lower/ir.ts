@@ -138,8 +138,13 @@ export type IrExpr =
   | { readonly op: "routed"; readonly parts: readonly IrExpr[]; readonly route: IrExpr; readonly T: readonly number[] | undefined }
   /** The batch's route ids `[B]`. */
   | { readonly op: "route" }
-  /** TAID between `[B, C]` logits, at the current λ of the stage's controller `controller`. */
-  | { readonly op: "taid"; readonly controller: string; readonly student: IrExpr; readonly teacher: IrExpr; readonly origin: string }
+  /**
+   * TAID between `[B, C]` logits, at the current λ of the stage's controller `controller` (its own),
+   * or at `lambda` (`taid(…, lambda: x)`, a number at this step); exactly one of the two.
+   */
+  | { readonly op: "taid"; readonly controller?: string; readonly lambda?: IrExpr; readonly student: IrExpr; readonly teacher: IrExpr; readonly origin: string }
+  /** An adaptive schedule (a `taid_lambda` let): the current value of the stage's controller `controller`. */
+  | { readonly op: "adaptive"; readonly controller: string }
   /** A stage's trainable linear adapter (`project(x, like: y)`) applied to `input`. */
   | { readonly op: "adapt"; readonly adapter: string; readonly input: IrExpr }
   /**
@@ -247,7 +252,11 @@ export interface IrStage {
   }[];
   /** Top-level `module`s trained in this stage with `train` (the others it applies are frozen). */
   readonly modules?: readonly string[];
-  /** State updated from each step's loss (TAID's λ), read by the objective and kept in checkpoints; absent when none. */
+  /**
+   * State updated from each step's loss (TAID's λ), read by the objective (and by `adaptive`
+   * schedules) and kept in checkpoints; absent when none. Named `<stage>.taid<n>` for a `taid`
+   * call's own, `<stage>.<let>` for a `taid_lambda` let.
+   */
   readonly controllers?: readonly { readonly name: string; readonly kind: "taid"; readonly options: Readonly<Record<string, IrExpr>> }[];
   /** Clip the gradient to this global L2 norm before each update. */
   readonly clip?: number;
@@ -279,6 +288,7 @@ export function isScheduleExpr(e: IrExpr): boolean {
   switch (e.op) {
     case "schedule":
     case "progress":
+    case "adaptive":
       return true;
     case "local":
     case "param":

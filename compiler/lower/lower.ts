@@ -171,6 +171,7 @@ export function lower(program: CheckedProgram): IrProgram {
     }
     if (builtin.name === "hint") return hintOf(e, context);
     if (builtin.name === "taid") return taidOf(e, context);
+    if (builtin.name === "taid_lambda") return adaptiveOf(e);
     if (builtin.name === "ensemble") return ensembleOf(e, context);
     const preference = PREFERENCE_LOSSES.get(builtin.name);
     if (preference) return preferenceOf(e, preference, context);
@@ -242,14 +243,38 @@ export function lower(program: CheckedProgram): IrProgram {
 
   // The stage whose objective is being lowered collects the controllers its `taid` calls create.
   let controllers: NonNullable<IrStage["controllers"]>[number][] | undefined;
+  // The `taid_lambda` lets of the stage being lowered: each call → the controller it declares.
+  let adaptiveLets = new Map<CallExpression, string>();
   const taidOf = (e: CallExpression, context: Context): IrExpr => {
     if (!controllers) throw new InternalError("taid outside a stage objective");
     const builtin = builtins.get("taid")!;
-    const { student, teacher, ...options } = namedArgs(e, builtin, "build");
     const bound = bindNames(e, builtin);
-    const name = `${stageName}.taid${controllers.length + 1}`;
-    controllers.push({ name, kind: "taid", options });
-    return { op: "taid", controller: name, student: expr(bound.get("student")!, context), teacher: expr(bound.get("teacher")!, context), origin: origin(e.span) };
+    const [student, teacher] = [expr(bound.get("student")!, context), expr(bound.get("teacher")!, context)];
+    const lambda = bound.get("lambda");
+    if (lambda) return { op: "taid", lambda: expr(lambda, context), student, teacher, origin: origin(e.span) };
+    const { lambda_start, lambda_end, alpha, beta } = namedArgs(e, { ...builtin, params: builtin.params.filter((p) => p.name !== "lambda") }, "build");
+    let n = 1;
+    while (controllers.some((c) => c.name === `${stageName}.taid${n}`)) n++;
+    const name = `${stageName}.taid${n}`;
+    controllers.push({ name, kind: "taid", options: { lambda_start: lambda_start!, lambda_end: lambda_end!, alpha: alpha!, beta: beta! } });
+    return { op: "taid", controller: name, student, teacher, origin: origin(e.span) };
+  };
+  /** Declares the controllers of the stage's `taid_lambda` lets, before anything reads them. */
+  const declareAdaptiveLets = (s: CheckedProgram["stages"][number]): void => {
+    adaptiveLets = new Map();
+    for (const l of s.lets) {
+      const callee = l.value.kind === "CallExpression" && l.value.callee.kind === "Identifier" ? state.symbols.get(l.value.callee) : undefined;
+      if (l.value.kind !== "CallExpression" || callee?.kind !== "builtin" || callee.builtin.name !== "taid_lambda") continue;
+      const { start, end, alpha, beta } = namedArgs(l.value, callee.builtin, "build");
+      const name = `${stageName}.${l.name.name}`;
+      controllers!.push({ name, kind: "taid", options: { lambda_start: start!, lambda_end: end!, alpha: alpha!, beta: beta! } });
+      adaptiveLets.set(l.value, name);
+    }
+  };
+  const adaptiveOf = (e: CallExpression): IrExpr => {
+    const controller = adaptiveLets.get(e);
+    if (!controller) throw new InternalError("taid_lambda outside a stage let");
+    return { op: "adaptive", controller };
   };
 
   /** A preference loss with every option spelled out (defaults included). */
@@ -438,6 +463,7 @@ export function lower(program: CheckedProgram): IrProgram {
     adapters = [];
     stageModules = new Set(s.modules);
     controllers = [];
+    declareAdaptiveLets(s);
     const objective = expr(s.objective, "step");
     const stageAdapters = adapters;
     const stageControllers = controllers;

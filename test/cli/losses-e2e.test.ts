@@ -1,7 +1,8 @@
 // The loss built-ins added beside kd/dkd/dpo, trained end to end through the generated trainer:
 // a recipe is compiled, its trainer imported, and its program run on the cpu backend with tiny
 // data: feature losses (hint, cosine, RKD, Margin-MSE), next-token divergences, SimPO and ADPO,
-// TAID, whose λ must move during training, land in checkpoints, and resume exactly; and ensembles
+// TAID and a `taid_lambda` let read as a loss weight and in the lr, whose λ must move during
+// training, land in checkpoints, and resume exactly; and ensembles
 // at per-teacher temperatures or routed by a data column.
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -193,6 +194,70 @@ stage distill after teach {
     const again = new AbortController();
     await expect(train(t, stopped, { signal: again.signal, onStep: (e) => e.stage === "distill" && e.step === 4 && again.abort() })).rejects.toThrow(/interrupted/);
     await expect(train(changed, stopped, { resume: true })).rejects.toThrow(/cannot resume the run in .*different program/);
+  });
+});
+
+describe("taid_lambda, an adaptive schedule read as a loss weight and in the lr", () => {
+  const recipe = `dataset digits = mnist(train: 64, test: 16, seed: 1)
+model big = mlp(input: 784, hidden: [16], classes: 10)
+model small = mlp(input: 784, hidden: [8], classes: 10)
+stage teach {
+  train big on digits.train
+  epochs 2
+  batch 16
+  optimizer adam(lr: 1e-2)
+  minimize ce(big.logits, batch.label)
+}
+stage distill after teach {
+  train small on digits.train
+  teacher big
+  epochs 2
+  batch 16
+  let lam = taid_lambda(start: 0.2, end: 0.9, alpha: 0.5)
+  optimizer adam(lr: 1e-2 * lam)
+  minimize lam * kd(small.logits, big.logits, T: 2) + (1 - lam) * ce(small.logits, batch.label)
+  checkpoint every 1 epoch keep 1
+}
+`;
+  const lambdaOf = (spec: kd.ProgramSpec) => (spec.stages[1]!.controllers!["distill.lam"] as kd.losses.TaidController).toJSON();
+
+  it("moves λ during training, feeds step k the λ of steps 0…k−1 (lr included), and resumes it exactly", async () => {
+    const t = await trainer("taid-lambda", recipe);
+    let spec: kd.ProgramSpec | undefined;
+    const after: number[] = [];
+    const lrs: number[] = [];
+    await kd.run(() => (spec = t.program(t.defaults)), {
+      backend: "cpu", outDir: join(dir, "taid-lambda-whole"), quiet: true, handleSignals: false,
+      onStep: (e) => {
+        if (e.stage !== "distill") return;
+        after.push(lambdaOf(spec!).lambda);
+        lrs.push(e.lr);
+      },
+    });
+    // One controller, updated once per step although the objective reads λ twice and the lr once.
+    expect(Object.keys(spec!.stages[1]!.controllers!)).toEqual(["distill.lam"]);
+    expect(after).toHaveLength(8);
+    expect(after[0]).toBe(0.2); // the first update only records the loss
+    expect(after[1]!).toBeGreaterThan(0.2 + (0.7 * 1) / 8 + 0.05); // past the linear floor
+    for (let i = 1; i < 8; i++) expect(after[i]!).toBeGreaterThanOrEqual(after[i - 1]!);
+    expect(after[7]!).toBeGreaterThan(after[0]!);
+    // The lr is read before the step: step k sees the λ left by steps 0…k−1 (step 0: start).
+    expect(lrs[0]).toBeCloseTo(1e-2 * 0.2, 12);
+    for (let k = 1; k < 8; k++) expect(lrs[k]).toBeCloseTo(1e-2 * after[k - 1]!, 12);
+    const state = lambdaOf(spec!);
+
+    // Stopped after the stage's first epoch, then resumed with a fresh program: the same λ, step by step.
+    const abort = new AbortController();
+    const out = "taid-lambda-resumed";
+    await expect(train(t, out, { signal: abort.signal, onStep: (e) => e.stage === "distill" && e.step === 4 && abort.abort() })).rejects.toThrow(/interrupted/);
+    let resumedSpec: kd.ProgramSpec | undefined;
+    const resumedAfter: number[] = [];
+    await kd.run(() => (resumedSpec = t.program(t.defaults)), {
+      backend: "cpu", outDir: join(dir, out), quiet: true, handleSignals: false, resume: true,
+      onStep: (e) => e.stage === "distill" && resumedAfter.push(lambdaOf(resumedSpec!).lambda),
+    });
+    expect(resumedAfter).toEqual(after.slice(4));
+    expect(lambdaOf(resumedSpec!)).toEqual(state);
   });
 });
 

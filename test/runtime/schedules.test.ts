@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { add, combine, constant, cosine, div, exp, linear, max, min, mul, piecewise, resolveDuration, step, sub, warmup } from "../../runtime/schedules.js";
+import { adaptive, add, combine, constant, cosine, div, exp, linear, max, min, mul, piecewise, resolveDuration, step, sub, warmup } from "../../runtime/schedules.js";
 import { KdcRuntimeError } from "../../runtime/errors.js";
+import { TaidController } from "../../runtime/losses/taid.js";
 import type { Progress } from "../../runtime/program.js";
 
 /** A stage of 10 epochs × 100 steps. */
@@ -211,5 +212,20 @@ describe("schedules", () => {
     expect(piecewise({ points: [[{ value: 0, unit: "steps" }, 1], [{ value: 2, unit: "epochs" }, 0]], interpolate: "step" }).describe).toBe(
       "piecewise(step; 0 steps: 1, 2 epochs: 0)",
     );
+  });
+});
+
+describe("adaptive", () => {
+  it("reads the controller's current λ at any progress, and follows its updates", () => {
+    const c = new TaidController({ lambdaStart: 0.3, lambdaEnd: 0.9, alpha: 0.5, beta: 0.5 });
+    const s = adaptive(c);
+    const p = (step: number): Progress => ({ step, totalSteps: 10, epoch: 0, stepsPerEpoch: 10 });
+    expect(s.describe).toBe("taid_lambda(0.3 → 0.9, α 0.5, β 0.5)");
+    expect([s.at(p(0)), s.at(p(9))]).toEqual([0.3, 0.3]);
+    c.update(2, 0, 10); // the first update only records the loss
+    expect(s.at(p(5))).toBe(0.3);
+    c.update(1, 1, 10);
+    expect(s.at(p(0))).toBe(c.lambda);
+    expect(c.lambda).toBeGreaterThan(0.3);
   });
 });
