@@ -80,7 +80,10 @@ export interface Outputs {
   readonly tokenLogits?: tf.Tensor3D;
   /** Per block or stage, in order: [B, H, W, C] for conv nets, [B, T, D] for transformers. */
   readonly block?: readonly tf.Tensor[];
-  /** Per block, the value just before its final activation (cnn: the conv output, before ReLU and pooling). */
+  /**
+   * Per block, the value just before its final activation: cnn the conv output (before ReLU and
+   * pooling), resnet the residual sum of a stage's last block, mlp each hidden dense layer's output.
+   */
   readonly preActivation?: readonly tf.Tensor[];
   /** The flat features the classifier head reads, [B, features]. */
   readonly pooled?: tf.Tensor2D;

@@ -148,7 +148,7 @@ const ACTIVATIONS = ["relu", "tanh", "sigmoid"];
 const mlp: Builtin = {
   name: "mlp",
   category: "model",
-  doc: "A multi-layer perceptron: dense layers with an activation and optional dropout, then a dense layer to the class logits. Taps: `logits` [B, classes], `hidden[i]` [B, hidden[i]] (after the activation).",
+  doc: "A multi-layer perceptron: dense layers with an activation and optional dropout, then a dense layer to the class logits. Taps: `logits` [B, classes], `hidden[i]` [B, hidden[i]] (after the activation), `pre_activation[i]` [B, hidden[i]] (the same layer before it).",
   params: [
     { name: "input", type: "int" },
     { name: "hidden", type: "int-list", default: [] },

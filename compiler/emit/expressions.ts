@@ -56,6 +56,7 @@ export function emitExpr(e: IrExpr, scope: ExprScope): string {
       if (e.tap === "logits") return `ctx.outputs(${sub(e.model)}).logits`;
       if (e.tap === "hidden") return `ctx.outputs(${sub(e.model)}).hidden[${e.index}]`;
       if (e.tap === "pooled" || e.tap === "embedding") return `ctx.outputs(${sub(e.model)}).${e.tap}!`;
+      if (e.tap === "pre_activation") return `ctx.outputs(${sub(e.model)}).preActivation![${e.index}]!`;
       return `ctx.outputs(${sub(e.model)}).${e.tap}![${e.index}]!`;
     case "labels":
       return "ctx.labels()";

@@ -115,7 +115,7 @@ export type IrExpr =
   | { readonly op: "neg"; readonly operand: IrExpr; readonly kind: IrKind }
   /** A schedule evaluated at the current step, inside an objective. */
   | { readonly op: "at"; readonly schedule: IrExpr }
-  | { readonly op: "tap"; readonly model: IrExpr; readonly tap: "logits" | "hidden" | "block" | "pooled" | "embedding" | "attention"; readonly index?: number }
+  | { readonly op: "tap"; readonly model: IrExpr; readonly tap: "logits" | "hidden" | "block" | "pre_activation" | "pooled" | "embedding" | "attention"; readonly index?: number }
   | { readonly op: "labels" }
   /**
    * A preference loss (`dpo`, `simpo`, `adpo`) on a preference batch, from the policy's and the

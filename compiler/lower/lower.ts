@@ -120,7 +120,7 @@ export function lower(program: CheckedProgram): IrProgram {
         const index = state.values.get(e.index);
         if (typeof index !== "number") throw new InternalError("non-constant tap index");
         const list = e.object.property.name;
-        if (list !== "hidden" && list !== "block" && list !== "attention") throw new InternalError(`cannot index .${list}`);
+        if (list !== "hidden" && list !== "block" && list !== "pre_activation" && list !== "attention") throw new InternalError(`cannot index .${list}`);
         return { op: "tap", model: expr(e.object.object, context), tap: list, index };
       }
       case "BinaryExpression": {
