@@ -269,6 +269,12 @@ export interface StageSpec {
    * mode on the gradient tape, the optimizer updates them, and their outputs are never cached.
    */
   readonly trainableTeachers?: readonly Model[];
+  /**
+   * Frozen teachers whose forward pass runs in training mode (dropout on; batch norms use, and
+   * update, batch statistics, as PyTorch's `teacher.train()`), still off the gradient tape. Their
+   * outputs differ between calls, so they are never cached. Default none (inference mode).
+   */
+  readonly teachersInTrainingMode?: readonly Model[];
   /** Epochs the stage touches; with `steps`, ceil(steps / steps per epoch) (the last one partial). */
   readonly epochs: number;
   /** Train exactly this many optimizer steps, crossing epoch boundaries; default epochs × steps per epoch. */

@@ -21,11 +21,14 @@ export function cacheLegality(ir: IrProgram, stage: IrStage, index: number): Cac
   const split = `${stage.data.dataset}.${stage.data.split}`;
   return frozen.map(({ model, role, shown }) => {
     const trainedHere = model === stage.train && role === "teacher";
-    const legal = !trainedHere;
+    const trainMode = role === "teacher" && (stage.trainModeTeachers ?? []).includes(model);
+    const legal = !trainedHere && !trainMode;
     const what = role === "reference" ? `\`${shown}\` is a snapshot of \`${model}\` taken when the stage starts, so it is frozen` : `\`${model}\` is frozen (not trained in this stage)`;
     const reason = legal
       ? `${what}, deterministic in inference mode (dropout off), and \`${split}\` has no random augmentation: its inputs are the same every epoch`
-      : `\`${model}\` is trained in this stage`;
+      : trainMode
+        ? `\`${model}\` runs in training mode (\`mode train\`): dropout is on, so its outputs change on every call`
+        : `\`${model}\` is trained in this stage`;
     const reusedLater = ir.stages
       .slice(index + 1)
       .some((s) => (s.teachers.includes(model) || s.reference?.model === model) && s.data.dataset === stage.data.dataset && s.data.split === stage.data.split);

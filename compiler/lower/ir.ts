@@ -199,6 +199,8 @@ export interface IrStage {
   readonly teachers: readonly string[];
   /** Teachers trained together with `train` (`teacher m trainable`), a subset of `teachers`. */
   readonly trainableTeachers?: readonly string[];
+  /** Frozen teachers run in training mode (`teacher m mode train`): dropout on, off the tape, never cached. */
+  readonly trainModeTeachers?: readonly string[];
   /** Epochs the stage touches (with `steps`: ceil(steps / stepsPerEpoch), the last one partial). */
   readonly epochs: number;
   /** `steps N`: the stage ends after exactly N optimizer steps. */

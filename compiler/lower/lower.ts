@@ -450,6 +450,7 @@ export function lower(program: CheckedProgram): IrProgram {
     data: splitRef(s.data),
     teachers: s.teachers.map((t) => t.name.name),
     ...(s.trainableTeachers.length ? { trainableTeachers: s.trainableTeachers.map((t) => t.name.name) } : {}),
+    ...(s.trainModeTeachers.length ? { trainModeTeachers: s.trainModeTeachers.map((t) => t.name.name) } : {}),
     epochs: s.epochs,
     ...(s.steps !== undefined ? { steps: s.steps } : {}),
     ...(s.freeze.length ? { freeze: s.freeze.map((p) => ({ tap: p.tap, ...(p.index !== undefined ? { index: p.index } : {}) })) } : {}),
