@@ -258,6 +258,11 @@ export interface TeacherStatement extends NodeBase {
   readonly models: readonly Identifier[];
   /** Parallel to `models`: `trainable[i]` when `trainable` follows `models[i]`. */
   readonly trainable: readonly boolean[];
+  /**
+   * Parallel to `models`: the word after `mode` (`teacher big mode train`), as written (the checker
+   * accepts `train` and `eval`); undefined when unstated (inference mode).
+   */
+  readonly modes?: readonly (Identifier | undefined)[];
 }
 
 /**

@@ -465,15 +465,29 @@ export class KdParser extends CstParser {
     this.SUBRULE(this.expression, { LABEL: "data" });
   });
 
-  /** `teacher big trainable, small` */
+  /** `teacher big trainable, small mode train` (`mode` is contextual: a name only right after a teacher). */
   teacherStatement = this.RULE("teacherStatement", () => {
     this.CONSUME(Teacher);
     this.CONSUME(Name, { LABEL: "models" });
     this.OPTION(() => this.CONSUME(Trainable, { LABEL: "trainable" }));
+    this.OPTION3({
+      GATE: () => this.isTeacherMode(),
+      DEF: () => {
+        this.CONSUME3(Name, { LABEL: "modeKeyword" });
+        this.CONSUME4(Name, { LABEL: "modes" });
+      },
+    });
     this.MANY(() => {
       this.CONSUME(Comma);
       this.OR([{ GATE: () => this.isListName(), ALT: () => this.CONSUME2(Name, { LABEL: "models" }) }]);
       this.OPTION2(() => this.CONSUME2(Trainable, { LABEL: "trainable" }));
+      this.OPTION4({
+        GATE: () => this.isTeacherMode(),
+        DEF: () => {
+          this.CONSUME5(Name, { LABEL: "modeKeyword" });
+          this.CONSUME6(Name, { LABEL: "modes" });
+        },
+      });
     });
   });
 
@@ -807,6 +821,11 @@ export class KdParser extends CstParser {
    * not a declaration or statement keyword that starts a line, which begins the next one
    * (`teacher big,` ⏎ `epochs 2` has a stray comma, not a teacher called `epochs`).
    */
+  /** `mode NAME` on the teacher's line. */
+  private isTeacherMode(): boolean {
+    return tokenMatcher(this.LA(1), Name) && this.LA(1).image === "mode" && tokenMatcher(this.LA(2), Name) && !this.startsLine(1) && !this.startsLine(2);
+  }
+
   private isListName(): boolean {
     return !(isOneOf(this.LA(1), starters) && this.startsLine(1));
   }

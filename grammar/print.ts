@@ -218,7 +218,7 @@ export function printStatement(s: StageStatement): string {
     case "TrainStatement":
       return `train ${[s.model, ...s.modules].map((m) => m.name).join(", ")} on ${printExpression(s.data)}`;
     case "TeacherStatement":
-      return `teacher ${s.models.map((m, i) => (s.trainable[i] ? `${m.name} trainable` : m.name)).join(", ")}`;
+      return `teacher ${s.models.map((m, i) => `${m.name}${s.trainable[i] ? " trainable" : ""}${s.modes?.[i] ? ` mode ${s.modes[i].name}` : ""}`).join(", ")}`;
     case "ReferenceStatement":
       return s.name ? `reference ${s.name.name} = ${s.model?.name ?? ""}` : "reference none";
     case "SettingStatement":

@@ -431,14 +431,18 @@ class Builder {
         const modelTokens = this.tokens(inner, "models");
         if (modelTokens.length === 0) return undefined;
         const flags = this.tokens(inner, "trainable");
-        const trainable = modelTokens.map((t, i) => {
-          const next = modelTokens[i + 1];
-          return flags.some((f) => f.startOffset > t.startOffset && (!next || f.startOffset < next.startOffset));
+        const modeTokens = this.tokens(inner, "modes");
+        const after = (i: number) => (f: IToken) => f.startOffset > modelTokens[i]!.startOffset && (i + 1 >= modelTokens.length || f.startOffset < modelTokens[i + 1]!.startOffset);
+        const trainable = modelTokens.map((_, i) => flags.some(after(i)));
+        const modes = modelTokens.map((_, i) => {
+          const m = modeTokens.find(after(i));
+          return m && this.identifier(m);
         });
         return {
           kind: "TeacherStatement",
           models: modelTokens.map((t) => this.identifier(t)),
           trainable,
+          ...(modes.some((m) => m) ? { modes } : {}),
           span: spanTo(kwEnd),
         };
       }

@@ -80,7 +80,10 @@ export interface Outputs {
   readonly tokenLogits?: tf.Tensor3D;
   /** Per block or stage, in order: [B, H, W, C] for conv nets, [B, T, D] for transformers. */
   readonly block?: readonly tf.Tensor[];
-  /** Per block, the value just before its final activation (cnn: the conv output, before ReLU and pooling). */
+  /**
+   * Per block, the value just before its final activation: cnn the conv output (before ReLU and
+   * pooling), resnet the residual sum of a stage's last block, mlp each hidden dense layer's output.
+   */
   readonly preActivation?: readonly tf.Tensor[];
   /** The flat features the classifier head reads, [B, features]. */
   readonly pooled?: tf.Tensor2D;
@@ -266,6 +269,12 @@ export interface StageSpec {
    * mode on the gradient tape, the optimizer updates them, and their outputs are never cached.
    */
   readonly trainableTeachers?: readonly Model[];
+  /**
+   * Frozen teachers whose forward pass runs in training mode (dropout on; batch norms use, and
+   * update, batch statistics, as PyTorch's `teacher.train()`), still off the gradient tape. Their
+   * outputs differ between calls, so they are never cached. Default none (inference mode).
+   */
+  readonly teachersInTrainingMode?: readonly Model[];
   /** Epochs the stage touches; with `steps`, ceil(steps / steps per epoch) (the last one partial). */
   readonly epochs: number;
   /** Train exactly this many optimizer steps, crossing epoch boundaries; default epochs × steps per epoch. */

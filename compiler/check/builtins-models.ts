@@ -97,7 +97,7 @@ function denseParameters(widths: readonly number[]): number {
 const cnn: Builtin = {
   name: "cnn",
   category: "model",
-  doc: "A convolutional net: per entry of `channels` a same-padded k×k convolution, ReLU and (pool > 1) a pool×pool max-pool; then the flattened features, dense ReLU `hidden` layers and the class logits. Reads images [H, W, C] given as rows of H·W·C features (row-major, as MNIST's 784 = [28, 28, 1]). Taps: `logits` [B, classes], `hidden[i]`, `block[i]` [B, H_i, W_i, C_i], `pooled` [B, features].",
+  doc: "A convolutional net: per entry of `channels` a same-padded k×k convolution, ReLU and (pool > 1) a pool×pool max-pool; then the flattened features, dense ReLU `hidden` layers and the class logits. Reads images [H, W, C] given as rows of H·W·C features (row-major, as MNIST's 784 = [28, 28, 1]). Taps: `logits` [B, classes], `hidden[i]`, `block[i]` [B, H_i, W_i, C_i], `pre_activation[i]` (block i's convolution before ReLU and pooling, [B, H_{i−1}, W_{i−1}, C_i]), `pooled` [B, features].",
   params: [
     { name: "input", type: "int-list" },
     { name: "channels", type: "int-list" },
@@ -116,14 +116,17 @@ const cnn: Builtin = {
     const classes = intAtLeast(args, "classes", 2, ctx);
     rateArg(args, "dropout", ctx);
     let blocks: Dim[][] | undefined;
+    let preActivations: Dim[][] | undefined;
     let pooled: number | undefined;
     let parameters: number | undefined;
     if (image && channels && kernel !== undefined && pool !== undefined) {
       let [h, w, c] = image;
       blocks = [];
+      preActivations = [];
       parameters = 0;
       for (const [i, out] of channels.entries()) {
         parameters += kernel * kernel * c * out + out;
+        preActivations.push([h, w, out]); // same padding: the conv keeps H and W; the pool halves them after
         if (pool > 1) {
           h = Math.floor(h / pool);
           w = Math.floor(w / pool);
@@ -155,7 +158,7 @@ const cnn: Builtin = {
       hidden,
       reads: "images",
       ...(image ? { image } : {}),
-      ...(blocks ? { blocks } : {}),
+      ...(blocks ? { blocks, preActivations: preActivations! } : {}),
       ...(pooled !== undefined ? { pooled } : {}),
       ...(parameters !== undefined ? { parameters } : {}),
     };
@@ -166,7 +169,7 @@ const cnn: Builtin = {
 const resnet: Builtin = {
   name: "resnet",
   category: "model",
-  doc: "A CIFAR-style residual net: a 3×3 stem, then per entry of `widths` a stage of `blocks_per_stage` basic blocks (two 3×3 convs with batch norm; every stage after the first halves the resolution), global average pooling and the class logits. Reads images [H, W, C] given as rows of H·W·C features. Taps: `logits` [B, classes], `block[i]` [B, H_i, W_i, widths[i]] (one per stage), `pooled` [B, widths[last]].",
+  doc: "A CIFAR-style residual net: a 3×3 stem, then per entry of `widths` a stage of `blocks_per_stage` basic blocks (two 3×3 convs with batch norm; every stage after the first halves the resolution), global average pooling and the class logits. Reads images [H, W, C] given as rows of H·W·C features. Taps: `logits` [B, classes], `block[i]` [B, H_i, W_i, widths[i]] (one per stage), `pre_activation[i]` (stage i's last residual sum before its ReLU, shaped as `block[i]`), `pooled` [B, widths[last]].",
   params: [
     { name: "input", type: "int-list" },
     { name: "widths", type: "int-list", default: [16, 32, 64] },
@@ -276,8 +279,9 @@ export const modelBuiltins: Builtin[] = [cnn, resnet, transformer];
 /** The taps a model offers (for "unknown member" messages). */
 export function modelTapNames(info: ModelInfo | undefined): string[] {
   if (!info) return ["logits", "hidden"];
-  if (info.builtin === "cnn") return ["logits", "hidden", "block", "pooled"];
-  if (info.builtin === "resnet") return ["logits", "block", "pooled"];
+  if (info.builtin === "mlp") return ["logits", "hidden", "pre_activation"];
+  if (info.builtin === "cnn") return ["logits", "hidden", "block", "pre_activation", "pooled"];
+  if (info.builtin === "resnet") return ["logits", "block", "pre_activation", "pooled"];
   if (info.builtin === "transformer") return ["logits", "embedding", "block", "attention"];
   return ["logits", "hidden"];
 }
@@ -310,6 +314,11 @@ export function modelTap(info: ModelInfo | undefined, name: string, index?: numb
     }
     case "block":
       return list(info?.blocks, info?.blocks?.length);
+    case "pre_activation": {
+      // Before each block's (mlp: hidden layer's) activation; resnet's are shaped as its blocks.
+      const shapes = info?.builtin === "mlp" ? info.hidden?.map((w) => [w]) : (info?.preActivations ?? info?.blocks);
+      return list(shapes, shapes?.length);
+    }
     case "pooled":
       return index === undefined ? tensor([info?.pooled ?? "F"], `${owner}.pooled`) : undefined;
     case "embedding":

@@ -10,6 +10,7 @@ import { requireLanguageModel, requireMatrix, requireTokenSplit } from "./loss-a
 import { dataSpecBuiltins } from "./builtins-data-specs.js";
 import { augmentParam, checkTransforms, preprocessParam } from "./data-options.js";
 import { modelBuiltins } from "./builtins-models.js";
+import { checkReduction, CE_REDUCTIONS, KL_REDUCTIONS, MSE_REDUCTIONS, reductionParam } from "./loss-reductions.js";
 import { scheduleBuiltins } from "./builtins-schedules.js";
 import { adaptiveBuiltins } from "./builtins-adaptive.js";
 import { tensorOpBuiltins } from "./builtins-tensor-ops.js";
@@ -151,7 +152,7 @@ const ACTIVATIONS = ["relu", "tanh", "sigmoid"];
 const mlp: Builtin = {
   name: "mlp",
   category: "model",
-  doc: "A multi-layer perceptron: dense layers with an activation and optional dropout, then a dense layer to the class logits. Taps: `logits` [B, classes], `hidden[i]` [B, hidden[i]] (after the activation).",
+  doc: "A multi-layer perceptron: dense layers with an activation and optional dropout, then a dense layer to the class logits. Taps: `logits` [B, classes], `hidden[i]` [B, hidden[i]] (after the activation), `pre_activation[i]` [B, hidden[i]] (the same layer before it).",
   params: [
     { name: "input", type: "int" },
     { name: "hidden", type: "int-list", default: [] },
@@ -193,10 +194,12 @@ const ce: Builtin = {
     { name: "logits", type: "tensor" },
     { name: "labels", type: "labels" },
     { name: "smoothing", type: "number", default: 0 },
+    reductionParam(CE_REDUCTIONS),
   ],
   result(args, ctx) {
     requireMatrix(args, "logits", ctx);
     rate(args, "smoothing", ctx);
+    checkReduction(args, CE_REDUCTIONS, ctx);
     checkLabelsMatchLogits(arg(args, "logits"), arg(args, "labels"), ctx);
     return { type: lossType };
   },
@@ -211,11 +214,13 @@ const kd: Builtin = {
     { name: "teacher", type: "tensor" },
     { name: "T", type: "scalar", default: 4 },
     { name: "t2", type: "bool", default: true },
+    reductionParam(KL_REDUCTIONS),
   ],
   result(args, ctx) {
     requireMatrix(args, "student", ctx);
     requireMatrix(args, "teacher", ctx);
     checkPositiveTemperature(arg(args, "T"), ctx);
+    checkReduction(args, KL_REDUCTIONS, ctx);
     checkSameClasses(arg(args, "student"), arg(args, "teacher"), ctx);
     return { type: lossType };
   },
@@ -225,7 +230,7 @@ const kd: Builtin = {
 function logitLoss(
   name: string,
   doc: string,
-  options: readonly { name: string; type: "scalar" | "number" | "bool" | "labels"; default?: Value }[],
+  options: readonly { name: string; type: "scalar" | "number" | "bool" | "labels" | "string"; default?: Value }[],
   extra?: (args: ReadonlyMap<string, BoundArgument>, ctx: BuiltinContext) => void,
 ): Builtin {
   return {
@@ -239,6 +244,7 @@ function logitLoss(
       if (args.has("T")) checkPositiveTemperature(arg(args, "T"), ctx);
       checkSameClasses(arg(args, "student"), arg(args, "teacher"), ctx);
       if (args.has("labels")) checkLabelsMatchLogits(arg(args, "student"), arg(args, "labels"), ctx);
+      checkReduction(args, KL_REDUCTIONS, ctx);
       extra?.(args, ctx);
       return { type: lossType };
     },
@@ -249,19 +255,19 @@ const T = (value: number) => ({ name: "T", type: "scalar" as const, default: val
 const t2 = (value: boolean) => ({ name: "t2", type: "bool" as const, default: value });
 
 const logitLosses: Builtin[] = [
-  logitLoss("reverse_kl", "Reverse KL: T²·mean_b KL(softmax(s/T) ‖ softmax(t/T)); same reduction and T² default as `kd`.", [T(4), t2(true)]),
-  logitLoss("jsd", "Jensen–Shannon divergence (generalized JSD with β = 0.5), batch mean; no T² by default.", [T(1), t2(false)]),
+  logitLoss("reverse_kl", "Reverse KL: T²·mean_b KL(softmax(s/T) ‖ softmax(t/T)); same reduction and T² default as `kd`.", [T(4), t2(true), reductionParam(KL_REDUCTIONS)]),
+  logitLoss("jsd", "Jensen–Shannon divergence (generalized JSD with β = 0.5), batch mean; no T² by default.", [T(1), t2(false), reductionParam(KL_REDUCTIONS)]),
   logitLoss(
     "gjsd",
     "Generalized JSD (GKD convention): M = β·P_t + (1−β)·Q_s; β·KL(P_t‖M) + (1−β)·KL(Q_s‖M); β = 0 is forward KL, β = 1 reverse KL.",
-    [{ name: "beta", type: "number", default: 0.5 }, T(1), t2(false)],
+    [{ name: "beta", type: "number", default: 0.5 }, T(1), t2(false), reductionParam(KL_REDUCTIONS)],
     (args, ctx) => {
       const b = arg(args, "beta");
       if (isNumber(b.value) && !(b.value >= 0 && b.value <= 1))
         ctx.report(diagnostic("KD3008", b.node?.span ?? ctx.call.span, { what: "`beta`", value: `in [0, 1], not ${b.value}` }));
     },
   ),
-  logitLoss("tvd", "Total variation distance: 0.5·Σ|p − q| per example, batch mean; no T² by default.", [T(1), t2(false)]),
+  logitLoss("tvd", "Total variation distance: 0.5·Σ|p − q| per example, batch mean; no T² by default.", [T(1), t2(false), reductionParam(KL_REDUCTIONS)]),
   logitLoss(
     "dkd",
     "Decoupled KD (Zhao et al., 2022): T²·mean_b[α·KL(b_t‖b_s) + β·KL(p̂_t‖p̂_s)] over target/non-target parts.",
@@ -339,8 +345,6 @@ const lmCe: Builtin = {
   },
 };
 
-const MSE_REDUCTIONS = ["mean", "sum-per-example"];
-
 const mse: Builtin = {
   name: "mse",
   category: "loss",
@@ -348,7 +352,7 @@ const mse: Builtin = {
   params: [
     { name: "student", type: "tensor" },
     { name: "teacher", type: "tensor" },
-    { name: "reduction", type: "string", default: "mean" },
+    reductionParam(MSE_REDUCTIONS),
   ],
   result(args, ctx) {
     const s = arg(args, "student");
@@ -364,9 +368,7 @@ const mse: Builtin = {
           }, { labels: [{ span: t.node?.span ?? ctx.call.span, message: "use `project(…)` to map features of another width" }] }),
         );
     }
-    const r = arg(args, "reduction");
-    if (typeof r.value === "string" && !MSE_REDUCTIONS.includes(r.value))
-      ctx.report(diagnostic("KD3008", r.node?.span ?? ctx.call.span, { what: "`reduction`", value: `one of ${MSE_REDUCTIONS.map((x) => `"${x}"`).join(", ")}` }));
+    checkReduction(args, MSE_REDUCTIONS, ctx);
     return { type: lossType };
   },
 };

@@ -1,5 +1,6 @@
 // One stage: its statements, their types, and the facts lowering needs (steps per epoch, order
 // of lets, the objective). Rules that relate stages to each other live in rules/.
+import { teacherTrainMode } from "./rules/teacher-mode.js";
 import type {
   EvaluateStatement,
   Expression,
@@ -53,6 +54,8 @@ export interface StageInfo {
   readonly teachers: readonly ModelDeclaration[];
   /** Teachers written `trainable`: trained together with the student (a subset of `teachers`). */
   readonly trainableTeachers: readonly ModelDeclaration[];
+  /** Frozen teachers run in training mode (`teacher m mode train`): dropout on, still off the tape. */
+  readonly trainModeTeachers: readonly ModelDeclaration[];
   /** Epochs the stage touches: `epochs N`, or ceil(steps / stepsPerEpoch) with `steps`. */
   readonly epochs: number;
   /** `steps N`: the stage ends after exactly N optimizer steps. */
@@ -152,6 +155,7 @@ export function checkStage(
 
   const teachers = new Set<ModelDeclaration>();
   const trainableTeachers = new Set<ModelDeclaration>();
+  const trainModeTeachers = new Set<ModelDeclaration>();
   for (const stmt of body) {
     if (stmt.kind !== "TeacherStatement") continue;
     for (const [i, id] of stmt.models.entries()) {
@@ -162,6 +166,7 @@ export function checkStage(
       if (!checkTeacherIsNotStudent(teacher, trained, id, report)) continue;
       teachers.add(teacher);
       if (stmt.trainable[i]) trainableTeachers.add(teacher);
+      if (teacherTrainMode(teacher, stmt.modes?.[i], stmt.trainable[i] ?? false, report)) trainModeTeachers.add(teacher);
     }
   }
 
@@ -403,6 +408,7 @@ export function checkStage(
     split,
     teachers: [...teachers],
     trainableTeachers: [...trainableTeachers],
+    trainModeTeachers: [...trainModeTeachers],
     epochs,
     steps,
     totalSteps,

@@ -16,6 +16,8 @@ export interface ModelInfo {
   readonly image?: readonly [number, number, number];
   /** Shapes of `block[i]` after the batch dimension: [H', W', C] (conv nets) or ["T", D] (transformers). */
   readonly blocks?: readonly (readonly Dim[])[];
+  /** Shapes of `pre_activation[i]` after the batch dimension, where they differ from `blocks` (cnn: before pooling). */
+  readonly preActivations?: readonly (readonly Dim[])[];
   /** Width of `pooled`, the features the classifier head reads (conv nets). */
   readonly pooled?: number;
   /** Transformers: width D, attention heads, longest sequence; `classes` is then the vocabulary size. */

@@ -857,6 +857,28 @@ stage that distils from a teacher must.
 (its vocabulary and context), so the teacher's \`model\` declaration must come first.`,
   }),
 
+  KD3083: entry<{ model: string }>({
+    severity: "warning",
+    title: "teacher mode that changes nothing",
+    message: (a) => `\`${a.model}\` has no dropout and no batch norm: \`mode train\` runs it exactly as inference mode`,
+    help: () => "remove `mode train`, or give the model dropout",
+    explanation: `\`teacher big mode train\` runs a frozen teacher in training mode: its dropout is on (and a
+resnet's batch norms use batch statistics), so its outputs are noisy, as with PyTorch's
+\`teacher.train()\`. A model with neither behaves identically in both modes, so the statement only
+costs the teacher-output cache (which training mode forbids).`,
+  }),
+  KD3084: entry<{ model: string }>({
+    severity: "error",
+    title: "mode on a trainable teacher",
+    message: (a) => `\`${a.model}\` is a trainable teacher: it always runs in training mode, on the gradient tape`,
+    help: () => "drop `mode …`; `mode train` is for frozen teachers",
+    explanation: `\`teacher m trainable\` trains \`m\` with the student (online distillation), which is
+training mode by definition; \`mode\` chooses the mode of a frozen teacher only:
+
+    teacher big mode train      // frozen, dropout on
+    teacher peer trainable      // trained, training mode`,
+  }),
+
   // ── lowering ──
   KD4001: entry<{ what: string }>({
     severity: "error",

@@ -56,6 +56,7 @@ export function emitExpr(e: IrExpr, scope: ExprScope): string {
       if (e.tap === "logits") return `ctx.outputs(${sub(e.model)}).logits`;
       if (e.tap === "hidden") return `ctx.outputs(${sub(e.model)}).hidden[${e.index}]`;
       if (e.tap === "pooled" || e.tap === "embedding") return `ctx.outputs(${sub(e.model)}).${e.tap}!`;
+      if (e.tap === "pre_activation") return `ctx.outputs(${sub(e.model)}).preActivation![${e.index}]!`;
       return `ctx.outputs(${sub(e.model)}).${e.tap}![${e.index}]!`;
     case "labels":
       return "ctx.labels()";
@@ -101,12 +102,12 @@ export function emitExpr(e: IrExpr, scope: ExprScope): string {
  * wider than the loss takes; the checker proved the rank), then an options object when it has one.
  */
 const PRIMITIVES: Readonly<Record<string, { readonly runtime: string; readonly positional: readonly string[]; readonly options: readonly string[]; readonly cast?: string }>> = {
-  ce: { runtime: "crossEntropy", positional: ["logits", "labels"], options: ["smoothing"] },
-  kd: { runtime: "kd", positional: ["student", "teacher"], options: ["T", "t2"] },
-  reverse_kl: { runtime: "reverseKl", positional: ["student", "teacher"], options: ["T", "t2"] },
-  jsd: { runtime: "jsd", positional: ["student", "teacher"], options: ["T", "t2"] },
-  gjsd: { runtime: "generalizedJsd", positional: ["student", "teacher"], options: ["beta", "T", "t2"] },
-  tvd: { runtime: "tvd", positional: ["student", "teacher"], options: ["T", "t2"] },
+  ce: { runtime: "crossEntropy", positional: ["logits", "labels"], options: ["smoothing", "reduction"] },
+  kd: { runtime: "kd", positional: ["student", "teacher"], options: ["T", "t2", "reduction"] },
+  reverse_kl: { runtime: "reverseKl", positional: ["student", "teacher"], options: ["T", "t2", "reduction"] },
+  jsd: { runtime: "jsd", positional: ["student", "teacher"], options: ["T", "t2", "reduction"] },
+  gjsd: { runtime: "generalizedJsd", positional: ["student", "teacher"], options: ["beta", "T", "t2", "reduction"] },
+  tvd: { runtime: "tvd", positional: ["student", "teacher"], options: ["T", "t2", "reduction"] },
   mse: { runtime: "mse", positional: ["student", "teacher"], options: ["reduction"] },
   dkd: { runtime: "dkd", positional: ["student", "teacher", "labels"], options: ["alpha", "beta", "T", "t2"] },
   pld: { runtime: "pld", positional: ["student", "teacher", "labels"], options: ["tau"] },

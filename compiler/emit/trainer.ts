@@ -216,6 +216,7 @@ function emitStage(
   const trainableTeachers = stage.trainableTeachers ?? [];
   w.writeLine(`teachers: [${stage.teachers.filter((t) => !trainableTeachers.includes(t)).map(model).join(", ")}],`);
   if (trainableTeachers.length > 0) w.writeLine(`trainableTeachers: [${trainableTeachers.map(model).join(", ")}], // trained with ${commentText(stage.train)}`);
+  if (stage.trainModeTeachers?.length) w.writeLine(`teachersInTrainingMode: [${stage.trainModeTeachers.map(model).join(", ")}], // frozen, dropout on (\`mode train\`)`);
   w.writeLine(`epochs: ${stage.epochs},`);
   if (stage.steps !== undefined) w.writeLine(`steps: ${stage.steps}, // ends after this many optimizer steps, inside epoch ${stage.epochs}`);
   if (stage.freeze) w.writeLine(`freeze: [${stage.freeze.map((p) => `{ tap: ${stringLiteral(p.tap)}${p.index !== undefined ? `, index: ${p.index}` : ""} }`).join(", ")}],`);

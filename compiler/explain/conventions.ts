@@ -12,16 +12,32 @@ export interface LossConvention {
   readonly t2?: "t2";
 }
 
-const KL_FAMILY = "sum over classes per example, mean over the batch (batchmean)";
+/** By the `reduction` value (compiler/check/loss-reductions.ts); each names itself, as torch does. */
+const KL_FAMILY = {
+  batchmean: "sum over classes per example, mean over the batch (batchmean)",
+  mean: "sum over classes per example, mean over all B·C elements (torch KLDivLoss's \"mean\"; batchmean / C)",
+  sum: "sum over classes and over the batch",
+};
 const BOTH_LOGITS = "T divides both the student's and the teacher's logits";
 
 export const LOSS_CONVENTIONS: Readonly<Record<string, LossConvention>> = {
-  ce: { reduction: "mean over rows whose label is not -100", temperature: "none (raw logits)" },
+  ce: {
+    reduction: { mean: "mean over rows whose label is not -100", sum: "sum over rows whose label is not -100" },
+    temperature: "none (raw logits)",
+  },
   kd: { reduction: KL_FAMILY, temperature: BOTH_LOGITS, t2: "t2" },
   reverse_kl: { reduction: KL_FAMILY, temperature: BOTH_LOGITS, t2: "t2" },
   jsd: { reduction: KL_FAMILY, temperature: BOTH_LOGITS, t2: "t2" },
   gjsd: { reduction: KL_FAMILY, temperature: BOTH_LOGITS, t2: "t2" },
-  tvd: { reduction: "0.5·Σ|p − q| per example, mean over the batch", temperature: BOTH_LOGITS, t2: "t2" },
+  tvd: {
+    reduction: {
+      batchmean: "0.5·Σ|p − q| per example, mean over the batch",
+      mean: "0.5·Σ|p − q| per example, divided by B·C (batchmean / C)",
+      sum: "0.5·Σ|p − q| per example, summed over the batch",
+    },
+    temperature: BOTH_LOGITS,
+    t2: "t2",
+  },
   mse: { reduction: { mean: "mean over all elements", "sum-per-example": "sum over each example's elements, mean over the batch" }, temperature: "none" },
   dkd: { reduction: "mean over rows whose label is not -100", temperature: BOTH_LOGITS, t2: "t2" },
   pld: { reduction: "mean over rows whose label is not -100", temperature: "tau softens the teacher's ranking weights only; raw student logits" },

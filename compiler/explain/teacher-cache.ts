@@ -25,7 +25,8 @@ export function cacheLegality(ir: IrProgram, stage: IrStage, index: number): Cac
   const augmented = splitOf(ir, stage.data)?.augmented === true;
   return frozen.map(({ model, role, shown }) => {
     const trainedHere = role === "teacher" && (model === stage.train || trainable.has(model));
-    const legal = !trainedHere && !augmented;
+    const trainMode = role === "teacher" && (stage.trainModeTeachers ?? []).includes(model);
+    const legal = !trainedHere && !augmented && !trainMode;
     const what = role === "reference" ? `\`${shown}\` is a snapshot of \`${model}\` taken when the stage starts, so it is frozen` : `\`${model}\` is frozen (not trained in this stage)`;
     // In the runtime's order (whyNotCacheable): the split first, then the model.
     const reason = legal
@@ -34,7 +35,9 @@ export function cacheLegality(ir: IrProgram, stage: IrStage, index: number): Cac
         ? `split \`${split}\` is augmented (its inputs change every epoch: random \`augment\` transforms are redrawn for every seed and epoch)`
         : trainable.has(model)
           ? `\`${model}\` is trained in this stage (\`teacher ${model} trainable\`): its outputs change after every step`
-          : `\`${model}\` is trained in this stage`;
+          : trainMode
+            ? `\`${model}\` runs in training mode (\`mode train\`): dropout is on, so its outputs change on every call`
+            : `\`${model}\` is trained in this stage`;
     const reusedLater = ir.stages
       .slice(index + 1)
       .some((s) => (s.teachers.includes(model) || s.reference?.model === model) && s.data.dataset === stage.data.dataset && s.data.split === stage.data.split);

@@ -118,7 +118,7 @@ export type IrExpr =
   | { readonly op: "neg"; readonly operand: IrExpr; readonly kind: IrKind }
   /** A schedule evaluated at the current step, inside an objective. */
   | { readonly op: "at"; readonly schedule: IrExpr }
-  | { readonly op: "tap"; readonly model: IrExpr; readonly tap: "logits" | "hidden" | "block" | "pooled" | "embedding" | "attention"; readonly index?: number }
+  | { readonly op: "tap"; readonly model: IrExpr; readonly tap: "logits" | "hidden" | "block" | "pre_activation" | "pooled" | "embedding" | "attention"; readonly index?: number }
   | { readonly op: "labels" }
   /**
    * A preference loss (`dpo`, `simpo`, `adpo`) on a preference batch, from the policy's and the
@@ -207,6 +207,8 @@ export interface IrStage {
   readonly teachers: readonly string[];
   /** Teachers trained together with `train` (`teacher m trainable`), a subset of `teachers`. */
   readonly trainableTeachers?: readonly string[];
+  /** Frozen teachers run in training mode (`teacher m mode train`): dropout on, off the tape, never cached. */
+  readonly trainModeTeachers?: readonly string[];
   /** Epochs the stage touches (with `steps`: ceil(steps / stepsPerEpoch), the last one partial). */
   readonly epochs: number;
   /** `steps N`: the stage ends after exactly N optimizer steps. */

@@ -121,7 +121,7 @@ export function lower(program: CheckedProgram): IrProgram {
         const index = state.values.get(e.index);
         if (typeof index !== "number") throw new InternalError("non-constant tap index");
         const list = e.object.property.name;
-        if (list !== "hidden" && list !== "block" && list !== "attention") throw new InternalError(`cannot index .${list}`);
+        if (list !== "hidden" && list !== "block" && list !== "pre_activation" && list !== "attention") throw new InternalError(`cannot index .${list}`);
         return { op: "tap", model: expr(e.object.object, context), tap: list, index };
       }
       case "BinaryExpression": {
@@ -480,6 +480,7 @@ export function lower(program: CheckedProgram): IrProgram {
     data: splitRef(s.data),
     teachers: s.teachers.map((t) => t.name.name),
     ...(s.trainableTeachers.length ? { trainableTeachers: s.trainableTeachers.map((t) => t.name.name) } : {}),
+    ...(s.trainModeTeachers.length ? { trainModeTeachers: s.trainModeTeachers.map((t) => t.name.name) } : {}),
     epochs: s.epochs,
     ...(s.steps !== undefined ? { steps: s.steps } : {}),
     ...(s.freeze.length ? { freeze: s.freeze.map((p) => ({ tap: p.tap, ...(p.index !== undefined ? { index: p.index } : {}) })) } : {}),

@@ -30,12 +30,15 @@ export class LinearAdapter implements Module {
     this.variables = [this.kernel, this.bias];
   }
 
-  /** `x [B, in] · W [in, out] + b`, with the dense layer's transpose-free gradient. */
-  apply(x: tf.Tensor2D): tf.Tensor2D {
+  /**
+   * `x [B, in] · W [in, out] + b`, with the dense layer's transpose-free gradient. Takes any tensor
+   * (taps such as `preActivation` are typed by rank only at compile time) and checks it is [B, in].
+   */
+  apply(x: tf.Tensor): tf.Tensor2D {
     if (x.rank !== 2 || x.shape[1] !== this.inFeatures) {
       throw new KdcRuntimeError(`adapter '${this.name}' maps ${this.inFeatures} features to ${this.outFeatures}, but got a tensor of shape [${x.shape}]`);
     }
-    return dense(x, this.kernel as tf.Tensor2D, this.bias as tf.Tensor1D);
+    return dense(x as tf.Tensor2D, this.kernel as tf.Tensor2D, this.bias as tf.Tensor1D);
   }
 
   dispose(): void {

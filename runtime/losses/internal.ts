@@ -121,3 +121,25 @@ export function permuteRows(x: tf.Tensor, perm: tf.Tensor, inverse: tf.Tensor): 
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return (op as unknown as (a: tf.Tensor, p: tf.Tensor, q: tf.Tensor) => tf.Tensor)(x, perm, inverse);
 }
+
+/**
+ * How the KL family (kd, reverse KL, JSD, TVD) turns per-row values (already summed over the C
+ * classes) into the loss, named as torch names them:
+ *   "batchmean": (1/B) Σ_b row_b        (torch kl_div reduction="batchmean"; kdc's default)
+ *   "mean":      (1/(B·C)) Σ_b row_b    (torch KLDivLoss reduction="mean": a mean over all B·C
+ *                                         elements, C times smaller than batchmean)
+ *   "sum":       Σ_b row_b              (torch reduction="sum")
+ */
+export type RowReduction = "batchmean" | "mean" | "sum";
+export const ROW_REDUCTIONS: readonly RowReduction[] = ["batchmean", "mean", "sum"];
+
+export function checkReduction(fn: string, reduction: string, allowed: readonly string[]): void {
+  if (!allowed.includes(reduction)) throw new RangeError(`${fn}: unknown reduction '${reduction}' (one of ${allowed.join(", ")})`);
+}
+
+/** Reduces per-row values [B] of a [B, C] divergence; see RowReduction. */
+export function reduceRows(rows: tf.Tensor, classes: number, reduction: RowReduction): tf.Scalar {
+  if (reduction === "sum") return tf.sum(rows);
+  const mean = tf.mean(rows) as tf.Scalar;
+  return reduction === "mean" ? tf.div(mean, classes) : mean;
+}

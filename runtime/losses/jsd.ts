@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { checkBeta, generalizedJsdRows } from "./divergences.js";
-import { checkLogitPair, checkTemperature } from "./internal.js";
+import { checkLogitPair, checkReduction, checkTemperature, reduceRows, ROW_REDUCTIONS, type RowReduction } from "./internal.js";
 
 export interface GeneralizedJsdOptions {
   /** Teacher weight β of the mixture, in [0, 1]; default 0.5 (symmetric JSD). */
@@ -9,11 +9,13 @@ export interface GeneralizedJsdOptions {
   readonly T?: number;
   /** Multiply by T²; default false. */
   readonly t2?: boolean;
+  /** "batchmean" (default), "mean" (batchmean / C, torch KLDivLoss's "mean") or "sum" over rows; see RowReduction. */
+  readonly reduction?: RowReduction;
 }
 
 /**
  * Generalized Jensen-Shannon divergence (GKD convention, as TRL's `generalized_jsd_loss`),
- * "batchmean" reduction:
+ * "batchmean" reduction by default (see RowReduction):
  *
  *   p = softmax(t/T) (teacher), q = softmax(s/T) (student), M = β·p + (1−β)·q
  *   per row: β·KL(p ‖ M) + (1−β)·KL(q ‖ M)        for 0 < β < 1
@@ -30,11 +32,13 @@ export function generalizedJsd(student: tf.Tensor2D, teacher: tf.Tensor2D, optio
   const beta = options.beta ?? 0.5;
   const T = options.T ?? 1;
   const t2 = options.t2 ?? false;
+  const reduction = options.reduction ?? "batchmean";
+  checkReduction("generalizedJsd", reduction, ROW_REDUCTIONS);
   checkBeta("generalizedJsd", beta);
   checkTemperature("generalizedJsd", T);
   checkLogitPair("generalizedJsd", student, teacher);
   return tf.tidy(() => {
-    const mean = tf.mean(generalizedJsdRows(student, teacher, beta, T));
+    const mean = reduceRows(generalizedJsdRows(student, teacher, beta, T), student.shape[1], reduction);
     return (t2 ? tf.mul(mean, T * T) : mean) as tf.Scalar;
   });
 }

@@ -72,6 +72,7 @@ export class Mlp implements Model {
     const inputRate = this.config.inputDropout ?? 0;
     let x = training && inputRate > 0 ? dropout(input, inputRate, this.nextDropoutSeed()) : input;
     const hidden: tf.Tensor2D[] = [];
+    const preActivation: tf.Tensor2D[] = [];
     this.layers.forEach((layer, i) => {
       // The first layer's input is data: no gradient flows to it (see denseOnData).
       const y = (i === 0 ? denseOnData : dense)(x, layer.kernel as tf.Tensor2D, layer.bias as tf.Tensor1D);
@@ -79,11 +80,12 @@ export class Mlp implements Model {
         x = y;
         return;
       }
+      preActivation.push(y); // the dense output before its activation
       const h = this.activate(y);
       hidden.push(h); // the tap is the activation before dropout
       x = training && rate > 0 ? dropout(h, rate, this.nextDropoutSeed()) : h;
     });
-    return { logits: x, hidden };
+    return { logits: x, hidden, preActivation };
   }
 
   async exportTo(dir: string): Promise<void> {

@@ -313,6 +313,7 @@ export function whyNotCacheable(stage: StageSpec, frozen: readonly Model[]): str
   for (const m of frozen) {
     if (trainables.has(m)) return `'${m.name}' is trained in this stage`;
     if ((m as Model & MaybeDeterministic).deterministic === false) return `'${m.name}' is not deterministic in inference mode`;
+    if (stage.teachersInTrainingMode?.includes(m)) return `'${m.name}' runs in training mode (dropout on): its outputs change on every call`;
   }
   return undefined;
 }
@@ -433,7 +434,7 @@ export class FrozenOutputs {
         served.set(m, servedOutputs(cache.gather(slots), () => (live ??= this.lateTap(m, batch))));
         continue;
       }
-      const outputs = m.forward(batch.input, false);
+      const outputs = m.forward(batch.input, this.stage.teachersInTrainingMode?.includes(m) ?? false);
       this.liveBatches.set(m, (this.liveBatches.get(m) ?? 0) + 1);
       this.live.set(m, outputs);
       const reads = this.recordingReads?.get(m);

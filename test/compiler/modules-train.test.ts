@@ -2,14 +2,13 @@
 // evaluated against this runtime, and trained. The module's and adapter's weights change in the
 // stage that trains them; in the later stage that reads the module frozen they stay bit-identical
 // (weights and batch-norm statistics), while the student still trains through it.
-import { ts } from "ts-morph";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import * as kd from "../../runtime/index.js";
 import { readCheckpoint } from "../../runtime/checkpoint.js";
-import { codes, compileText } from "../helpers/hosts.js";
+import { trainerOf } from "../helpers/trainer-module.js";
 
 const RECIPE = `
 dataset digits = mnist(train: 60, test: 20, seed: 3)
@@ -44,21 +43,6 @@ stage polish after hint {
   minimize kd(head(small.pooled), big.logits)
 }
 `;
-
-interface Trainer {
-  program(params: unknown): kd.ProgramSpec;
-  defaults: unknown;
-}
-
-/** The generated trainer as a function of the runtime it imports (`kd`). */
-async function trainerOf(recipe: string): Promise<Trainer> {
-  const result = await compileText(recipe);
-  expect(codes(result)).toEqual([]);
-  const source = [...result.files.entries()].find(([name]) => name.endsWith(".trainer.ts"))![1];
-  const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 } }).outputText;
-  const body = js.replace(/^import \* as kd from "kdc\/runtime";$/m, "").replace(/^export /gm, "");
-  return new Function("kd", `${body}\nreturn { program, defaults };`)(kd) as Trainer;
-}
 
 const values = (h: { variables: readonly kd.tf.Variable[] }) => h.variables.map((v) => Array.from(v.dataSync()));
 

@@ -217,10 +217,11 @@ const best: fc.Arbitrary<CheckpointBest> = fc
 
 const statement: fc.Arbitrary<StageStatement> = fc.oneof(
   fc.tuple(name, fc.array(name, { maxLength: 2 }), expression).map(([model, modules, data]) => ({ kind: "TrainStatement" as const, model, modules, data, span: S })),
-  fc.array(fc.tuple(name, fc.boolean()), { minLength: 1, maxLength: 3 }).map((pairs) => ({
+  fc.array(fc.tuple(name, fc.boolean(), fc.option(name, { nil: undefined })), { minLength: 1, maxLength: 3 }).map((triples) => ({
     kind: "TeacherStatement" as const,
-    models: pairs.map(([m]) => m),
-    trainable: pairs.map(([, t]) => t),
+    models: triples.map(([m]) => m),
+    trainable: triples.map(([, t]) => t),
+    ...(triples.some(([, , mode]) => mode) ? { modes: triples.map(([, , mode]) => mode) } : {}),
     span: S,
   })),
   fc.oneof(

@@ -16,6 +16,24 @@ beforeAll(async () => {
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 describe("mlp", () => {
+  it("exposes each hidden layer's pre-activation: the dense output the activation is applied to", () => {
+    for (const activation of ["relu", "tanh"] as const) {
+      const m = mlp("m", { input: 6, hidden: [5, 4], classes: 3, activation }, 2);
+      const x = tf.randomNormal([3, 6], 0, 1, "float32", 4) as tf.Tensor2D;
+      const out = m.forward(x, false);
+      expect(out.preActivation!.map((p) => p.shape)).toEqual([[3, 5], [3, 4]]);
+      // relu makes some entries negative before and zero after; tanh keeps the sign.
+      expect(Math.min(...out.preActivation![0]!.dataSync())).toBeLessThan(0);
+      out.preActivation!.forEach((pre, i) => {
+        const applied = activation === "relu" ? tf.relu(pre) : tf.tanh(pre);
+        expectClose(take(applied), take(out.hidden[i]!), 1e-6, 1e-7);
+        applied.dispose();
+      });
+      tf.dispose([x, out.logits, ...out.hidden, ...out.preActivation!]);
+      m.dispose();
+    }
+  });
+
   it("maps [B, input] to logits [B, classes] with post-activation taps", () => {
     const m = mlp("m", { input: 6, hidden: [5, 4], classes: 3 }, 1);
     expect(m.variables.map((v) => v.shape)).toEqual([[6, 5], [5], [5, 4], [4], [4, 3], [3]]);

@@ -42,6 +42,12 @@ export function freezePart(
   }
   const tap = member.property.name;
   const written = `${member.object.name}.${tap}`;
+  if (tap === "pre_activation") {
+    const isMlp = trained.value.kind === "CallExpression" && trained.value.callee.kind === "Identifier" && trained.value.callee.name === "mlp";
+    const block = indexed ? `${member.object.name}.${isMlp ? "hidden" : "block"}[${index ?? 0}]` : undefined;
+    report(diagnostic("KD3035", target.span, { target: written, reason: "it is a value inside a layer, not a layer; freeze the layer that computes it", ...(block ? { suggestion: block } : {}) }));
+    return undefined;
+  }
   if (tap === "pooled") {
     report(diagnostic("KD3035", target.span, { target: written, reason: "it is computed without weights of its own (a flatten or an average)" }));
     return undefined;

@@ -17,7 +17,7 @@ describe("rule: freeze names a part with weights of its own (KD3035)", () => {
   ruleCases({
     code: "KD3035",
     valid: [freeze("small.hidden[0]")],
-    invalid: [{ recipe: freeze("small.hidden") }, { recipe: freeze("small") }, { recipe: freeze("2 * T") }],
+    invalid: [{ recipe: freeze("small.hidden") }, { recipe: freeze("small") }, { recipe: freeze("2 * T") }, { recipe: freeze("small.pre_activation[0]") }],
     recovered: freeze("small.hidden["),
   });
 
@@ -25,6 +25,16 @@ describe("rule: freeze names a part with weights of its own (KD3035)", () => {
     const conv = variant("model small = mlp(input: 784, hidden: [16], classes: 10)", "model small = cnn(input: [28, 28, 1], channels: [4], classes: 10)");
     expect(codes(await compileText(variant("teacher big\n", "teacher big\n  freeze small.pooled\n", conv)))).toEqual(["KD3035"]);
     expect(codes(await compileText(variant("teacher big\n", "teacher big\n  freeze small.block[0]\n", conv)))).toEqual([]);
+  });
+
+  it("refuses a pre-activation, a value inside a layer, and names the layer that computes it", async () => {
+    const mlpCase = await compileText(freeze("small.pre_activation[0]"));
+    expect(codes(mlpCase)).toEqual(["KD3035"]);
+    expect(mlpCase.diagnostics[0]!.help).toMatch(/small\.hidden\[0\]/);
+    const conv = variant("model small = mlp(input: 784, hidden: [16], classes: 10)", "model small = cnn(input: [28, 28, 1], channels: [4], classes: 10)");
+    const convCase = await compileText(variant("teacher big\n", "teacher big\n  freeze small.pre_activation[0]\n", conv));
+    expect(codes(convCase)).toEqual(["KD3035"]);
+    expect(convCase.diagnostics[0]!.help).toMatch(/small\.block\[0\]/);
   });
 
   it("reports unknown taps with a suggestion and indices out of range (KD2007, KD3008)", async () => {

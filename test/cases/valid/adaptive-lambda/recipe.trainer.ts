@@ -50,7 +50,10 @@ export function program(params: Params): kd.ProgramSpec {
       ctx.term(
         "ce",
         "test/cases/valid/adaptive-lambda/recipe.kd:15:12",
-        kd.losses.crossEntropy(ctx.outputs(big).logits, ctx.labels(), { smoothing: 0 }),
+        kd.losses.crossEntropy(ctx.outputs(big).logits, ctx.labels(), {
+          smoothing: 0,
+          reduction: "mean",
+        }),
       ),
     evaluate: [],
     checkpoint: undefined,
@@ -94,6 +97,7 @@ export function program(params: Params): kd.ProgramSpec {
               kd.losses.kd(ctx.outputs(small).logits, ctx.outputs(big).logits, {
                 T: 1 + 3 * ctx.at(distill_lam),
                 t2: true,
+                reduction: "batchmean",
               }),
             ),
           ),
@@ -102,7 +106,10 @@ export function program(params: Params): kd.ProgramSpec {
             ctx.term(
               "ce",
               "test/cases/valid/adaptive-lambda/recipe.kd:25:77",
-              kd.losses.crossEntropy(ctx.outputs(small).logits, ctx.labels(), { smoothing: 0 }),
+              kd.losses.crossEntropy(ctx.outputs(small).logits, ctx.labels(), {
+                smoothing: 0,
+                reduction: "mean",
+              }),
             ),
           ),
         ),

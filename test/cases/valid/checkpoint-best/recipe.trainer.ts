@@ -48,7 +48,10 @@ export function program(params: Params): kd.ProgramSpec {
       ctx.term(
         "ce",
         "test/cases/valid/checkpoint-best/recipe.kd:12:12",
-        kd.losses.crossEntropy(ctx.outputs(big).logits, ctx.labels(), { smoothing: 0 }),
+        kd.losses.crossEntropy(ctx.outputs(big).logits, ctx.labels(), {
+          smoothing: 0,
+          reduction: "mean",
+        }),
       ),
     evaluate: [],
     checkpoint: {
@@ -81,7 +84,11 @@ export function program(params: Params): kd.ProgramSpec {
       ctx.term(
         "kd",
         "test/cases/valid/checkpoint-best/recipe.kd:23:12",
-        kd.losses.kd(ctx.outputs(small).logits, ctx.outputs(big).logits, { T: 2, t2: true }),
+        kd.losses.kd(ctx.outputs(small).logits, ctx.outputs(big).logits, {
+          T: 2,
+          t2: true,
+          reduction: "batchmean",
+        }),
       ),
     evaluate: [{ split: digits.test, everyEpochs: 3, metrics: [kd.metrics.accuracy({ top: 1 })] }],
     checkpoint: {

@@ -56,7 +56,10 @@ export function program(params: Params): kd.ProgramSpec {
       ctx.term(
         "ce",
         "test/cases/valid/cnn-teacher/recipe.kd:13:12",
-        kd.losses.crossEntropy(ctx.outputs(teacher).logits, ctx.labels(), { smoothing: 0 }),
+        kd.losses.crossEntropy(ctx.outputs(teacher).logits, ctx.labels(), {
+          smoothing: 0,
+          reduction: "mean",
+        }),
       ),
     evaluate: [{ split: digits.test, everyEpochs: 1, metrics: [kd.metrics.accuracy({ top: 1 })] }],
     checkpoint: undefined,
@@ -92,6 +95,7 @@ export function program(params: Params): kd.ProgramSpec {
             kd.losses.kd(ctx.outputs(student).logits, ctx.outputs(teacher).logits, {
               T: 4,
               t2: true,
+              reduction: "batchmean",
             }),
           ),
         ),
@@ -100,7 +104,10 @@ export function program(params: Params): kd.ProgramSpec {
           ctx.term(
             "ce",
             "test/cases/valid/cnn-teacher/recipe.kd:23:67",
-            kd.losses.crossEntropy(ctx.outputs(student).logits, ctx.labels(), { smoothing: 0 }),
+            kd.losses.crossEntropy(ctx.outputs(student).logits, ctx.labels(), {
+              smoothing: 0,
+              reduction: "mean",
+            }),
           ),
         ),
       ) as kd.tf.Scalar,

@@ -72,7 +72,10 @@ export function program(params: Params): kd.ProgramSpec {
       ctx.term(
         "ce",
         "test/cases/valid/csv-flowers/recipe.kd:16:12",
-        kd.losses.crossEntropy(ctx.outputs(teacher).logits, ctx.labels(), { smoothing: 0 }),
+        kd.losses.crossEntropy(ctx.outputs(teacher).logits, ctx.labels(), {
+          smoothing: 0,
+          reduction: "mean",
+        }),
       ),
     evaluate: [
       { split: flowers.test, everyEpochs: 20, metrics: [kd.metrics.accuracy({ top: 1 })] },
@@ -108,12 +111,16 @@ export function program(params: Params): kd.ProgramSpec {
           kd.losses.kd(ctx.outputs(student).logits, ctx.outputs(teacher).logits, {
             T: 2,
             t2: true,
+            reduction: "batchmean",
           }),
         ),
         ctx.term(
           "ce",
           "test/cases/valid/csv-flowers/recipe.kd:26:55",
-          kd.losses.crossEntropy(ctx.outputs(student).logits, ctx.labels(), { smoothing: 0 }),
+          kd.losses.crossEntropy(ctx.outputs(student).logits, ctx.labels(), {
+            smoothing: 0,
+            reduction: "mean",
+          }),
         ),
       ) as kd.tf.Scalar,
     evaluate: [
@@ -151,7 +158,10 @@ export function program(params: Params): kd.ProgramSpec {
       ctx.term(
         "ce",
         "test/cases/valid/csv-flowers/recipe.kd:36:12",
-        kd.losses.crossEntropy(ctx.outputs(line).logits, ctx.labels(), { smoothing: 0 }),
+        kd.losses.crossEntropy(ctx.outputs(line).logits, ctx.labels(), {
+          smoothing: 0,
+          reduction: "mean",
+        }),
       ),
     evaluate: [{ split: points.test, everyEpochs: 10, metrics: [kd.metrics.accuracy({ top: 1 })] }],
     checkpoint: undefined,

@@ -104,7 +104,10 @@ export function program(params: Params): kd.ProgramSpec {
       ctx.term(
         "ce",
         "test/cases/valid/data-augment/recipe.kd:20:12",
-        kd.losses.crossEntropy(ctx.outputs(big).logits, ctx.labels(), { smoothing: 0 }),
+        kd.losses.crossEntropy(ctx.outputs(big).logits, ctx.labels(), {
+          smoothing: 0,
+          reduction: "mean",
+        }),
       ),
     evaluate: [],
     checkpoint: undefined,
@@ -134,7 +137,11 @@ export function program(params: Params): kd.ProgramSpec {
       ctx.term(
         "kd",
         "test/cases/valid/data-augment/recipe.kd:29:12",
-        kd.losses.kd(ctx.outputs(small).logits, ctx.outputs(big).logits, { T: 2, t2: true }),
+        kd.losses.kd(ctx.outputs(small).logits, ctx.outputs(big).logits, {
+          T: 2,
+          t2: true,
+          reduction: "batchmean",
+        }),
       ),
     evaluate: [
       {
@@ -170,7 +177,10 @@ export function program(params: Params): kd.ProgramSpec {
       ctx.term(
         "ce",
         "test/cases/valid/data-augment/recipe.kd:38:12",
-        kd.losses.crossEntropy(ctx.outputs(line).logits, ctx.labels(), { smoothing: 0 }),
+        kd.losses.crossEntropy(ctx.outputs(line).logits, ctx.labels(), {
+          smoothing: 0,
+          reduction: "mean",
+        }),
       ),
     evaluate: [],
     checkpoint: undefined,

@@ -72,7 +72,10 @@ export function program(params: Params): kd.ProgramSpec {
       ctx.term(
         "ce",
         "test/cases/valid/data-mixture/recipe.kd:15:12",
-        kd.losses.crossEntropy(ctx.outputs(teacher).logits, ctx.labels(), { smoothing: 0 }),
+        kd.losses.crossEntropy(ctx.outputs(teacher).logits, ctx.labels(), {
+          smoothing: 0,
+          reduction: "mean",
+        }),
       ),
     evaluate: [{ split: mix.heldOut!, everyEpochs: 3, metrics: [kd.metrics.accuracy({ top: 1 })] }],
     checkpoint: undefined,
@@ -102,7 +105,11 @@ export function program(params: Params): kd.ProgramSpec {
       ctx.term(
         "kd",
         "test/cases/valid/data-mixture/recipe.kd:25:12",
-        kd.losses.kd(ctx.outputs(student).logits, ctx.outputs(teacher).logits, { T: 2, t2: true }),
+        kd.losses.kd(ctx.outputs(student).logits, ctx.outputs(teacher).logits, {
+          T: 2,
+          t2: true,
+          reduction: "batchmean",
+        }),
       ),
     evaluate: [
       {

@@ -191,7 +191,10 @@ export function program(params: Params): kd.ProgramSpec {
       ctx.term(
         "ce",
         "test/cases/valid/data-tokenizer/recipe.kd:41:12",
-        kd.losses.crossEntropy(ctx.outputs(filter).logits, ctx.labels(), { smoothing: 0 }),
+        kd.losses.crossEntropy(ctx.outputs(filter).logits, ctx.labels(), {
+          smoothing: 0,
+          reduction: "mean",
+        }),
       ),
     evaluate: [{ split: bags.test, everyEpochs: 2, metrics: [kd.metrics.accuracy({ top: 1 })] }],
     checkpoint: undefined,

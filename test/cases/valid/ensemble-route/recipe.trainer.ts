@@ -73,7 +73,10 @@ export function program(params: Params): kd.ProgramSpec {
       ctx.term(
         "ce",
         "test/cases/valid/ensemble-route/recipe.kd:15:12",
-        kd.losses.crossEntropy(ctx.outputs(a).logits, ctx.labels(), { smoothing: 0 }),
+        kd.losses.crossEntropy(ctx.outputs(a).logits, ctx.labels(), {
+          smoothing: 0,
+          reduction: "mean",
+        }),
       ),
     evaluate: [],
     checkpoint: undefined,
@@ -103,7 +106,10 @@ export function program(params: Params): kd.ProgramSpec {
       ctx.term(
         "ce",
         "test/cases/valid/ensemble-route/recipe.kd:23:12",
-        kd.losses.crossEntropy(ctx.outputs(b).logits, ctx.labels(), { smoothing: 0 }),
+        kd.losses.crossEntropy(ctx.outputs(b).logits, ctx.labels(), {
+          smoothing: 0,
+          reduction: "mean",
+        }),
       ),
     evaluate: [],
     checkpoint: undefined,
@@ -141,7 +147,7 @@ export function program(params: Params): kd.ProgramSpec {
               ctx.route(),
               { T: [2, 1] },
             ),
-            { T: 1, t2: true },
+            { T: 1, t2: true, reduction: "batchmean" },
           ),
         ),
         ctx.term(
@@ -154,7 +160,7 @@ export function program(params: Params): kd.ProgramSpec {
               ctx.route(),
               {},
             ),
-            { T: 4, t2: true },
+            { T: 4, t2: true, reduction: "batchmean" },
           ),
         ),
       ) as kd.tf.Scalar,
@@ -193,7 +199,7 @@ export function program(params: Params): kd.ProgramSpec {
             ctx.route(),
             {},
           ),
-          { T: 4, t2: true },
+          { T: 4, t2: true, reduction: "batchmean" },
         ),
       ),
     evaluate: [],

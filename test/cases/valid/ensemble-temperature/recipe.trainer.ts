@@ -54,7 +54,10 @@ export function program(params: Params): kd.ProgramSpec {
       ctx.term(
         "ce",
         "test/cases/valid/ensemble-temperature/recipe.kd:13:12",
-        kd.losses.crossEntropy(ctx.outputs(wide).logits, ctx.labels(), { smoothing: 0 }),
+        kd.losses.crossEntropy(ctx.outputs(wide).logits, ctx.labels(), {
+          smoothing: 0,
+          reduction: "mean",
+        }),
       ),
     evaluate: [],
     checkpoint: undefined,
@@ -84,7 +87,10 @@ export function program(params: Params): kd.ProgramSpec {
       ctx.term(
         "ce",
         "test/cases/valid/ensemble-temperature/recipe.kd:21:12",
-        kd.losses.crossEntropy(ctx.outputs(deep).logits, ctx.labels(), { smoothing: 0 }),
+        kd.losses.crossEntropy(ctx.outputs(deep).logits, ctx.labels(), {
+          smoothing: 0,
+          reduction: "mean",
+        }),
       ),
     evaluate: [],
     checkpoint: undefined,
@@ -123,7 +129,7 @@ export function program(params: Params): kd.ProgramSpec {
             ],
             { weights: [0.7, 0.3], T: [2, 4] },
           ),
-          { T: 1, t2: false },
+          { T: 1, t2: false, reduction: "batchmean" },
         ),
       ),
     evaluate: [],

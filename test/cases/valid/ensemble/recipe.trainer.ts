@@ -54,7 +54,10 @@ export function program(params: Params): kd.ProgramSpec {
       ctx.term(
         "ce",
         "test/cases/valid/ensemble/recipe.kd:12:12",
-        kd.losses.crossEntropy(ctx.outputs(wide).logits, ctx.labels(), { smoothing: 0 }),
+        kd.losses.crossEntropy(ctx.outputs(wide).logits, ctx.labels(), {
+          smoothing: 0,
+          reduction: "mean",
+        }),
       ),
     evaluate: [],
     checkpoint: undefined,
@@ -84,7 +87,10 @@ export function program(params: Params): kd.ProgramSpec {
       ctx.term(
         "ce",
         "test/cases/valid/ensemble/recipe.kd:20:12",
-        kd.losses.crossEntropy(ctx.outputs(deep).logits, ctx.labels(), { smoothing: 0 }),
+        kd.losses.crossEntropy(ctx.outputs(deep).logits, ctx.labels(), {
+          smoothing: 0,
+          reduction: "mean",
+        }),
       ),
     evaluate: [],
     checkpoint: undefined,
@@ -121,7 +127,7 @@ export function program(params: Params): kd.ProgramSpec {
               kd.ops.mul(0.7, ctx.outputs(wide).logits),
               kd.ops.mul(0.3, ctx.outputs(deep).logits),
             ) as kd.tf.Tensor2D,
-            { T: 2, t2: true },
+            { T: 2, t2: true, reduction: "batchmean" },
           ),
         ),
         kd.ops.mul(
@@ -135,7 +141,7 @@ export function program(params: Params): kd.ProgramSpec {
                 kd.ops.mul(0.5, ctx.outputs(wide).logits),
                 kd.ops.mul(0.5, ctx.outputs(deep).logits),
               ) as kd.tf.Tensor2D,
-              { T: 4, t2: true },
+              { T: 4, t2: true, reduction: "batchmean" },
             ),
           ),
         ),

@@ -50,7 +50,10 @@ export function program(params: Params): kd.ProgramSpec {
       ctx.term(
         "ce",
         "test/cases/valid/explain-adapters/recipe.kd:17:12",
-        kd.losses.crossEntropy(ctx.outputs(big).logits, ctx.labels(), { smoothing: 0.1 }),
+        kd.losses.crossEntropy(ctx.outputs(big).logits, ctx.labels(), {
+          smoothing: 0.1,
+          reduction: "mean",
+        }),
       ),
     evaluate: [],
     checkpoint: undefined,
@@ -97,6 +100,7 @@ export function program(params: Params): kd.ProgramSpec {
             kd.losses.kd(ctx.outputs(small).logits, ctx.outputs(big).logits, {
               T: ctx.at(hint_temp),
               t2: false,
+              reduction: "batchmean",
             }),
           ),
         ),

@@ -55,7 +55,10 @@ export function program(params: Params): kd.ProgramSpec {
       ctx.term(
         "ce",
         "test/cases/valid/explain-stage-controls/recipe.kd:14:12",
-        kd.losses.crossEntropy(ctx.outputs(big).logits, ctx.labels(), { smoothing: 0 }),
+        kd.losses.crossEntropy(ctx.outputs(big).logits, ctx.labels(), {
+          smoothing: 0,
+          reduction: "mean",
+        }),
       ),
     evaluate: [
       {
@@ -96,7 +99,10 @@ export function program(params: Params): kd.ProgramSpec {
       ctx.term(
         "ce",
         "test/cases/valid/explain-stage-controls/recipe.kd:26:12",
-        kd.losses.crossEntropy(ctx.outputs(big).logits, ctx.labels(), { smoothing: 0 }),
+        kd.losses.crossEntropy(ctx.outputs(big).logits, ctx.labels(), {
+          smoothing: 0,
+          reduction: "mean",
+        }),
       ),
     evaluate: [],
     checkpoint: undefined,
@@ -130,24 +136,39 @@ export function program(params: Params): kd.ProgramSpec {
             ctx.term(
               "kd",
               "test/cases/valid/explain-stage-controls/recipe.kd:36:12",
-              kd.losses.kd(ctx.outputs(small).logits, ctx.outputs(big).logits, { T: 2, t2: true }),
+              kd.losses.kd(ctx.outputs(small).logits, ctx.outputs(big).logits, {
+                T: 2,
+                t2: true,
+                reduction: "batchmean",
+              }),
             ),
             ctx.term(
               "kd",
               "test/cases/valid/explain-stage-controls/recipe.kd:36:49",
-              kd.losses.kd(ctx.outputs(small).logits, ctx.outputs(peer).logits, { T: 1, t2: true }),
+              kd.losses.kd(ctx.outputs(small).logits, ctx.outputs(peer).logits, {
+                T: 1,
+                t2: true,
+                reduction: "batchmean",
+              }),
             ),
           ),
           ctx.term(
             "ce",
             "test/cases/valid/explain-stage-controls/recipe.kd:36:87",
-            kd.losses.crossEntropy(ctx.outputs(peer).logits, ctx.labels(), { smoothing: 0 }),
+            kd.losses.crossEntropy(ctx.outputs(peer).logits, ctx.labels(), {
+              smoothing: 0,
+              reduction: "mean",
+            }),
           ),
         ),
         ctx.term(
           "kd",
           "test/cases/valid/explain-stage-controls/recipe.kd:36:118",
-          kd.losses.kd(ctx.outputs(peer).logits, ctx.outputs(small).logits, { T: 1, t2: true }),
+          kd.losses.kd(ctx.outputs(peer).logits, ctx.outputs(small).logits, {
+            T: 1,
+            t2: true,
+            reduction: "batchmean",
+          }),
         ),
       ) as kd.tf.Scalar,
     evaluate: [],

@@ -64,7 +64,10 @@ export function program(params: Params): kd.ProgramSpec {
       ctx.term(
         "ce",
         "test/cases/valid/feature-losses/recipe.kd:15:12",
-        kd.losses.crossEntropy(ctx.outputs(big).logits, ctx.labels(), { smoothing: 0 }),
+        kd.losses.crossEntropy(ctx.outputs(big).logits, ctx.labels(), {
+          smoothing: 0,
+          reduction: "mean",
+        }),
       ),
     evaluate: [],
     checkpoint: undefined,
@@ -105,6 +108,7 @@ export function program(params: Params): kd.ProgramSpec {
                     kd.losses.kd(ctx.outputs(small).logits, ctx.outputs(big).logits, {
                       T: 4,
                       t2: true,
+                      reduction: "batchmean",
                     }),
                   ),
                   kd.ops.mul(

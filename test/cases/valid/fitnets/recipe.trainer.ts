@@ -48,7 +48,10 @@ export function program(params: Params): kd.ProgramSpec {
       ctx.term(
         "ce",
         "test/cases/valid/fitnets/recipe.kd:12:12",
-        kd.losses.crossEntropy(ctx.outputs(big).logits, ctx.labels(), { smoothing: 0 }),
+        kd.losses.crossEntropy(ctx.outputs(big).logits, ctx.labels(), {
+          smoothing: 0,
+          reduction: "mean",
+        }),
       ),
     evaluate: [],
     checkpoint: undefined,
@@ -89,7 +92,11 @@ export function program(params: Params): kd.ProgramSpec {
         ctx.term(
           "kd",
           "test/cases/valid/fitnets/recipe.kd:21:80",
-          kd.losses.kd(ctx.outputs(small).logits, ctx.outputs(big).logits, { T: 4, t2: true }),
+          kd.losses.kd(ctx.outputs(small).logits, ctx.outputs(big).logits, {
+            T: 4,
+            t2: true,
+            reduction: "batchmean",
+          }),
         ),
       ) as kd.tf.Scalar,
     evaluate: [

@@ -48,7 +48,10 @@ export function program(params: Params): kd.ProgramSpec {
       ctx.term(
         "ce",
         "test/cases/valid/loss-catalogue/recipe.kd:11:12",
-        kd.losses.crossEntropy(ctx.outputs(big).logits, ctx.labels(), { smoothing: 0.1 }),
+        kd.losses.crossEntropy(ctx.outputs(big).logits, ctx.labels(), {
+          smoothing: 0.1,
+          reduction: "mean",
+        }),
       ),
     evaluate: [],
     checkpoint: undefined,
@@ -89,6 +92,7 @@ export function program(params: Params): kd.ProgramSpec {
                       kd.losses.kd(ctx.outputs(small).logits, ctx.outputs(big).logits, {
                         T: 4,
                         t2: true,
+                        reduction: "batchmean",
                       }),
                     ),
                     ctx.term(
@@ -97,6 +101,7 @@ export function program(params: Params): kd.ProgramSpec {
                       kd.losses.reverseKl(ctx.outputs(small).logits, ctx.outputs(big).logits, {
                         T: 2,
                         t2: true,
+                        reduction: "batchmean",
                       }),
                     ),
                   ),
@@ -106,6 +111,7 @@ export function program(params: Params): kd.ProgramSpec {
                     kd.losses.jsd(ctx.outputs(small).logits, ctx.outputs(big).logits, {
                       T: 1,
                       t2: false,
+                      reduction: "batchmean",
                     }),
                   ),
                 ),
@@ -116,6 +122,7 @@ export function program(params: Params): kd.ProgramSpec {
                     beta: 0.1,
                     T: 1,
                     t2: false,
+                    reduction: "batchmean",
                   }),
                 ),
               ),
@@ -125,6 +132,7 @@ export function program(params: Params): kd.ProgramSpec {
                 kd.losses.tvd(ctx.outputs(small).logits, ctx.outputs(big).logits, {
                   T: 1,
                   t2: false,
+                  reduction: "batchmean",
                 }),
               ),
             ),

@@ -27,7 +27,11 @@ export function hinton(
       ctx.term(
         "kd",
         "std/kd.kd:8:11",
-        kd.losses.kd(ctx.outputs(s).logits, ctx.outputs(t).logits, { T: T, t2: true }),
+        kd.losses.kd(ctx.outputs(s).logits, ctx.outputs(t).logits, {
+          T: T,
+          t2: true,
+          reduction: "batchmean",
+        }),
       ),
     ),
     kd.ops.mul(
@@ -35,7 +39,10 @@ export function hinton(
       ctx.term(
         "ce",
         "std/kd.kd:8:56",
-        kd.losses.crossEntropy(ctx.outputs(s).logits, ctx.labels(), { smoothing: 0 }),
+        kd.losses.crossEntropy(ctx.outputs(s).logits, ctx.labels(), {
+          smoothing: 0,
+          reduction: "mean",
+        }),
       ),
     ),
   ) as kd.tf.Scalar;
@@ -105,7 +112,10 @@ export function program(params: Params): kd.ProgramSpec {
       ctx.term(
         "ce",
         "test/cases/valid/metrics/recipe.kd:19:12",
-        kd.losses.crossEntropy(ctx.outputs(big).logits, ctx.labels(), { smoothing: 0 }),
+        kd.losses.crossEntropy(ctx.outputs(big).logits, ctx.labels(), {
+          smoothing: 0,
+          reduction: "mean",
+        }),
       ),
     evaluate: [
       {

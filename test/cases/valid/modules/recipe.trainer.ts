@@ -78,7 +78,10 @@ export function program(params: Params): kd.ProgramSpec {
       ctx.term(
         "ce",
         "test/cases/valid/modules/recipe.kd:17:12",
-        kd.losses.crossEntropy(ctx.outputs(big).logits, ctx.labels(), { smoothing: 0 }),
+        kd.losses.crossEntropy(ctx.outputs(big).logits, ctx.labels(), {
+          smoothing: 0,
+          reduction: "mean",
+        }),
       ),
     evaluate: [],
     checkpoint: undefined,
@@ -122,7 +125,7 @@ export function program(params: Params): kd.ProgramSpec {
           kd.losses.kd(
             head.apply(ctx.outputs(small).pooled!, true) as kd.tf.Tensor2D,
             ctx.outputs(big).logits,
-            { T: 4, t2: true },
+            { T: 4, t2: true, reduction: "batchmean" },
           ),
         ),
         ctx.term(
@@ -168,13 +171,16 @@ export function program(params: Params): kd.ProgramSpec {
           kd.losses.kd(
             head.apply(ctx.outputs(small).pooled!, false) as kd.tf.Tensor2D,
             ctx.outputs(big).logits,
-            { T: 4, t2: true },
+            { T: 4, t2: true, reduction: "batchmean" },
           ),
         ),
         ctx.term(
           "ce",
           "test/cases/valid/modules/recipe.kd:36:49",
-          kd.losses.crossEntropy(ctx.outputs(small).logits, ctx.labels(), { smoothing: 0 }),
+          kd.losses.crossEntropy(ctx.outputs(small).logits, ctx.labels(), {
+            smoothing: 0,
+            reduction: "mean",
+          }),
         ),
       ) as kd.tf.Scalar,
     evaluate: [],

@@ -49,7 +49,10 @@ export function program(params: Params): kd.ProgramSpec {
       ctx.term(
         "ce",
         "test/cases/valid/more-schedules/recipe.kd:13:12",
-        kd.losses.crossEntropy(ctx.outputs(big).logits, ctx.labels(), { smoothing: 0 }),
+        kd.losses.crossEntropy(ctx.outputs(big).logits, ctx.labels(), {
+          smoothing: 0,
+          reduction: "mean",
+        }),
       ),
     evaluate: [],
     checkpoint: undefined,
@@ -105,6 +108,7 @@ export function program(params: Params): kd.ProgramSpec {
                   kd.losses.kd(ctx.outputs(small).logits, ctx.outputs(big).logits, {
                     T: ctx.at(distill_temp),
                     t2: true,
+                    reduction: "batchmean",
                   }),
                 ),
               ),
@@ -113,7 +117,10 @@ export function program(params: Params): kd.ProgramSpec {
                 ctx.term(
                   "ce",
                   "test/cases/valid/more-schedules/recipe.kd:25:14",
-                  kd.losses.crossEntropy(ctx.outputs(small).logits, ctx.labels(), { smoothing: 0 }),
+                  kd.losses.crossEntropy(ctx.outputs(small).logits, ctx.labels(), {
+                    smoothing: 0,
+                    reduction: "mean",
+                  }),
                 ),
               ),
             ),
@@ -127,6 +134,7 @@ export function program(params: Params): kd.ProgramSpec {
                     kd.schedules.exp({ from: 4, gamma: 0.99, every: { value: 2, unit: "steps" } }),
                   ),
                   t2: true,
+                  reduction: "batchmean",
                 }),
               ),
             ),
@@ -141,6 +149,7 @@ export function program(params: Params): kd.ProgramSpec {
                   kd.schedules.warmup({ steps: { value: 20, unit: "steps" }, then: 4, from: 1 }),
                 ),
                 t2: true,
+                reduction: "batchmean",
               }),
             ),
           ),
@@ -151,7 +160,10 @@ export function program(params: Params): kd.ProgramSpec {
             ctx.term(
               "ce",
               "test/cases/valid/more-schedules/recipe.kd:28:11",
-              kd.losses.crossEntropy(ctx.outputs(small).logits, ctx.labels(), { smoothing: 0 }),
+              kd.losses.crossEntropy(ctx.outputs(small).logits, ctx.labels(), {
+                smoothing: 0,
+                reduction: "mean",
+              }),
             ),
           ),
           ctx.at(

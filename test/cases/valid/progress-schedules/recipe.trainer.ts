@@ -51,7 +51,10 @@ export function program(params: Params): kd.ProgramSpec {
       ctx.term(
         "ce",
         "test/cases/valid/progress-schedules/recipe.kd:11:12",
-        kd.losses.crossEntropy(ctx.outputs(big).logits, ctx.labels(), { smoothing: 0 }),
+        kd.losses.crossEntropy(ctx.outputs(big).logits, ctx.labels(), {
+          smoothing: 0,
+          reduction: "mean",
+        }),
       ),
     evaluate: [],
     checkpoint: undefined,
@@ -86,7 +89,10 @@ export function program(params: Params): kd.ProgramSpec {
         ctx.term(
           "ce",
           "test/cases/valid/progress-schedules/recipe.kd:21:12",
-          kd.losses.crossEntropy(ctx.outputs(small).logits, ctx.labels(), { smoothing: 0 }),
+          kd.losses.crossEntropy(ctx.outputs(small).logits, ctx.labels(), {
+            smoothing: 0,
+            reduction: "mean",
+          }),
         ),
         kd.ops.mul(
           Math.min(ctx.progress.step / ctx.progress.stepsPerEpoch / 20, 1),

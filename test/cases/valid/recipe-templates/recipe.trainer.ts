@@ -27,7 +27,11 @@ export function hinton(
       ctx.term(
         "kd",
         "std/kd.kd:8:11",
-        kd.losses.kd(ctx.outputs(s).logits, ctx.outputs(t).logits, { T: T, t2: true }),
+        kd.losses.kd(ctx.outputs(s).logits, ctx.outputs(t).logits, {
+          T: T,
+          t2: true,
+          reduction: "batchmean",
+        }),
       ),
     ),
     kd.ops.mul(
@@ -35,7 +39,10 @@ export function hinton(
       ctx.term(
         "ce",
         "std/kd.kd:8:56",
-        kd.losses.crossEntropy(ctx.outputs(s).logits, ctx.labels(), { smoothing: 0 }),
+        kd.losses.crossEntropy(ctx.outputs(s).logits, ctx.labels(), {
+          smoothing: 0,
+          reduction: "mean",
+        }),
       ),
     ),
   ) as kd.tf.Scalar;
@@ -52,18 +59,30 @@ export function multi_t(ctx: kd.StepContext, s: kd.Model, t: kd.Model): kd.tf.Sc
         ctx.term(
           "kd",
           "test/cases/valid/recipe-templates/library.kd:6:25",
-          kd.losses.kd(ctx.outputs(s).logits, ctx.outputs(t).logits, { T: 1, t2: true }),
+          kd.losses.kd(ctx.outputs(s).logits, ctx.outputs(t).logits, {
+            T: 1,
+            t2: true,
+            reduction: "batchmean",
+          }),
         ),
         ctx.term(
           "kd",
           "test/cases/valid/recipe-templates/library.kd:6:25",
-          kd.losses.kd(ctx.outputs(s).logits, ctx.outputs(t).logits, { T: 2, t2: true }),
+          kd.losses.kd(ctx.outputs(s).logits, ctx.outputs(t).logits, {
+            T: 2,
+            t2: true,
+            reduction: "batchmean",
+          }),
         ),
       ),
       ctx.term(
         "kd",
         "test/cases/valid/recipe-templates/library.kd:6:25",
-        kd.losses.kd(ctx.outputs(s).logits, ctx.outputs(t).logits, { T: 3, t2: true }),
+        kd.losses.kd(ctx.outputs(s).logits, ctx.outputs(t).logits, {
+          T: 3,
+          t2: true,
+          reduction: "batchmean",
+        }),
       ),
     ),
     3,
@@ -110,7 +129,10 @@ export function program(params: Params): kd.ProgramSpec {
       ctx.term(
         "ce",
         "test/cases/valid/recipe-templates/recipe.kd:16:12",
-        kd.losses.crossEntropy(ctx.outputs(big).logits, ctx.labels(), { smoothing: 0 }),
+        kd.losses.crossEntropy(ctx.outputs(big).logits, ctx.labels(), {
+          smoothing: 0,
+          reduction: "mean",
+        }),
       ),
     evaluate: [],
     checkpoint: undefined,

@@ -50,7 +50,10 @@ export function program(params: Params): kd.ProgramSpec {
       ctx.term(
         "ce",
         "test/cases/valid/reserved-names/recipe.kd:12:12",
-        kd.losses.crossEntropy(ctx.outputs(function_2).logits, ctx.labels(), { smoothing: 0 }),
+        kd.losses.crossEntropy(ctx.outputs(function_2).logits, ctx.labels(), {
+          smoothing: 0,
+          reduction: "mean",
+        }),
       ),
     evaluate: [],
     checkpoint: undefined,
@@ -84,6 +87,7 @@ export function program(params: Params): kd.ProgramSpec {
         kd.losses.kd(ctx.outputs(ctx_2).logits, ctx.outputs(function_2).logits, {
           T: program_delete,
           t2: true,
+          reduction: "batchmean",
         }),
       ),
     evaluate: [],

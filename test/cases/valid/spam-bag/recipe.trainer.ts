@@ -57,7 +57,10 @@ export function program(params: Params): kd.ProgramSpec {
       ctx.term(
         "ce",
         "test/cases/valid/spam-bag/recipe.kd:12:12",
-        kd.losses.crossEntropy(ctx.outputs(big).logits, ctx.labels(), { smoothing: 0 }),
+        kd.losses.crossEntropy(ctx.outputs(big).logits, ctx.labels(), {
+          smoothing: 0,
+          reduction: "mean",
+        }),
       ),
     evaluate: [{ split: mail.test, everyEpochs: 2, metrics: [kd.metrics.accuracy({ top: 1 })] }],
     checkpoint: undefined,
@@ -88,12 +91,19 @@ export function program(params: Params): kd.ProgramSpec {
         ctx.term(
           "kd",
           "test/cases/valid/spam-bag/recipe.kd:22:12",
-          kd.losses.kd(ctx.outputs(small).logits, ctx.outputs(big).logits, { T: 2, t2: true }),
+          kd.losses.kd(ctx.outputs(small).logits, ctx.outputs(big).logits, {
+            T: 2,
+            t2: true,
+            reduction: "batchmean",
+          }),
         ),
         ctx.term(
           "ce",
           "test/cases/valid/spam-bag/recipe.kd:22:49",
-          kd.losses.crossEntropy(ctx.outputs(small).logits, ctx.labels(), { smoothing: 0 }),
+          kd.losses.crossEntropy(ctx.outputs(small).logits, ctx.labels(), {
+            smoothing: 0,
+            reduction: "mean",
+          }),
         ),
       ) as kd.tf.Scalar,
     evaluate: [

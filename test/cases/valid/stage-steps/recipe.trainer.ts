@@ -44,7 +44,10 @@ export function program(params: Params): kd.ProgramSpec {
         ctx.term(
           "ce",
           "test/cases/valid/stage-steps/recipe.kd:11:12",
-          kd.losses.crossEntropy(ctx.outputs(small).logits, ctx.labels(), { smoothing: 0 }),
+          kd.losses.crossEntropy(ctx.outputs(small).logits, ctx.labels(), {
+            smoothing: 0,
+            reduction: "mean",
+          }),
         ),
         Math.min(ctx.progress.step / ctx.progress.stepsPerEpoch + 1, 2),
       ) as kd.tf.Scalar,

@@ -47,7 +47,10 @@ export function program(params: Params): kd.ProgramSpec {
       ctx.term(
         "ce",
         "test/cases/valid/strings-are-inert/recipe.kd:13:12",
-        kd.losses.crossEntropy(ctx.outputs(m).logits, ctx.labels(), { smoothing: 0 }),
+        kd.losses.crossEntropy(ctx.outputs(m).logits, ctx.labels(), {
+          smoothing: 0,
+          reduction: "mean",
+        }),
       ),
     evaluate: [],
     checkpoint: undefined,

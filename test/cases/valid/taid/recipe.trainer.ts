@@ -50,7 +50,10 @@ export function program(params: Params): kd.ProgramSpec {
       ctx.term(
         "ce",
         "test/cases/valid/taid/recipe.kd:14:12",
-        kd.losses.crossEntropy(ctx.outputs(big).logits, ctx.labels(), { smoothing: 0 }),
+        kd.losses.crossEntropy(ctx.outputs(big).logits, ctx.labels(), {
+          smoothing: 0,
+          reduction: "mean",
+        }),
       ),
     evaluate: [],
     checkpoint: undefined,
@@ -94,7 +97,10 @@ export function program(params: Params): kd.ProgramSpec {
           ctx.term(
             "ce",
             "test/cases/valid/taid/recipe.kd:23:85",
-            kd.losses.crossEntropy(ctx.outputs(small).logits, ctx.labels(), { smoothing: 0 }),
+            kd.losses.crossEntropy(ctx.outputs(small).logits, ctx.labels(), {
+              smoothing: 0,
+              reduction: "mean",
+            }),
           ),
         ),
       ) as kd.tf.Scalar,

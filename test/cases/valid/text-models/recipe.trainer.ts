@@ -136,7 +136,11 @@ export function program(params: Params): kd.ProgramSpec {
           ctx.term(
             "kd",
             "test/cases/valid/text-models/recipe.kd:27:77",
-            kd.losses.kd(ctx.outputs(tiny_lm).logits, ctx.outputs(lm).logits, { T: 2, t2: true }),
+            kd.losses.kd(ctx.outputs(tiny_lm).logits, ctx.outputs(lm).logits, {
+              T: 2,
+              t2: true,
+              reduction: "batchmean",
+            }),
           ),
         ),
       ) as kd.tf.Scalar,
@@ -170,7 +174,10 @@ export function program(params: Params): kd.ProgramSpec {
       ctx.term(
         "ce",
         "test/cases/valid/text-models/recipe.kd:37:12",
-        kd.losses.crossEntropy(ctx.outputs(net).logits, ctx.labels(), { smoothing: 0 }),
+        kd.losses.crossEntropy(ctx.outputs(net).logits, ctx.labels(), {
+          smoothing: 0,
+          reduction: "mean",
+        }),
       ),
     evaluate: [{ split: digits.test, everyEpochs: 1, metrics: [kd.metrics.accuracy({ top: 1 })] }],
     checkpoint: undefined,

@@ -58,24 +58,38 @@ export function program(params: Params): kd.ProgramSpec {
             ctx.term(
               "ce",
               "test/cases/valid/trainable-teacher/recipe.kd:14:12",
-              kd.losses.crossEntropy(ctx.outputs(a).logits, ctx.labels(), { smoothing: 0 }),
+              kd.losses.crossEntropy(ctx.outputs(a).logits, ctx.labels(), {
+                smoothing: 0,
+                reduction: "mean",
+              }),
             ),
             ctx.term(
               "kd",
               "test/cases/valid/trainable-teacher/recipe.kd:14:40",
-              kd.losses.kd(ctx.outputs(a).logits, ctx.outputs(b).logits, { T: 1, t2: true }),
+              kd.losses.kd(ctx.outputs(a).logits, ctx.outputs(b).logits, {
+                T: 1,
+                t2: true,
+                reduction: "batchmean",
+              }),
             ),
           ),
           ctx.term(
             "ce",
             "test/cases/valid/trainable-teacher/recipe.kd:14:71",
-            kd.losses.crossEntropy(ctx.outputs(b).logits, ctx.labels(), { smoothing: 0 }),
+            kd.losses.crossEntropy(ctx.outputs(b).logits, ctx.labels(), {
+              smoothing: 0,
+              reduction: "mean",
+            }),
           ),
         ),
         ctx.term(
           "kd",
           "test/cases/valid/trainable-teacher/recipe.kd:14:99",
-          kd.losses.kd(ctx.outputs(b).logits, ctx.outputs(a).logits, { T: 1, t2: true }),
+          kd.losses.kd(ctx.outputs(b).logits, ctx.outputs(a).logits, {
+            T: 1,
+            t2: true,
+            reduction: "batchmean",
+          }),
         ),
       ) as kd.tf.Scalar,
     evaluate: [
@@ -112,7 +126,11 @@ export function program(params: Params): kd.ProgramSpec {
       ctx.term(
         "kd",
         "test/cases/valid/trainable-teacher/recipe.kd:26:12",
-        kd.losses.kd(ctx.outputs(c).logits, ctx.outputs(b).logits, { T: 4, t2: true }),
+        kd.losses.kd(ctx.outputs(c).logits, ctx.outputs(b).logits, {
+          T: 4,
+          t2: true,
+          reduction: "batchmean",
+        }),
       ),
     evaluate: [],
     checkpoint: undefined,

@@ -20,7 +20,11 @@ export function soft_mix(ctx: kd.StepContext, s: kd.Model, t: kd.Model, w: numbe
     ctx.term(
       "kd",
       "test/cases/valid/transfer-set/recipe.kd:12:3",
-      kd.losses.kd(ctx.outputs(s).logits, ctx.outputs(t).logits, { T: 2, t2: false }),
+      kd.losses.kd(ctx.outputs(s).logits, ctx.outputs(t).logits, {
+        T: 2,
+        t2: false,
+        reduction: "batchmean",
+      }),
     ),
     kd.ops.div(
       kd.ops.mul(
@@ -28,7 +32,11 @@ export function soft_mix(ctx: kd.StepContext, s: kd.Model, t: kd.Model, w: numbe
         ctx.term(
           "kd",
           "test/cases/valid/transfer-set/recipe.kd:12:49",
-          kd.losses.kd(ctx.outputs(s).logits, ctx.outputs(t).logits, { T: 1, t2: true }),
+          kd.losses.kd(ctx.outputs(s).logits, ctx.outputs(t).logits, {
+            T: 1,
+            t2: true,
+            reduction: "batchmean",
+          }),
         ),
       ),
       2,
@@ -81,7 +89,10 @@ export function program(params: Params): kd.ProgramSpec {
       ctx.term(
         "ce",
         "test/cases/valid/transfer-set/recipe.kd:20:12",
-        kd.losses.crossEntropy(ctx.outputs(teacher_net).logits, ctx.labels(), { smoothing: 0.1 }),
+        kd.losses.crossEntropy(ctx.outputs(teacher_net).logits, ctx.labels(), {
+          smoothing: 0.1,
+          reduction: "mean",
+        }),
       ),
     evaluate: [
       {
