@@ -253,7 +253,9 @@ function explainStage(ir: IrProgram, stage: IrStage, index: number): StageExplan
       const trainable = stage.trainableTeachers?.includes(t) ?? false;
       const frozen = trainable
         ? `trained with ${stage.train} (\`teacher ${t} trainable\`): training mode, on the gradient tape, updated by the stage's optimizer; its outputs are never cached`
-        : "frozen: inference mode (dropout off), off the gradient tape, one forward pass per step";
+        : stage.trainModeTeachers?.includes(t)
+          ? `frozen, in training mode (\`teacher ${t} mode train\`: dropout on, batch-norm statistics updated), off the gradient tape, one forward pass per step; never cached`
+          : "frozen: inference mode (dropout off), off the gradient tape, one forward pass per step";
       return { model: t, parameters: parameters(t), trainable, frozen };
     }),
     ...(stage.reference
@@ -321,6 +323,7 @@ function t2Text(flag: IrExpr, t: IrExpr | undefined, ir: IrProgram, stage: IrSta
   };
   const first = square(0);
   const last = square(Math.max(clock.totalSteps - 1, 0));
+  if (first === undefined) return "on: multiplied by T² at each step's T (adaptive: known only during training)";
   return first === last ? `on: multiplied by T² = ${num(first)}` : `on: multiplied by T², ${num(first)} at the first step → ${num(last)} at the last`;
 }
 

@@ -98,7 +98,13 @@ function stage(s: StageExplanation, index: number, total: number, line: (indent:
   line(1, "schedules");
   for (const sch of s.schedules) {
     const constant = sch.values.every((v) => v.value === sch.values[0]!.value);
-    const values = constant ? `${num(sch.values[0]!.value)} at every step` : sch.values.map((v) => `${num(v.value)} at the ${v.at} (step ${count(v.step)})`).join(", ");
+    // An adaptive schedule (`taid_lambda`) has values only once training computes them.
+    const adaptive = sch.values.every((v) => v.value === undefined);
+    const values = adaptive
+      ? "adaptive: its values come from the losses during training (see \"adaptive state\")"
+      : constant
+        ? `${num(sch.values[0]!.value)} at every step`
+        : sch.values.map((v) => `${num(v.value)} at the ${v.at} (step ${count(v.step)})`).join(", ");
     line(2, sch.expression === values.split(" ")[0] ? `${sch.name} = ${values}` : `${sch.name} = ${sch.expression}: ${values}`);
   }
 

@@ -25,6 +25,8 @@ const GOLDENS: Record<string, string> = {
   "test/cases/valid/explain-stage-controls/recipe.kd": "test/cases/explain/stage-controls.explain.txt",
   "test/cases/valid/modules/recipe.kd": "test/cases/explain/modules.explain.txt",
   "test/cases/valid/data-augment/recipe.kd": "test/cases/explain/data-augment.explain.txt",
+  "test/cases/valid/teacher-mode/recipe.kd": "test/cases/explain/teacher-mode.explain.txt",
+  "test/cases/valid/adaptive-lambda/recipe.kd": "test/cases/explain/adaptive-lambda.explain.txt",
 };
 
 describe("kdc explain (golden text)", () => {
