@@ -4,7 +4,9 @@
 //
 // outDir/checkpoints/<stage>/
 //   epoch-<n>/   after n epochs (`checkpoint every … keep K`: only the newest K are kept)
-//   step-<s>/    after step s, written when a run is interrupted (only the newest is kept)
+//   step-<s>/    after step s: with `checkpoint every N steps` (kind "step", counted by `keep` together
+//                with epoch-<n>/), or when a run is interrupted (kind "interrupt", only the newest is
+//                kept, removed when the stage completes); both resume the same way
 //   complete/    when the stage ends: every model's and module's weights and the stage's report,
 //                so a resumed run can skip the stage
 //   best/        with `checkpoint best by …`: the trained weights where the metric was best
@@ -32,7 +34,7 @@ export interface CheckpointPosition {
   readonly step: number;
 }
 
-export type CheckpointKind = "epoch" | "interrupt" | "complete" | "best";
+export type CheckpointKind = "epoch" | "step" | "interrupt" | "complete" | "best";
 
 /** What checkpoints store of a model or module. */
 export type WeightHolder = Pick<Module, "name" | "kind" | "variables" | "variableNames">;
@@ -94,6 +96,22 @@ export async function saveCheckpoint(
   return dir;
 }
 
+/** Writes step-<step>/ (`checkpoint every N steps`) atomically, then prunes as `saveCheckpoint` does. Returns its path. */
+export async function saveStepCheckpoint(
+  outDir: string,
+  stage: string,
+  model: Model | WeightHolder,
+  optimizer: StageOptimizer | undefined,
+  position: CheckpointPosition,
+  keep: number,
+  extras: CheckpointExtras = {},
+): Promise<string> {
+  const dir = join(checkpointDir(outDir, stage), `step-${position.step}`);
+  await writeCheckpoint(dir, stage, model, optimizer, position, { kind: "step", ...extras });
+  await prune(checkpointDir(outDir, stage), keep);
+  return dir;
+}
+
 /** Writes one checkpoint folder at `dir` atomically (replacing one that is there). */
 export async function writeCheckpoint(
   dir: string,
@@ -151,7 +169,7 @@ export async function listCheckpoints(stageDir: string): Promise<{ epoch: number
     .sort((a, b) => a.epoch - b.epoch);
 }
 
-/** The interrupt checkpoints (`step-<s>`) of a stage, oldest first. */
+/** The step checkpoints (`step-<s>`: interval and interrupt) of a stage, oldest first. */
 export async function listStepCheckpoints(stageDir: string): Promise<{ step: number; path: string }[]> {
   const names = await readdir(stageDir).catch(() => [] as string[]);
   return names
@@ -161,10 +179,33 @@ export async function listStepCheckpoints(stageDir: string): Promise<{ step: num
     .sort((a, b) => a.step - b.step);
 }
 
+/** The kind and step a checkpoint folder records; undefined when it cannot be read. */
+async function indexOf(dir: string): Promise<{ kind: CheckpointKind; step: number } | undefined> {
+  try {
+    const json = JSON.parse(await readFile(join(dir, STATE_FILE), "utf8")) as CheckpointJson;
+    return { kind: json.kind ?? "epoch", step: json.step };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Deletes all but the newest `keep` epoch and interval-step checkpoints, newest by step (interrupt ones aside). */
 async function prune(stageDir: string, keep: number): Promise<void> {
-  const all = await listCheckpoints(stageDir);
+  const all: { step: number; path: string }[] = [];
+  for (const { path } of [...(await listCheckpoints(stageDir)), ...(await listStepCheckpoints(stageDir))]) {
+    const index = await indexOf(path);
+    if (index && (index.kind === "epoch" || index.kind === "step")) all.push({ step: index.step, path });
+  }
+  all.sort((a, b) => a.step - b.step);
   for (const old of all.slice(0, Math.max(0, all.length - Math.max(1, keep)))) {
     await rm(old.path, { recursive: true, force: true });
+  }
+}
+
+/** Deletes the stage's interrupt checkpoints but `except` (interval step checkpoints stay). */
+export async function removeInterruptCheckpoints(stageDir: string, except?: string): Promise<void> {
+  for (const { path } of await listStepCheckpoints(stageDir)) {
+    if (path !== except && (await indexOf(path))?.kind === "interrupt") await rm(path, { recursive: true, force: true });
   }
 }
 

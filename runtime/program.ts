@@ -216,7 +216,11 @@ export interface EvaluateSpec {
 }
 
 export interface CheckpointSpec {
-  readonly everyEpochs: number;
+  /** After every this many epochs (`epoch-<n>/`); exactly one of this and `everySteps`. */
+  readonly everyEpochs?: number;
+  /** After every this many optimizer steps (`step-<n>/`, mid-epoch too). */
+  readonly everySteps?: number;
+  /** The newest this many epoch and step checkpoints are kept (interrupt checkpoints aside). */
   readonly keep: number;
   /**
    * Keep the weights where `metric` on `split` was best (`mode`), judged at every checkpoint

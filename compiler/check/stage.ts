@@ -73,7 +73,10 @@ export interface StageInfo {
   readonly evaluate: readonly EvaluateInfo[];
   readonly checkpoint:
     | {
-        readonly everyEpochs: number;
+        /** `every N epochs` (1 by default); absent with `every N steps`. */
+        readonly everyEpochs?: number;
+        /** `every N steps`: after every N optimizer steps instead of at epoch ends. */
+        readonly everySteps?: number;
         readonly keep: number;
         /** `best by METRIC on SPLIT [min|max]`, the direction resolved. */
         readonly best?: { readonly metric: Expression; readonly split: Expression; readonly mode: "min" | "max" };
@@ -322,10 +325,13 @@ export function checkStage(
           report(diagnostic("KD3010", stmt.span, { setting: "checkpoint" }));
           break;
         }
-        checkpoint = {
-          everyEpochs: stmt.every ? epochsOf(stmt.every, "`checkpoint every`") ?? 1 : 1,
-          keep: stmt.keep ? intAtLeast(stmt.keep, "`keep`", 1) ?? 1 : 1,
-        };
+        {
+          const every = stmt.every ? intervalOf(stmt.every, "`checkpoint every`") : undefined;
+          checkpoint = {
+            ...(every?.unit === "steps" ? { everySteps: every.value } : { everyEpochs: every?.value ?? 1 }),
+            keep: stmt.keep ? intAtLeast(stmt.keep, "`keep`", 1) ?? 1 : 1,
+          };
+        }
         if (stmt.best) {
           const best = stmt.best;
           deferred.push(() => {
@@ -381,7 +387,7 @@ export function checkStage(
     const checkpointStmt = body.find((s) => s.kind === "CheckpointStatement");
     // Without `every` a best checkpoint is still chosen at the end of a stage shorter than an epoch.
     if (checkpoint && checkpointStmt?.kind === "CheckpointStatement" && (checkpointStmt.every || !checkpoint.best))
-      checkIntervalWithinStage(decl.name.name, "the checkpoint interval", checkpoint.everyEpochs, totalSteps, stepsPerEpoch, checkpointStmt.span, report);
+      checkIntervalWithinStage(decl.name.name, "the checkpoint interval", checkpoint, totalSteps, stepsPerEpoch, checkpointStmt.span, report);
   }
   if (trained) checkNotAllFrozen(trained, modelInfo(trained), freeze, report);
 
@@ -514,16 +520,6 @@ export function checkStage(
       return undefined;
     }
     return v;
-  }
-
-  function epochsOf(e: Expression, what: string): number | undefined {
-    const v = known(e, what);
-    if (v === undefined) return undefined;
-    if (!isDuration(v) || v.unit !== "epochs" || !Number.isInteger(v.value) || v.value < 1) {
-      report(diagnostic("KD3023", e.span, { what, expected: "a whole number of epochs (`1 epoch`, `5 epochs`)" }));
-      return undefined;
-    }
-    return v.value;
   }
 
   /** `every N epochs` or `every N steps`, N a positive integer (KD3023 otherwise). */

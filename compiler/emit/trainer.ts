@@ -235,7 +235,7 @@ function emitStage(
   );
   const best = stage.checkpoint?.best;
   const bestText = best ? `, best: { split: ${split(best.data)}, metric: ${metric(best.metric)}, mode: ${stringLiteral(best.mode)} }` : "";
-  w.writeLine(`checkpoint: ${stage.checkpoint ? `{ everyEpochs: ${stage.checkpoint.everyEpochs}, keep: ${stage.checkpoint.keep}${bestText} }` : "undefined"},`);
+  w.writeLine(`checkpoint: ${stage.checkpoint ? `{ ${stage.checkpoint.everySteps !== undefined ? `everySteps: ${stage.checkpoint.everySteps}` : `everyEpochs: ${stage.checkpoint.everyEpochs ?? 1}`}, keep: ${stage.checkpoint.keep}${bestText} }` : "undefined"},`);
   if (stage.controllers) w.writeLine(`controllers: { ${stage.controllers.map((c) => `${stringLiteral(c.name)}: ${locals.get(c.name)}`).join(", ")} },`);
   if (stage.clip !== undefined) w.writeLine(`clip: ${number(stage.clip)},`);
   if (stage.accumulate) w.writeLine(`accumulate: { steps: ${stage.accumulate.steps}, by: ${stringLiteral(stage.accumulate.by)} },`);

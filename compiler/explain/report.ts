@@ -9,7 +9,7 @@ import { clockOf, progressAt, valueAt, warmupSteps, type StageClock } from "./ev
 import { exprText, num } from "./expr-text.js";
 import { inlineLosses, mapChildren, nodesOf } from "./inline.js";
 import { explainLayers, type LayerExplanation, type PipelineExplanation } from "./layers.js";
-import { bestCheckpointOf, controllersOf, frozenPartsOf, metricText, type BestCheckpoint, type ControllerExplanation, type FrozenPart } from "./stage-controls.js";
+import { bestCheckpointOf, controllersOf, intervalText, frozenPartsOf, metricText, type BestCheckpoint, type ControllerExplanation, type FrozenPart } from "./stage-controls.js";
 import { describeShape, shapeOf, splitOf, type TermShape } from "./shapes.js";
 import { cacheLegality, type CacheLegality } from "./teacher-cache.js";
 
@@ -288,7 +288,7 @@ function explainStage(ir: IrProgram, stage: IrStage, index: number): StageExplan
       metrics: e.metrics.map(metricText),
     })),
     checkpoint: stage.checkpoint
-      ? `every ${stage.checkpoint.everyEpochs} epoch${stage.checkpoint.everyEpochs === 1 ? "" : "s"}, keeping the newest ${stage.checkpoint.keep}; and one when the stage completes`
+      ? `every ${intervalText(stage.checkpoint)}, keeping the newest ${stage.checkpoint.keep}; and one when the stage completes`
       : "none during the stage; one when the stage completes",
     ...(stage.checkpoint?.best ? { best: bestCheckpointOf(stage) } : {}),
     exports: stage.exports.map((x) => ({ model: x.model, path: x.path, under: `runs/${runName(ir.recipe)}/${x.path}` })),

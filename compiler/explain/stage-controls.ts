@@ -39,7 +39,7 @@ export function bestCheckpointOf(stage: IrStage): BestCheckpoint | undefined {
     metric: metricText(c.best.metric),
     split: `${c.best.data.dataset}.${c.best.data.split}`,
     mode: c.best.mode,
-    judged: `after every ${c.everyEpochs === 1 ? "epoch" : `${c.everyEpochs} epochs`} and at the end of the stage (written to checkpoints/${stage.name}/best/)`,
+    judged: `after every ${c.everySteps === undefined && (c.everyEpochs ?? 1) === 1 ? "epoch" : intervalText(c)} and at the end of the stage (written to checkpoints/${stage.name}/best/)`,
     restored: `the best weights are restored into ${[stage.train, ...(stage.trainableTeachers ?? []), ...(stage.modules ?? [])].join(", ")} when the stage ends, so ${handedOn} get them rather than the last step's`,
   };
 }
@@ -91,4 +91,10 @@ export function controllersOf(ir: IrProgram, stage: IrStage, clock: StageClock):
         `it never falls below the linear ramp from lambda_start to lambda_end over the stage's ${clock.totalSteps} steps, and checkpoints keep λ, m and L_prev`,
     };
   });
+}
+
+/** A checkpoint interval in words: `3 epochs`, `1 epoch`, `500 steps`. */
+export function intervalText(c: { readonly everyEpochs?: number; readonly everySteps?: number }): string {
+  const [n, unit] = c.everySteps !== undefined ? [c.everySteps, "step"] : [c.everyEpochs ?? 1, "epoch"];
+  return `${n} ${unit}${n === 1 ? "" : "s"}`;
 }

@@ -232,7 +232,10 @@ export interface IrStage {
   }[];
   readonly checkpoint:
     | {
-        readonly everyEpochs: number;
+        /** After every this many epochs; absent with `everySteps`. */
+        readonly everyEpochs?: number;
+        /** `checkpoint every N steps`: after every N optimizer steps (`step-<n>/`) instead of at epoch ends. */
+        readonly everySteps?: number;
         readonly keep: number;
         /** `best by METRIC on SPLIT`: evaluated at every checkpoint and at the end; the best weights are restored when the stage ends. */
         readonly best?: { readonly data: { readonly dataset: string; readonly split: string }; readonly metric: IrMetric; readonly mode: "min" | "max" };

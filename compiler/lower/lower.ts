@@ -501,7 +501,7 @@ export function lower(program: CheckedProgram): IrProgram {
       metrics: ev.metrics.map(metric),
     })),
     checkpoint: s.checkpoint && {
-      everyEpochs: s.checkpoint.everyEpochs,
+      ...(s.checkpoint.everySteps !== undefined ? { everySteps: s.checkpoint.everySteps } : { everyEpochs: s.checkpoint.everyEpochs ?? 1 }),
       keep: s.checkpoint.keep,
       ...(s.checkpoint.best ? { best: { data: splitRef(s.checkpoint.best.split), metric: metric(s.checkpoint.best.metric), mode: s.checkpoint.best.mode } } : {}),
     },

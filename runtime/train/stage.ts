@@ -1,14 +1,22 @@
 // One stage: epochs of optimizer steps (or exactly `steps`, the last epoch then partial),
 // evaluations, checkpoints (and the best one, restored at the end), exports, and the
 // stage-complete checkpoint; continuing from a checkpoint when resuming, stopping cleanly when asked.
-import { rm } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import type { Batch, BestCheckpoint, ProgramSpec, Progress, RunOptions, StageReport, StageSpec } from "../program.js";
 import { StageOptimizer } from "../optim.js";
 import { disposeBatch } from "../data/memory-split.js";
 import { evaluate } from "../evaluate.js";
 import { metricLabel } from "../metrics.js";
-import { COMPLETE_DIR, checkpointDir, listStepCheckpoints, readCheckpoint, saveCheckpoint, writeCheckpoint, type CheckpointData } from "../checkpoint.js";
+import {
+  COMPLETE_DIR,
+  checkpointDir,
+  readCheckpoint,
+  removeInterruptCheckpoints,
+  saveCheckpoint,
+  saveStepCheckpoint,
+  writeCheckpoint,
+  type CheckpointData,
+} from "../checkpoint.js";
 import { KdcRuntimeError } from "../errors.js";
 import { frozenVariablesOf } from "./freeze.js";
 import type { ProgressDisplay } from "../progress.js";
@@ -147,12 +155,23 @@ export async function runStage(run: RunContext, index: number, resumeFrom: Check
         state: { best },
       });
     };
+    // `checkpoint every N steps`: step-<n>/, the same format the interrupt path writes; `savedAt` is its step.
+    const everySteps = stage.checkpoint?.everySteps;
+    let savedAt: number | undefined;
+    const stepCheckpoint = async (lossSum: number, lossCount: number): Promise<void> => {
+      await saveStepCheckpoint(options.outDir, stage.name, stage.train, optimizer, position(), stage.checkpoint!.keep, {
+        holders: stageHoldersOf(stage),
+        state: stateNow(lossSum, lossCount),
+      });
+      savedAt = step;
+    };
     const interrupt = async (epoch: number, lossSum: number, lossCount: number): Promise<never> => {
       const dir = join(checkpointDir(options.outDir, stage.name), `step-${step}`);
-      await writeCheckpoint(dir, stage.name, stage.train, optimizer, position(), { kind: "interrupt", holders: stageHoldersOf(stage), state: stateNow(lossSum, lossCount) });
-      for (const old of await listStepCheckpoints(checkpointDir(options.outDir, stage.name))) {
-        if (old.path !== dir) await rm(old.path, { recursive: true, force: true });
+      // A step checkpoint written at this very step already holds this state.
+      if (savedAt !== step) {
+        await writeCheckpoint(dir, stage.name, stage.train, optimizer, position(), { kind: "interrupt", holders: stageHoldersOf(stage), state: stateNow(lossSum, lossCount) });
       }
+      await removeInterruptCheckpoints(checkpointDir(options.outDir, stage.name), dir);
       display.stageEnd();
       log.write({ event: "interrupt", stage: stage.name, epoch: epoch + 1, step, checkpoint: dir, elapsed: elapsed() });
       const rel = relative(process.cwd(), dir);
@@ -210,6 +229,11 @@ export async function runStage(run: RunContext, index: number, resumeFrom: Check
         }
         // `every N steps`; the end of the stage evaluates every split below.
         for (const spec of stage.evaluate) if (spec.everySteps && step % spec.everySteps === 0 && step < totalSteps) evaluateNow(spec, epoch, lr);
+        // Mid-epoch step checkpoints here; one on an epoch's last step is written after the epoch's end below.
+        if (everySteps && step % everySteps === 0 && !lastOfEpoch) {
+          await judgeBest(lr);
+          await stepCheckpoint(lossSum, lossCount);
+        }
         if (!lastOfEpoch) {
           await run.yielder.maybe();
           if (stop.stopping) await interrupt(epoch, lossSum, lossCount);
@@ -240,9 +264,12 @@ export async function runStage(run: RunContext, index: number, resumeFrom: Check
       const stageEnd = step === totalSteps;
       const onInterval = (every: number) => fullEpoch && done % every === 0;
       for (const spec of stage.evaluate) if (onInterval(spec.everyEpochs) || stageEnd) evaluateNow(spec, epoch, lr);
+      const epochCheckpoint = stage.checkpoint?.everyEpochs !== undefined && onInterval(stage.checkpoint.everyEpochs);
+      const stepCheckpointHere = everySteps !== undefined && step % everySteps === 0;
       // Before the epoch checkpoint, so that its loop state knows the best so far.
-      if (stage.checkpoint && (onInterval(stage.checkpoint.everyEpochs) || stageEnd)) await judgeBest(lr);
-      if (stage.checkpoint && onInterval(stage.checkpoint.everyEpochs)) {
+      if (stage.checkpoint && (epochCheckpoint || stepCheckpointHere || stageEnd)) await judgeBest(lr);
+      if (stepCheckpointHere) await stepCheckpoint(0, 0);
+      if (stage.checkpoint && epochCheckpoint) {
         await saveCheckpoint(options.outDir, stage.name, stage.train, optimizer, { epoch: done, step }, stage.checkpoint.keep, {
           holders: stageHoldersOf(stage),
           state: stateNow(0, 0),
@@ -281,7 +308,7 @@ export async function runStage(run: RunContext, index: number, resumeFrom: Check
       holders: run.holders,
       state: { report },
     });
-    for (const old of await listStepCheckpoints(checkpointDir(options.outDir, stage.name))) await rm(old.path, { recursive: true, force: true });
+    await removeInterruptCheckpoints(checkpointDir(options.outDir, stage.name));
     log.write({ event: "stage-end", stage: stage.name, epoch: stage.epochs, step, loss: state.epochLoss, metrics, elapsed: elapsed(), ...(frozenOutputs.decision ? { teacherCache: frozenOutputs.decision } : {}) });
     return report;
   } finally {

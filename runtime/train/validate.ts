@@ -43,8 +43,12 @@ export function validate(program: ProgramSpec): void {
       if (!Number.isInteger(e.everyEpochs) || e.everyEpochs < 1) throw new KdcRuntimeError(`${where}: evaluate every must be a positive number of epochs`);
       if (e.everySteps !== undefined && (!Number.isInteger(e.everySteps) || e.everySteps < 1)) throw new KdcRuntimeError(`${where}: evaluate every must be a positive number of steps`);
     }
-    if (stage.checkpoint && (!(stage.checkpoint.everyEpochs >= 1) || !(stage.checkpoint.keep >= 1))) {
-      throw new KdcRuntimeError(`${where}: checkpoint every and keep must be at least 1`);
+    if (stage.checkpoint) {
+      const { everyEpochs, everySteps, keep } = stage.checkpoint;
+      // Exactly one interval, a positive integer.
+      const interval = everySteps ?? everyEpochs;
+      if ((everySteps !== undefined) === (everyEpochs !== undefined)) throw new KdcRuntimeError(`${where}: checkpoint needs exactly one of everyEpochs and everySteps`);
+      if (!Number.isInteger(interval) || !(interval! >= 1) || !(keep >= 1)) throw new KdcRuntimeError(`${where}: checkpoint every and keep must be at least 1`);
     }
     const best = stage.checkpoint?.best;
     if (best && best.mode !== "min" && best.mode !== "max") throw new KdcRuntimeError(`${where}: checkpoint best mode must be "min" or "max", got ${String(best.mode)}`);

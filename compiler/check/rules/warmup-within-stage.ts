@@ -43,17 +43,18 @@ export function checkWarmupsWithinStage(
 export function checkIntervalWithinStage(
   stage: string,
   what: string,
-  everyEpochs: number,
+  every: { readonly everyEpochs?: number; readonly everySteps?: number },
   totalSteps: number,
   stepsPerEpoch: number,
   span: Span,
   report: (d: Diagnostic) => void,
 ): void {
-  if (everyEpochs * stepsPerEpoch <= totalSteps) return;
+  const steps = every.everySteps ?? (every.everyEpochs ?? 1) * stepsPerEpoch;
+  if (steps <= totalSteps) return;
   report(
     diagnostic("KD3018", span, {
       what,
-      length: `${everyEpochs} epochs (${everyEpochs * stepsPerEpoch} steps)`,
+      length: every.everySteps !== undefined ? `${steps} steps` : `${every.everyEpochs ?? 1} epochs (${steps} steps)`,
       stage,
       stageSteps: totalSteps,
     }),
