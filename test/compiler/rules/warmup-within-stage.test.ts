@@ -13,6 +13,7 @@ describe("rule: warm-ups and intervals fit in their stage (KD3018)", () => {
       lr("warmup(16 steps, then: 1e-3)"),
       lr("warmup(100%, then: cosine(from: 1e-3))"),
       lr("piecewise(at: [0 steps, 1 epoch, 100%], values: [1e-3, 1e-4, 0])"),
+      variant("minimize hinton(small, big, T: T)", "minimize hinton(small, big, T: T)\n  checkpoint every 16 steps keep 2"),
     ],
     invalid: [
       { recipe: lr("cosine(from: 1e-3, warmup: 17 steps)") },
@@ -21,6 +22,7 @@ describe("rule: warm-ups and intervals fit in their stage (KD3018)", () => {
       { recipe: lr("warmup(3 epochs, then: 1e-3)") },
       { recipe: lr("piecewise(at: [0 steps, 17 steps], values: [1e-3, 1e-4])") },
       { recipe: variant("minimize hinton(small, big, T: T)", "minimize hinton(small, big, T: T)\n  checkpoint every 3 epochs") },
+      { recipe: variant("minimize hinton(small, big, T: T)", "minimize hinton(small, big, T: T)\n  checkpoint every 17 steps") },
     ],
     recovered: lr("cosine(from: 1e-3, warmup: )"),
   });
