@@ -331,7 +331,8 @@ directly or through other losses.`,
     title: "wrong unit",
     message: (a) => `${a.what} must be ${a.expected}`,
     explanation: `Durations carry units (\`200 steps\`, \`2 epochs\`), and some settings accept only
-one of them: \`evaluate … every\` counts whole epochs or steps, \`checkpoint every\` whole epochs.`,
+one of them: \`evaluate … every\` and \`checkpoint every\` count whole epochs or steps, never a
+fraction or a share of the stage (\`%\`).`,
   }),
 
   KD3024: entry<{ path: string; problem: string }>({
