@@ -83,7 +83,7 @@ function vocabOf(maxVocab: number | undefined, span: import("../source.js").Span
 const mobyDick: Builtin = {
   name: "moby_dick",
   category: "dataset",
-  doc: "Moby Dick (the 135 chapters and the epilogue) as language-modelling windows of `context` char tokens: `train` and `test` count windows; `by: \"chapter\"` keeps the test chapters out of train, `by: \"window\"` shuffles all windows. Token splits without class labels (`batch.input` [B, context]); `max_vocab` caps the char tokenizer (fitted on the whole book) and so bounds the token ids; `tokenizer: char(…)` or `other.tokenizer` declares it instead (BPE is not supported on windows yet).",
+  doc: "Moby Dick (the 135 chapters and the epilogue) as language-modelling windows of `context` char tokens: `train` and `test` count windows; `by: \"chapter\"` keeps the test chapters out of train, `by: \"window\"` shuffles all windows. Token splits without class labels (`batch.input` [B, context]); `max_vocab` caps the char tokenizer (fitted on the train windows' characters only) and so bounds the token ids; `tokenizer: char(…)` or `other.tokenizer` declares it instead (BPE is not supported on windows yet).",
   params: [
     { name: "train", type: "int" },
     { name: "test", type: "int" },
@@ -349,7 +349,7 @@ function trainWindowVocab(args: ReadonlyMap<string, BoundArgument>, docs: readon
 const textFile: Builtin = {
   name: "text",
   category: "dataset",
-  doc: "A plain text file as language-modelling windows of `context` char tokens (token splits without labels: `all`, `train` and, when `test` is given, `test`), read when the recipe is checked to count the windows and characters. `documents` is \"file\", \"lines\" or \"paragraphs\"; `pack: false` pads each document's last window instead of packing across documents. `train` and `test` count windows (or are fractions in (0, 1)); `train` 0 takes every window not in test. `max_vocab` caps the char tokenizer (fitted on the whole file); `tokenizer: char(…)` or `other.tokenizer` declares it instead (BPE is not supported on windows yet). The path is relative to the recipe.",
+  doc: "A plain text file as language-modelling windows of `context` char tokens (token splits without labels: `all`, `train` and, when `test` is given, `test`), read when the recipe is checked to count the windows and characters. `documents` is \"file\", \"lines\" or \"paragraphs\"; `pack: false` pads each document's last window instead of packing across documents. `train` and `test` count windows (or are fractions in (0, 1)); `train` 0 takes every window not in test. `max_vocab` caps the char tokenizer, fitted on the train windows' characters only (a character only in test windows is `<unk>`); `tokenizer: char(…)` or `other.tokenizer` declares it instead (BPE is not supported on windows yet). The path is relative to the recipe.",
   params: [
     { name: "path", type: "string" },
     { name: "context", type: "int" },
