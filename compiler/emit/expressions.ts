@@ -69,7 +69,7 @@ export function emitExpr(e: IrExpr, scope: ExprScope): string {
     case "route":
       return "ctx.route()";
     case "taid":
-      return `ctx.term("taid", ${stringLiteral(e.origin)}, kd.losses.taid(${sub(e.student)}, ${sub(e.teacher)}, ${e.lambda ? sub(e.lambda) : `${lookup(scope.locals, e.controller!)}.lambda`}))`;
+      return `ctx.term(${e.tokens ? '"token_taid"' : '"taid"'}, ${stringLiteral(e.origin)}, ${taidCall(e, sub, scope)})`;
     case "adaptive":
       return `kd.schedules.adaptive(${lookup(scope.locals, e.controller)})`;
     case "adapt":
@@ -117,6 +117,14 @@ const PRIMITIVES: Readonly<Record<string, { readonly runtime: string; readonly p
   rkd_angle: { runtime: "rkdAngle", positional: ["student", "teacher"], options: [], cast: "kd.tf.Tensor2D" },
   margin_mse: { runtime: "marginMse", positional: ["student_pos", "student_neg", "teacher_pos", "teacher_neg"], options: [] },
 };
+
+/** TAID's loss at λ read from its controller or its `lambda:`; `token_taid` on the models' next tokens. */
+function taidCall(e: Extract<IrExpr, { op: "taid" }>, sub: (x: IrExpr) => string, scope: ExprScope): string {
+  const lambda = e.lambda ? sub(e.lambda) : `${lookup(scope.locals, e.controller!)}.lambda`;
+  if (!e.tokens) return `kd.losses.taid(${sub(e.student)}, ${sub(e.teacher)}, ${lambda})`;
+  const tokens = (model: IrExpr): string => `ctx.outputs(${sub(model)}).tokenLogits!`;
+  return `kd.losses.nextTokenTaid(${tokens(e.student)}, ${tokens(e.teacher)}, ctx.batch.targets!, ${lambda})`;
+}
 
 /** Next-token losses: read the models' token logits and the batch's (unshifted) targets. */
 const NEXT_TOKEN: Readonly<Record<string, string>> = {
