@@ -215,6 +215,7 @@ const TAID_LAMBDA_DOC =
 const taid: Builtin = {
   name: "taid",
   category: "adapter",
+  statelessWith: "lambda",
   doc: `TAID: target p = softmax((1−λ)·stopgrad(s) + λ·t) in logit space, no temperature; loss −Σ p·log softmax(s), batch mean. ${TAID_LAMBDA_DOC}`,
   params: [...tensors("student", "teacher"), ...TAID_LAMBDA_PARAMS],
   result(args, ctx) {
@@ -230,6 +231,7 @@ const taid: Builtin = {
 const tokenTaid: Builtin = {
   name: "token_taid",
   category: "adapter",
+  statelessWith: "lambda",
   doc: `Token-level TAID: target p = softmax((1−λ)·stopgrad(s) + λ·t) in logit space, no temperature; loss −Σ p·log softmax(s) ${PER_TOKEN}. ${TAID_LAMBDA_DOC}`,
   params: [
     { name: "student", type: "model" },

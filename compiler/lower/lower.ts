@@ -246,12 +246,13 @@ export function lower(program: CheckedProgram): IrProgram {
   // The `taid_lambda` lets of the stage being lowered: each call → the controller it declares.
   let adaptiveLets = new Map<CallExpression, string>();
   const taidOf = (e: CallExpression, builtin: Builtin, context: Context): IrExpr => {
-    if (!controllers) throw new InternalError("taid outside a stage objective");
     const bound = bindNames(e, builtin);
     const [student, teacher] = [expr(bound.get("student")!, context), expr(bound.get("teacher")!, context)];
     const tokens = builtin.name === "token_taid" ? { tokens: true as const } : {};
     const lambda = bound.get("lambda");
     if (lambda) return { op: "taid", lambda: expr(lambda, context), student, teacher, ...tokens, origin: origin(e.span) };
+    // Without `lambda:` it owns a controller, so the checker kept it to a stage objective.
+    if (!controllers) throw new InternalError("taid outside a stage objective");
     const { lambda_start, lambda_end, alpha, beta } = namedArgs(e, { ...builtin, params: builtin.params.filter((p) => p.name !== "lambda") }, "build");
     let n = 1;
     while (controllers.some((c) => c.name === `${stageName}.taid${n}`)) n++;
