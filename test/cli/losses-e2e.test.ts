@@ -246,6 +246,50 @@ stage distill after teach {
   });
 });
 
+describe("taid with `lambda:` inside a loss definition", () => {
+  it("trains with λ passed in from the stage's taid_lambda let, which moves; the loss stays finite", async () => {
+    const t = await trainer(
+      "taid-in-loss",
+      `dataset digits = mnist(train: 64, test: 16, seed: 1)
+model big = mlp(input: 784, hidden: [16], classes: 10)
+model small = mlp(input: 784, hidden: [8], classes: 10)
+loss taid_ce(s: tensor, t: tensor, lam: scalar) = taid(s, t, lambda: lam) + 0.1 * ce(s, batch.label)
+stage teach {
+  train big on digits.train
+  epochs 1
+  batch 16
+  optimizer adam(lr: 1e-2)
+  minimize ce(big.logits, batch.label)
+}
+stage distill after teach {
+  train small on digits.train
+  teacher big
+  epochs 1
+  batch 16
+  optimizer adam(lr: 1e-2)
+  let lam = taid_lambda(start: 0.2, end: 0.9, alpha: 0.5)
+  minimize taid_ce(small.logits, big.logits, lam)
+}
+`,
+    );
+    let spec: kd.ProgramSpec | undefined;
+    const lambdas: number[] = [];
+    const losses: number[] = [];
+    await kd.run(() => (spec = t.program(t.defaults)), {
+      backend: "cpu", outDir: join(dir, "taid-in-loss"), quiet: true, handleSignals: false,
+      onStep: (e) => {
+        if (e.stage !== "distill") return;
+        losses.push(e.loss);
+        lambdas.push((spec!.stages[1]!.controllers!["distill.lam"] as kd.losses.TaidController).lambda);
+      },
+    });
+    expect(losses).toHaveLength(4);
+    expect(allFinite(losses)).toBe(true);
+    expect(lambdas[0]).toBe(0.2);
+    expect(lambdas.at(-1)!).toBeGreaterThan(0.2);
+  });
+});
+
 describe("taid_lambda, an adaptive schedule read as a loss weight and in the lr", () => {
   const recipe = `dataset digits = mnist(train: 64, test: 16, seed: 1)
 model big = mlp(input: 784, hidden: [16], classes: 10)
