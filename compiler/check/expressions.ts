@@ -612,7 +612,7 @@ export class ExpressionChecker {
     const args = (call?.args ?? []).map((a) => this.check(a.value, env));
     const stateless = env.place === "loss-body" && b.statelessWith !== undefined && !!call?.args.some((a) => a.name?.name === b.statelessWith);
     if (!ALLOWED[env.place].includes(b.category) && !stateless) {
-      env.report(diagnostic("KD3021", id.span, { name: b.name, place: PLACE_OF[b.category] }, b.statelessWith ? { notes: [`with \`${b.statelessWith}:\` it owns no state and may stand in a \`loss\` definition`] } : {}));
+      env.report(diagnostic("KD3021", id.span, { name: b.name, place: PLACE_OF[b.category] }, b.statelessWith && env.place === "loss-body" ? { notes: [`with \`${b.statelessWith}:\` it owns no state and may stand in a \`loss\` definition`] } : {}));
       return { type: errorType, value: undefined };
     }
     const node: CallExpression = call ?? { kind: "CallExpression", span: id.span, callee: id, args: [] };
