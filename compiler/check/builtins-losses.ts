@@ -132,6 +132,15 @@ const marginMse: Builtin = {
   },
 };
 
+/** Two transformers (KD3004) of one vocabulary (KD3005) read on a token split (KD3032): every next-token loss's arguments. */
+function checkLanguageModelPair(args: Args, name: string, ctx: BuiltinContext): void {
+  const s = requireLanguageModel(args, "student", name, ctx);
+  const t = requireLanguageModel(args, "teacher", name, ctx);
+  requireTokenSplit(ctx, name);
+  if (s && t && s.classes !== undefined && t.classes !== undefined && s.classes !== t.classes)
+    ctx.report(diagnostic("KD3005", ctx.call.span, { student: `${s.name}'s tokens`, teacher: `${t.name}'s`, studentClasses: String(s.classes), teacherClasses: String(t.classes) }));
+}
+
 /** A divergence between two language models' next-token distributions on a token split. */
 const tokenDivergence = (name: string, doc: string, t2: boolean): Builtin => ({
   name,
@@ -144,14 +153,8 @@ const tokenDivergence = (name: string, doc: string, t2: boolean): Builtin => ({
     { name: "t2", type: "bool", default: t2 },
   ],
   result(args, ctx) {
-    const s = requireLanguageModel(args, "student", name, ctx);
-    const t = requireLanguageModel(args, "teacher", name, ctx);
-    requireTokenSplit(ctx, name);
+    checkLanguageModelPair(args, name, ctx);
     checkPositiveTemperature(arg(args, "T"), ctx);
-    if (s && t && s.classes !== undefined && t.classes !== undefined && s.classes !== t.classes)
-      ctx.report(
-        diagnostic("KD3005", ctx.call.span, { student: `${s.name}'s tokens`, teacher: `${t.name}'s`, studentClasses: String(s.classes), teacherClasses: String(t.classes) }),
-      );
     return { type: lossType };
   },
 });
@@ -181,34 +184,63 @@ const preferenceLosses: Builtin[] = [...PREFERENCE_LOSSES.values()].map((p) => (
 /** The default of taid's `lambda:`: its own controller, configured by the `lambda_*` options. */
 const OWN_LAMBDA: ScheduleValue = { kind: "schedule", describe: "its own, from lambda_start to lambda_end", min: 0, max: 1, warmup: undefined };
 
+/** taid's λ options: `lambda:` (a scalar in [0, 1]) or the options of its own controller, never both. */
+const TAID_LAMBDA_PARAMS: Builtin["params"] = [
+  // Without `lambda:`, taid makes its own adaptive λ from the four options below.
+  { name: "lambda", type: "scalar", default: OWN_LAMBDA },
+  { name: "lambda_start", type: "number", default: 0.4 },
+  { name: "lambda_end", type: "number", default: 1 },
+  { name: "alpha", type: "number", default: 5e-4 },
+  { name: "beta", type: "number", default: 0.99 },
+];
+
+/** The checks of TAID's λ, shared by `taid` and `token_taid`: one form (KD3092), each value's range (KD3008). */
+function checkTaidLambda(args: Args, name: string, ctx: BuiltinContext): void {
+  if (arg(args, "lambda").node) {
+    checkOneTaidLambdaForm(args, ctx);
+    const lambda = range(arg(args, "lambda").value);
+    if (lambda && !(lambda.min >= 0 && lambda.max <= 1))
+      ctx.report(diagnostic("KD3008", arg(args, "lambda").node!.span, { what: `\`lambda\` of \`${name}\``, value: `in [0, 1], not ${showValue(arg(args, "lambda").value!)} (from ${lambda.min} to ${lambda.max})` }));
+    return;
+  }
+  const start = inRange(args, "lambda_start", (v) => v >= 0 && v <= 1, "in [0, 1]", ctx);
+  if (start !== undefined) inRange(args, "lambda_end", (v) => v >= start && v <= 1, `in [lambda_start, 1] = [${start}, 1]`, ctx);
+  inRange(args, "alpha", (v) => v >= 0 && v <= 1, "in [0, 1]", ctx);
+  inRange(args, "beta", (v) => v >= 0 && v < 1, "in [0, 1)", ctx);
+}
+
+const TAID_LAMBDA_DOC =
+  "λ starts at `lambda_start` and adapts after each step from the step's total loss: δ = (L_prev − L)/(L_prev + 1e-15), m ← β·m + (1−β)·δ, λ ← min(λ_end, max(λ_start + (λ_end − λ_start)·step/N, λ + α·σ(m)·(1 − λ))); checkpoints keep its state. With `lambda:` (a `taid_lambda` let, a schedule or a number in [0, 1]) λ is read from it instead, and the `lambda_*`, `alpha`, `beta` options are refused (KD3092).";
+
 const taid: Builtin = {
   name: "taid",
   category: "adapter",
-  doc: "TAID: target p = softmax((1−λ)·stopgrad(s) + λ·t) in logit space, no temperature; loss −Σ p·log softmax(s), batch mean. λ starts at `lambda_start` and adapts after each step from the step's total loss: δ = (L_prev − L)/(L_prev + 1e-15), m ← β·m + (1−β)·δ, λ ← min(λ_end, max(λ_start + (λ_end − λ_start)·step/N, λ + α·σ(m)·(1 − λ))); checkpoints keep its state. With `lambda:` (a `taid_lambda` let, a schedule or a number in [0, 1]) λ is read from it instead, and the `lambda_*`, `alpha`, `beta` options are refused (KD3092).",
-  params: [
-    ...tensors("student", "teacher"),
-    // Without `lambda:`, taid makes its own adaptive λ from the four options below.
-    { name: "lambda", type: "scalar", default: OWN_LAMBDA },
-    { name: "lambda_start", type: "number", default: 0.4 },
-    { name: "lambda_end", type: "number", default: 1 },
-    { name: "alpha", type: "number", default: 5e-4 },
-    { name: "beta", type: "number", default: 0.99 },
-  ],
+  statelessWith: "lambda",
+  doc: `TAID: target p = softmax((1−λ)·stopgrad(s) + λ·t) in logit space, no temperature; loss −Σ p·log softmax(s), batch mean. ${TAID_LAMBDA_DOC}`,
+  params: [...tensors("student", "teacher"), ...TAID_LAMBDA_PARAMS],
   result(args, ctx) {
     requireMatrix(args, "student", ctx);
     requireMatrix(args, "teacher", ctx);
     checkSameClasses(arg(args, "student"), arg(args, "teacher"), ctx);
-    if (arg(args, "lambda").node) {
-      checkOneTaidLambdaForm(args, ctx);
-      const lambda = range(arg(args, "lambda").value);
-      if (lambda && !(lambda.min >= 0 && lambda.max <= 1))
-        ctx.report(diagnostic("KD3008", arg(args, "lambda").node!.span, { what: "`lambda` of `taid`", value: `in [0, 1], not ${showValue(arg(args, "lambda").value!)} (from ${lambda.min} to ${lambda.max})` }));
-      return { type: lossType };
-    }
-    const start = inRange(args, "lambda_start", (v) => v >= 0 && v <= 1, "in [0, 1]", ctx);
-    if (start !== undefined) inRange(args, "lambda_end", (v) => v >= start && v <= 1, `in [lambda_start, 1] = [${start}, 1]`, ctx);
-    inRange(args, "alpha", (v) => v >= 0 && v <= 1, "in [0, 1]", ctx);
-    inRange(args, "beta", (v) => v >= 0 && v < 1, "in [0, 1)", ctx);
+    checkTaidLambda(args, "taid", ctx);
+    return { type: lossType };
+  },
+};
+
+/** `token_taid(student, teacher, …)`: TAID on two language models' next-token distributions, as `token_kd` is to `kd`. */
+const tokenTaid: Builtin = {
+  name: "token_taid",
+  category: "adapter",
+  statelessWith: "lambda",
+  doc: `Token-level TAID: target p = softmax((1−λ)·stopgrad(s) + λ·t) in logit space, no temperature; loss −Σ p·log softmax(s) ${PER_TOKEN}. ${TAID_LAMBDA_DOC}`,
+  params: [
+    { name: "student", type: "model" },
+    { name: "teacher", type: "model" },
+    ...TAID_LAMBDA_PARAMS,
+  ],
+  result(args, ctx) {
+    checkLanguageModelPair(args, "token_taid", ctx);
+    checkTaidLambda(args, "token_taid", ctx);
     return { type: lossType };
   },
 };
@@ -223,4 +255,5 @@ export const lossBuiltins: readonly Builtin[] = [
   ...tokenLosses,
   ...preferenceLosses,
   taid,
+  tokenTaid,
 ];

@@ -44,6 +44,8 @@ export interface Builtin extends Signature {
   readonly doc: string;
   /** May be used without parentheses (`accuracy`). */
   readonly bare?: boolean;
+  /** An `adapter` built-in that owns no state when given this named argument (`taid(…, lambda: x)`): that form may stand in a `loss` definition too. */
+  readonly statelessWith?: string;
   result(args: ReadonlyMap<string, BoundArgument>, ctx: BuiltinContext): { type: Type; value?: Value };
 }
 

@@ -610,8 +610,9 @@ export class ExpressionChecker {
 
   private builtinCall(b: Builtin, call: CallExpression | undefined, id: Identifier, env: Env): Checked {
     const args = (call?.args ?? []).map((a) => this.check(a.value, env));
-    if (!ALLOWED[env.place].includes(b.category)) {
-      env.report(diagnostic("KD3021", id.span, { name: b.name, place: PLACE_OF[b.category] }));
+    const stateless = env.place === "loss-body" && b.statelessWith !== undefined && !!call?.args.some((a) => a.name?.name === b.statelessWith);
+    if (!ALLOWED[env.place].includes(b.category) && !stateless) {
+      env.report(diagnostic("KD3021", id.span, { name: b.name, place: PLACE_OF[b.category] }, b.statelessWith && env.place === "loss-body" ? { notes: [`with \`${b.statelessWith}:\` it owns no state and may stand in a \`loss\` definition`] } : {}));
       return { type: errorType, value: undefined };
     }
     const node: CallExpression = call ?? { kind: "CallExpression", span: id.span, callee: id, args: [] };

@@ -793,14 +793,14 @@ wherever the name is used), so it is declared as the whole value of a stage \`le
 Written inside another expression, in a loss definition, in a top-level declaration or directly
 in \`optimizer adam(lr: …)\`, it is refused.`,
   }),
-  KD3092: entry<Record<string, never>>({
+  KD3092: entry<{ callee: string }>({
     severity: "error",
     title: "`taid` with `lambda:` and its own controller's options",
-    message: () => "`taid` takes `lambda:` or the options of its own adaptive λ (`lambda_start`, `lambda_end`, `alpha`, `beta`), not both",
+    message: (p) => `\`${p.callee}\` takes \`lambda:\` or the options of its own adaptive λ (\`lambda_start\`, \`lambda_end\`, \`alpha\`, \`beta\`), not both`,
     help: () => "put the options in the schedule, `let lam = taid_lambda(start: …, end: …, alpha: …, beta: …)`, and keep `lambda: lam`; or drop `lambda:`",
     explanation: `\`taid(s, t)\` makes its own adaptive λ from \`lambda_start\`, \`lambda_end\`, \`alpha\` and \`beta\`.
 \`taid(s, t, lambda: lam)\` reads λ from a scalar instead (a \`taid_lambda\` let, any schedule or a number in
-[0, 1]), so those options would configure nothing:
+[0, 1]), so those options would configure nothing. \`token_taid(student, teacher, …)\` takes the same two forms:
 
     let lam = taid_lambda(start: 0.2, alpha: 0.01)
     minimize taid(small.logits, big.logits, lambda: lam)`,

@@ -69,7 +69,7 @@ export function emitExpr(e: IrExpr, scope: ExprScope): string {
     case "route":
       return "ctx.route()";
     case "taid":
-      return `ctx.term("taid", ${stringLiteral(e.origin)}, kd.losses.taid(${sub(e.student)}, ${sub(e.teacher)}, ${e.lambda ? sub(e.lambda) : `${lookup(scope.locals, e.controller!)}.lambda`}))`;
+      return `ctx.term(${e.tokens ? '"token_taid"' : '"taid"'}, ${stringLiteral(e.origin)}, ${taidCall(e, sub, scope)})`;
     case "adaptive":
       return `kd.schedules.adaptive(${lookup(scope.locals, e.controller)})`;
     case "adapt":
@@ -118,6 +118,21 @@ const PRIMITIVES: Readonly<Record<string, { readonly runtime: string; readonly p
   margin_mse: { runtime: "marginMse", positional: ["student_pos", "student_neg", "teacher_pos", "teacher_neg"], options: [] },
 };
 
+/**
+ * kd.ops returns a general tensor, and a `loss` definition's tensor parameter is one; where a loss
+ * takes [B, C] the checker proved these are (`ensemble(…)`, sums, `s` of `loss f(s: tensor, …)`).
+ */
+const isGeneralTensor = (a: IrExpr): boolean => a.op === "binary" || a.op === "neg" || a.op === "tensor_op" || (a.op === "local" && a.kind === "tensor");
+
+/** TAID's loss at λ read from its controller or its `lambda:`; `token_taid` on the models' next tokens. */
+function taidCall(e: Extract<IrExpr, { op: "taid" }>, sub: (x: IrExpr) => string, scope: ExprScope): string {
+  const lambda = e.lambda ? sub(e.lambda) : `${lookup(scope.locals, e.controller!)}.lambda`;
+  const matrix = (a: IrExpr): string => (isGeneralTensor(a) ? `${sub(a)} as kd.tf.Tensor2D` : sub(a));
+  if (!e.tokens) return `kd.losses.taid(${matrix(e.student)}, ${matrix(e.teacher)}, ${lambda})`;
+  const tokens = (model: IrExpr): string => `ctx.outputs(${sub(model)}).tokenLogits!`;
+  return `kd.losses.nextTokenTaid(${tokens(e.student)}, ${tokens(e.teacher)}, ctx.batch.targets!, ${lambda})`;
+}
+
 /** Next-token losses: read the models' token logits and the batch's (unshifted) targets. */
 const NEXT_TOKEN: Readonly<Record<string, string>> = {
   token_kd: "nextTokenKd",
@@ -145,11 +160,10 @@ function primitive(e: Extract<IrExpr, { op: "primitive" }>, sub: (x: IrExpr) => 
     if (!a) throw new Error(`emit: ${e.fn} without ${name}`);
     return sub(a);
   };
-  // kd.ops returns a general tensor; the checker proved these are [B, C] (`ensemble(…)`, sums).
   const tensorArg = (name: string): string => {
     const a = e.args[name];
     if (call.cast) return `${arg(name)} as ${call.cast}`;
-    return a && (a.op === "binary" || a.op === "neg" || a.op === "tensor_op") ? `${arg(name)} as kd.tf.Tensor2D` : arg(name);
+    return a && isGeneralTensor(a) ? `${arg(name)} as kd.tf.Tensor2D` : arg(name);
   };
   const options = call.options.length > 0 ? [`{ ${call.options.map((o) => `${o}: ${arg(o)}`).join(", ")} }`] : [];
   return `kd.losses.${call.runtime}(${[...call.positional.map(tensorArg), ...options].join(", ")})`;

@@ -56,6 +56,10 @@ export const LOSS_CONVENTIONS: Readonly<Record<string, LossConvention>> = {
     reduction: "−Σ p_t·log q per row, mean over rows (per token on sequence logits)",
     temperature: "none: the target is softmax((1 − λ)·stopgrad(s) + λ·t) in logit space, λ adapted after every step",
   },
+  token_taid: {
+    reduction: "−Σ p_t·log q per token, mean over next-token targets that are not -100",
+    temperature: "none: the target is softmax((1 − λ)·stopgrad(s) + λ·t) in logit space, λ adapted after every step",
+  },
   simpo: { reduction: "mean over preference pairs, on length-averaged response log-probs", temperature: "none (beta scales the margin, gamma is in reward units)" },
   adpo: { reduction: "KL over each group of candidates, mean over groups", temperature: "tau divides the policy's log-ratio to the reference" },
   dpo: {

@@ -67,7 +67,7 @@ function text(e: IrExpr, names?: (loss: string) => readonly string[] | undefined
     case "route":
       return atom("batch.route");
     case "taid":
-      return atom(`taid(student: ${exprText(e.student)}, teacher: ${exprText(e.teacher)}, λ: ${e.lambda ? exprText(e.lambda) : e.controller})`);
+      return atom(`${e.tokens ? "token_taid" : "taid"}(student: ${exprText(e.student)}, teacher: ${exprText(e.teacher)}, λ: ${e.lambda ? exprText(e.lambda) : e.controller})`);
     case "adaptive":
       return atom(`taid_lambda(controller: ${e.controller})`);
     case "adapt":

@@ -185,7 +185,7 @@ function explainStage(ir: IrProgram, stage: IrStage, index: number): StageExplan
 
   const terms: Term[] = nodesOf(resolved).flatMap((n): Term[] => {
     if (n.op !== "primitive" && n.op !== "preference" && n.op !== "taid") return [];
-    const fn = n.op === "taid" ? "taid" : n.fn;
+    const fn = n.op === "taid" ? (n.tokens ? "token_taid" : "taid") : n.fn;
     const args: [string, IrExpr][] =
       n.op === "preference"
         ? [

@@ -142,7 +142,16 @@ export type IrExpr =
    * TAID between `[B, C]` logits, at the current λ of the stage's controller `controller` (its own),
    * or at `lambda` (`taid(…, lambda: x)`, a number at this step); exactly one of the two.
    */
-  | { readonly op: "taid"; readonly controller?: string; readonly lambda?: IrExpr; readonly student: IrExpr; readonly teacher: IrExpr; readonly origin: string }
+  | {
+      readonly op: "taid";
+      readonly controller?: string;
+      readonly lambda?: IrExpr;
+      readonly student: IrExpr;
+      readonly teacher: IrExpr;
+      /** `token_taid`: student and teacher are language models, compared at every next-token position. */
+      readonly tokens?: true;
+      readonly origin: string;
+    }
   /** An adaptive schedule (a `taid_lambda` let): the current value of the stage's controller `controller`. */
   | { readonly op: "adaptive"; readonly controller: string }
   /** A stage's trainable linear adapter (`project(x, like: y)`) applied to `input`. */

@@ -1,7 +1,7 @@
 // Lowering: the checked AST and its side tables → the IR. Runs only on programs without errors,
 // so anything unexpected here is an internal error, not a user mistake.
 import type { CallExpression, Expression } from "../../grammar/ast.js";
-import { builtins } from "../check/builtins.js";
+import { builtins, type Builtin } from "../check/builtins.js";
 import type { CheckedProgram } from "../check/check.js";
 import { lossSignature } from "../check/expressions.js";
 import { modelTapShapes } from "./model-taps.js";
@@ -170,7 +170,7 @@ export function lower(program: CheckedProgram): IrProgram {
       return state.adapters.has(e) ? structuredAdapter(e, context) : adapt(e, context);
     }
     if (builtin.name === "hint") return hintOf(e, context);
-    if (builtin.name === "taid") return taidOf(e, context);
+    if (builtin.name === "taid" || builtin.name === "token_taid") return taidOf(e, builtin, context);
     if (builtin.name === "taid_lambda") return adaptiveOf(e);
     if (builtin.name === "ensemble") return ensembleOf(e, context);
     const preference = PREFERENCE_LOSSES.get(builtin.name);
@@ -245,19 +245,20 @@ export function lower(program: CheckedProgram): IrProgram {
   let controllers: NonNullable<IrStage["controllers"]>[number][] | undefined;
   // The `taid_lambda` lets of the stage being lowered: each call → the controller it declares.
   let adaptiveLets = new Map<CallExpression, string>();
-  const taidOf = (e: CallExpression, context: Context): IrExpr => {
-    if (!controllers) throw new InternalError("taid outside a stage objective");
-    const builtin = builtins.get("taid")!;
+  const taidOf = (e: CallExpression, builtin: Builtin, context: Context): IrExpr => {
     const bound = bindNames(e, builtin);
     const [student, teacher] = [expr(bound.get("student")!, context), expr(bound.get("teacher")!, context)];
+    const tokens = builtin.name === "token_taid" ? { tokens: true as const } : {};
     const lambda = bound.get("lambda");
-    if (lambda) return { op: "taid", lambda: expr(lambda, context), student, teacher, origin: origin(e.span) };
+    if (lambda) return { op: "taid", lambda: expr(lambda, context), student, teacher, ...tokens, origin: origin(e.span) };
+    // Without `lambda:` it owns a controller, so the checker kept it to a stage objective.
+    if (!controllers) throw new InternalError("taid outside a stage objective");
     const { lambda_start, lambda_end, alpha, beta } = namedArgs(e, { ...builtin, params: builtin.params.filter((p) => p.name !== "lambda") }, "build");
     let n = 1;
     while (controllers.some((c) => c.name === `${stageName}.taid${n}`)) n++;
     const name = `${stageName}.taid${n}`;
     controllers.push({ name, kind: "taid", options: { lambda_start: lambda_start!, lambda_end: lambda_end!, alpha: alpha!, beta: beta! } });
-    return { op: "taid", controller: name, student, teacher, origin: origin(e.span) };
+    return { op: "taid", controller: name, student, teacher, ...tokens, origin: origin(e.span) };
   };
   /** Declares the controllers of the stage's `taid_lambda` lets, before anything reads them. */
   const declareAdaptiveLets = (s: CheckedProgram["stages"][number]): void => {

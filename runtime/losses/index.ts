@@ -38,4 +38,4 @@ export {
 } from "./token.js";
 export { stopGradient } from "./stop-gradient.js";
 export { pairLogProbs, dpoFromLogits, simpoFromLogits, adpoFromLogits } from "./preference-logits.js";
-export { nextTokenCrossEntropy, nextTokenJsd, nextTokenKd, nextTokenReverseKl, nextTokenTvd } from "./next-token.js";
+export { nextTokenCrossEntropy, nextTokenJsd, nextTokenKd, nextTokenReverseKl, nextTokenTaid, nextTokenTvd } from "./next-token.js";

@@ -1,5 +1,5 @@
 // Next-token losses on a token batch, from a model's token logits: what compiled `lm_ce(…)`,
-// `token_kd(…)`, `token_reverse_kl(…)`, `token_jsd(…)` and `token_tvd(…)` call. Logits at position t
+// `token_kd(…)`, `token_reverse_kl(…)`, `token_jsd(…)`, `token_tvd(…)` and `token_taid(…)` call. Logits at position t
 // score the target at t + 1 (the causal shift); positions whose target is −100 are ignored.
 import type * as tf from "@tensorflow/tfjs";
 import {
@@ -7,6 +7,7 @@ import {
   tokenCrossEntropy,
   tokenJsd,
   tokenKd,
+  tokenTaid,
   tokenReverseKl,
   tokenTvd,
   type TokenJsdOptions,
@@ -52,4 +53,9 @@ export function nextTokenJsd(student: tf.Tensor3D, teacher: tf.Tensor3D, targets
 /** Token-level TVD (`tokenTvd`) at the positions with a target. */
 export function nextTokenTvd(student: tf.Tensor3D, teacher: tf.Tensor3D, targets: tf.Tensor2D, options: Omit<TokenTvdOptions, "labels"> = {}): tf.Scalar {
   return shifted(tokenTvd, student, teacher, targets, options);
+}
+
+/** Token-level TAID (`tokenTaid`) at λ, at the positions with a target. */
+export function nextTokenTaid(student: tf.Tensor3D, teacher: tf.Tensor3D, targets: tf.Tensor2D, lambda: number): tf.Scalar {
+  return shifted((s, t, options) => tokenTaid(s, t, lambda, options), student, teacher, targets, {});
 }

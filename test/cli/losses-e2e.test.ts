@@ -1,6 +1,6 @@
 // The loss built-ins added beside kd/dkd/dpo, trained end to end through the generated trainer:
 // a recipe is compiled, its trainer imported, and its program run on the cpu backend with tiny
-// data: feature losses (hint, cosine, RKD, Margin-MSE), next-token divergences, SimPO and ADPO,
+// data: feature losses (hint, cosine, RKD, Margin-MSE), next-token divergences and token TAID, SimPO and ADPO,
 // TAID and a `taid_lambda` let read as a loss weight and in the lr, whose λ must move during
 // training, land in checkpoints, and resume exactly; and ensembles
 // at per-teacher temperatures or routed by a data column.
@@ -107,6 +107,55 @@ stage distill after pretrain {
     expect(distill.at(-1)!).toBeLessThan(distill[0]!);
   });
 
+  it("token_taid on next tokens: its own λ and a `taid_lambda` let's both move, the loss stays finite", async () => {
+    const t = await trainer(
+      "token-taid",
+      `dataset book = moby_dick(train: 8, test: 2, seed: 1, context: 8, max_vocab: 32)
+model lm = transformer(vocab: 32, dim: 8, layers: 1, heads: 2, context: 8)
+model tiny = transformer(vocab: 32, dim: 8, layers: 1, heads: 1, context: 8)
+stage pretrain {
+  train lm on book.train
+  epochs 1
+  batch 4
+  optimizer adam()
+  minimize lm_ce(lm)
+}
+stage distill after pretrain {
+  train tiny on book.train
+  teacher lm
+  epochs 2
+  batch 4
+  optimizer adam(lr: 1e-2)
+  let lam = taid_lambda(start: 0.1, end: 0.8, alpha: 0.5)
+  minimize token_taid(tiny, lm, lambda_start: 0.2, lambda_end: 0.9, alpha: 0.5) + token_taid(tiny, lm, lambda: lam)
+}
+`,
+    );
+    let spec: kd.ProgramSpec | undefined;
+    const own: number[] = [];
+    const fromLet: number[] = [];
+    const losses: number[] = [];
+    const controller = (name: string) => (spec!.stages[1]!.controllers![name] as kd.losses.TaidController).lambda;
+    await kd.run(() => (spec = t.program(t.defaults)), {
+      backend: "cpu", outDir: join(dir, "token-taid"), quiet: true, handleSignals: false,
+      onStep: (e) => {
+        if (e.stage !== "distill") return;
+        losses.push(e.loss);
+        own.push(controller("distill.taid1"));
+        fromLet.push(controller("distill.lam"));
+      },
+    });
+    // 4 steps (8 windows, batch 4, 2 epochs); λ starts where its options say and rises after the first.
+    expect(losses).toHaveLength(4);
+    expect(allFinite(losses)).toBe(true);
+    expect(own[0]).toBe(0.2);
+    expect(fromLet[0]).toBe(0.1);
+    expect(own.at(-1)!).toBeGreaterThan(0.2);
+    expect(fromLet.at(-1)!).toBeGreaterThan(0.1);
+    expect(own.at(-1)!).toBeLessThanOrEqual(0.9);
+    expect(fromLet.at(-1)!).toBeLessThanOrEqual(0.8);
+  });
+
   it("simpo (reference-free) and adpo (anchored to a snapshot)", async () => {
     copyFileSync(join(ROOT, "test/cases/valid/dpo/prefs.jsonl"), join(dir, "prefs.jsonl"));
     const t = await trainer(
@@ -194,6 +243,50 @@ stage distill after teach {
     const again = new AbortController();
     await expect(train(t, stopped, { signal: again.signal, onStep: (e) => e.stage === "distill" && e.step === 4 && again.abort() })).rejects.toThrow(/interrupted/);
     await expect(train(changed, stopped, { resume: true })).rejects.toThrow(/cannot resume the run in .*different program/);
+  });
+});
+
+describe("taid with `lambda:` inside a loss definition", () => {
+  it("trains with λ passed in from the stage's taid_lambda let, which moves; the loss stays finite", async () => {
+    const t = await trainer(
+      "taid-in-loss",
+      `dataset digits = mnist(train: 64, test: 16, seed: 1)
+model big = mlp(input: 784, hidden: [16], classes: 10)
+model small = mlp(input: 784, hidden: [8], classes: 10)
+loss taid_ce(s: tensor, t: tensor, lam: scalar) = taid(s, t, lambda: lam) + 0.1 * ce(s, batch.label)
+stage teach {
+  train big on digits.train
+  epochs 1
+  batch 16
+  optimizer adam(lr: 1e-2)
+  minimize ce(big.logits, batch.label)
+}
+stage distill after teach {
+  train small on digits.train
+  teacher big
+  epochs 1
+  batch 16
+  optimizer adam(lr: 1e-2)
+  let lam = taid_lambda(start: 0.2, end: 0.9, alpha: 0.5)
+  minimize taid_ce(small.logits, big.logits, lam)
+}
+`,
+    );
+    let spec: kd.ProgramSpec | undefined;
+    const lambdas: number[] = [];
+    const losses: number[] = [];
+    await kd.run(() => (spec = t.program(t.defaults)), {
+      backend: "cpu", outDir: join(dir, "taid-in-loss"), quiet: true, handleSignals: false,
+      onStep: (e) => {
+        if (e.stage !== "distill") return;
+        losses.push(e.loss);
+        lambdas.push((spec!.stages[1]!.controllers!["distill.lam"] as kd.losses.TaidController).lambda);
+      },
+    });
+    expect(losses).toHaveLength(4);
+    expect(allFinite(losses)).toBe(true);
+    expect(lambdas[0]).toBe(0.2);
+    expect(lambdas.at(-1)!).toBeGreaterThan(0.2);
   });
 });
 

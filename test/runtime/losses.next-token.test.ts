@@ -1,4 +1,4 @@
-// nextTokenCrossEntropy / nextTokenKd are the token losses applied after the causal shift.
+// nextTokenCrossEntropy / nextTokenKd / nextTokenTaid are the token losses applied after the causal shift.
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import * as losses from "../../runtime/losses/index.js";
@@ -19,6 +19,10 @@ describe("next-token losses", () => {
     const teacher = losses.causalShift(b);
     const kd = losses.tokenKd(shifted.logits, teacher.logits, { T: 2, labels: shifted.labels });
     expect(losses.nextTokenKd(a, b, targets, { T: 2 }).dataSync()[0]).toBeCloseTo(kd.dataSync()[0]!, 6);
+    const taid = losses.tokenTaid(shifted.logits, teacher.logits, 0.6, { labels: shifted.labels });
+    expect(losses.nextTokenTaid(a, b, targets, 0.6).dataSync()[0]).toBeCloseTo(taid.dataSync()[0]!, 6);
+    // Not the unshifted loss: the shift matters.
+    expect(Math.abs(losses.nextTokenTaid(a, b, targets, 0.6).dataSync()[0]! - losses.tokenTaid(a, b, 0.6, { labels: targets }).dataSync()[0]!)).toBeGreaterThan(1e-3);
   });
 
   it("is 0 with a zero gradient when every target is ignored", () => {
@@ -28,5 +32,8 @@ describe("next-token losses", () => {
     expect(losses.nextTokenCrossEntropy(a, none).dataSync()[0]).toBe(0);
     expect(losses.nextTokenKd(a, b, none).dataSync()[0]).toBe(0);
     expect(tf.abs(g).sum().dataSync()[0]).toBe(0);
+    const gTaid = tf.grad((x: tf.Tensor) => losses.nextTokenTaid(x as tf.Tensor3D, b, none, 0.5))(a);
+    expect(losses.nextTokenTaid(a, b, none, 0.5).dataSync()[0]).toBe(0);
+    expect(tf.abs(gTaid).sum().dataSync()[0]).toBe(0);
   });
 });
