@@ -45,21 +45,37 @@ async function train(t: Trainer, out: string, extra: Partial<kd.RunOptions> = {}
 
 const allFinite = (xs: readonly number[] | undefined) => xs !== undefined && xs.length > 0 && xs.every(Number.isFinite);
 
-describe("feature, token and preference losses train through the generated trainer", () => {
-  it("hint, cosine_embedding, rkd_distance, rkd_angle, margin_mse, and an ensemble at per-teacher temperatures", async () => {
-    const t = await trainer(
-      "features",
-      `dataset digits = mnist(train: 64, test: 16, seed: 1)
+/** Digits, a 16-unit teacher trained by stage `teach` and an 8-unit student: the classifier cases' start. */
+const digits = (teach: { epochs: number; batch: number; optimizer: string }) => `dataset digits = mnist(train: 64, test: 16, seed: 1)
 model big = mlp(input: 784, hidden: [16], classes: 10)
 model small = mlp(input: 784, hidden: [8], classes: 10)
 stage teach {
   train big on digits.train
-  epochs 1
-  batch 32
-  optimizer adam()
+  epochs ${teach.epochs}
+  batch ${teach.batch}
+  optimizer ${teach.optimizer}
   minimize ce(big.logits, batch.label)
 }
-stage distill after teach {
+`;
+
+/** Moby Dick windows, a 2-head teacher LM trained by stage `pretrain` and a 1-head student: the token cases' start. */
+const BOOK = `dataset book = moby_dick(train: 8, test: 2, seed: 1, context: 8, max_vocab: 32)
+model lm = transformer(vocab: 32, dim: 8, layers: 1, heads: 2, context: 8)
+model tiny = transformer(vocab: 32, dim: 8, layers: 1, heads: 1, context: 8)
+stage pretrain {
+  train lm on book.train
+  epochs 1
+  batch 4
+  optimizer adam()
+  minimize lm_ce(lm)
+}
+`;
+
+describe("feature, token and preference losses train through the generated trainer", () => {
+  it("hint, cosine_embedding, rkd_distance, rkd_angle, margin_mse, and an ensemble at per-teacher temperatures", async () => {
+    const t = await trainer(
+      "features",
+      `${digits({ epochs: 1, batch: 32, optimizer: "adam()" })}stage distill after teach {
   train small on digits.train
   teacher big
   epochs 2
@@ -81,17 +97,7 @@ stage distill after teach {
   it("token_reverse_kl, token_jsd and token_tvd on next tokens", async () => {
     const t = await trainer(
       "tokens",
-      `dataset book = moby_dick(train: 8, test: 2, seed: 1, context: 8, max_vocab: 32)
-model lm = transformer(vocab: 32, dim: 8, layers: 1, heads: 2, context: 8)
-model tiny = transformer(vocab: 32, dim: 8, layers: 1, heads: 1, context: 8)
-stage pretrain {
-  train lm on book.train
-  epochs 1
-  batch 4
-  optimizer adam()
-  minimize lm_ce(lm)
-}
-stage distill after pretrain {
+      `${BOOK}stage distill after pretrain {
   train tiny on book.train
   teacher lm
   epochs 2
@@ -110,17 +116,7 @@ stage distill after pretrain {
   it("token_taid on next tokens: its own λ and a `taid_lambda` let's both move, the loss stays finite", async () => {
     const t = await trainer(
       "token-taid",
-      `dataset book = moby_dick(train: 8, test: 2, seed: 1, context: 8, max_vocab: 32)
-model lm = transformer(vocab: 32, dim: 8, layers: 1, heads: 2, context: 8)
-model tiny = transformer(vocab: 32, dim: 8, layers: 1, heads: 1, context: 8)
-stage pretrain {
-  train lm on book.train
-  epochs 1
-  batch 4
-  optimizer adam()
-  minimize lm_ce(lm)
-}
-stage distill after pretrain {
+      `${BOOK}stage distill after pretrain {
   train tiny on book.train
   teacher lm
   epochs 2
@@ -189,17 +185,7 @@ stage anchored after simple {
 });
 
 describe("taid", () => {
-  const recipe = `dataset digits = mnist(train: 64, test: 16, seed: 1)
-model big = mlp(input: 784, hidden: [16], classes: 10)
-model small = mlp(input: 784, hidden: [8], classes: 10)
-stage teach {
-  train big on digits.train
-  epochs 2
-  batch 16
-  optimizer adam(lr: 1e-2)
-  minimize ce(big.logits, batch.label)
-}
-stage distill after teach {
+  const recipe = `${digits({ epochs: 2, batch: 16, optimizer: "adam(lr: 1e-2)" })}stage distill after teach {
   train small on digits.train
   teacher big
   epochs 2
@@ -250,17 +236,7 @@ describe("taid with `lambda:` inside a loss definition", () => {
   it("trains with λ passed in from the stage's taid_lambda let, which moves; the loss stays finite", async () => {
     const t = await trainer(
       "taid-in-loss",
-      `dataset digits = mnist(train: 64, test: 16, seed: 1)
-model big = mlp(input: 784, hidden: [16], classes: 10)
-model small = mlp(input: 784, hidden: [8], classes: 10)
-loss taid_ce(s: tensor, t: tensor, lam: scalar) = taid(s, t, lambda: lam) + 0.1 * ce(s, batch.label)
-stage teach {
-  train big on digits.train
-  epochs 1
-  batch 16
-  optimizer adam(lr: 1e-2)
-  minimize ce(big.logits, batch.label)
-}
+      `${digits({ epochs: 1, batch: 16, optimizer: "adam(lr: 1e-2)" })}loss taid_ce(s: tensor, t: tensor, lam: scalar) = taid(s, t, lambda: lam) + 0.1 * ce(s, batch.label)
 stage distill after teach {
   train small on digits.train
   teacher big
@@ -291,17 +267,7 @@ stage distill after teach {
 });
 
 describe("taid_lambda, an adaptive schedule read as a loss weight and in the lr", () => {
-  const recipe = `dataset digits = mnist(train: 64, test: 16, seed: 1)
-model big = mlp(input: 784, hidden: [16], classes: 10)
-model small = mlp(input: 784, hidden: [8], classes: 10)
-stage teach {
-  train big on digits.train
-  epochs 2
-  batch 16
-  optimizer adam(lr: 1e-2)
-  minimize ce(big.logits, batch.label)
-}
-stage distill after teach {
+  const recipe = `${digits({ epochs: 2, batch: 16, optimizer: "adam(lr: 1e-2)" })}stage distill after teach {
   train small on digits.train
   teacher big
   epochs 2
