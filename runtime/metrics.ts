@@ -2,6 +2,7 @@
 // logits read back from the backend (float64 arithmetic, explicit tie-breaking).
 import type { MetricSpec, Model } from "./program.js";
 import { IGNORE_INDEX } from "./losses/cross-entropy.js";
+import { metricLabelOf } from "./metric-label.js";
 
 /** The fraction of rows whose label is among the model's `top` highest logits (default 1: the argmax). */
 export function accuracy(options: { readonly top?: number } = {}): MetricSpec {
@@ -59,18 +60,15 @@ export function rewardMargin(reference: Model, options: { readonly beta?: number
  */
 export function metricLabel(metric: MetricSpec): string {
   switch (metric.kind) {
-    case "accuracy":
-      return metric.top === undefined || metric.top === 1 ? "accuracy" : `accuracy@${metric.top}`;
     case "agreement":
-      return `agreement(${metric.teacher.name})`;
     case "kl":
-      return metric.T === 1 ? `kl(${metric.teacher.name})` : `kl(${metric.teacher.name}, T=${metric.T})`;
+      return metricLabelOf({ ...metric, teacher: metric.teacher.name });
     case "preferenceAccuracy":
       return "preference_accuracy";
     case "rewardMargin":
-      return metric.beta === 0.1 ? "reward_margin" : `reward_margin(beta=${metric.beta})`;
+      return metricLabelOf({ kind: "reward_margin", beta: metric.beta });
     default:
-      return metric.kind;
+      return metricLabelOf(metric);
   }
 }
 

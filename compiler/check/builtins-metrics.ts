@@ -12,6 +12,7 @@ import { checkDuplicateMetrics } from "./rules/duplicate-metric.js";
 import { checkEvaluationLoss } from "./rules/evaluation-loss.js";
 import type { BoundArgument, SignatureParam } from "./signature.js";
 import type { CheckState } from "./state.js";
+import { metricLabelOf } from "../../runtime/metric-label.js";
 import type { StageScope } from "./expressions.js";
 import { describe, type SplitInfo } from "./types.js";
 import { isNumber, type Value } from "./values.js";
@@ -188,18 +189,13 @@ export function metricLabel(e: Expression, valueOf: (e: Expression) => Value | u
     const given = args.get(param);
     return given?.kind === "Identifier" ? given.name : "?";
   };
-  switch (name) {
-    case "accuracy":
-      return value("top") === 1 ? "accuracy" : `accuracy@${String(value("top"))}`;
-    case "agreement":
-      return `agreement(${model("teacher")})`;
-    case "kl":
-      return value("T") === 1 ? `kl(${model("teacher")})` : `kl(${model("teacher")}, T=${String(value("T"))})`;
-    case "reward_margin":
-      return value("beta") === 0.1 ? "reward_margin" : `reward_margin(beta=${String(value("beta"))})`;
-    default:
-      return name;
-  }
+  const number = (param: string): number | undefined => {
+    const v = value(param);
+    return typeof v === "number" ? v : undefined;
+  };
+  // An argument whose value is unknown (a recovered parse) gives no label to compare.
+  if (["top", "T", "beta"].some((p) => args.has(p) && number(p) === undefined)) return undefined;
+  return metricLabelOf({ kind: name, top: number("top"), teacher: model("teacher"), T: number("T"), beta: number("beta") });
 }
 
 export interface MetricStage {

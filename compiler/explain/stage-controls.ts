@@ -2,23 +2,13 @@
 // runtime's logs label them, runtime/metrics.ts `metricLabel`), its best checkpoint, the parts of
 // the trained model it freezes, and its adaptive state (TAID's λ controllers).
 import type { IrExpr, IrMetric, IrProgram, IrStage } from "../lower/ir.js";
+import { metricLabelOf } from "../../runtime/metric-label.js";
 import { exprText, num } from "./expr-text.js";
 import { valueAt, progressAt, type StageClock } from "./evaluate.js";
 
 /** A metric as `kdc run`'s logs name it: `accuracy`, `accuracy@5`, `agreement(big)`, `kl(big, T=2)`. */
 export function metricText(m: IrMetric): string {
-  switch (m.kind) {
-    case "accuracy":
-      return m.top === 1 ? "accuracy" : `accuracy@${m.top}`;
-    case "agreement":
-      return `agreement(${m.teacher})`;
-    case "kl":
-      return m.T === 1 ? `kl(${m.teacher})` : `kl(${m.teacher}, T=${m.T})`;
-    case "reward_margin":
-      return m.beta === 0.1 ? "reward_margin" : `reward_margin(beta=${m.beta})`;
-    default:
-      return m.kind;
-  }
+  return metricLabelOf(m);
 }
 
 export interface BestCheckpoint {
