@@ -81,10 +81,6 @@ export function flattenPipeline(e: Expression): Expression[] {
   return [e];
 }
 
-export function isPipeline(e: Expression): e is BinaryExpression {
-  return e.kind === "BinaryExpression" && e.operator === ">>";
-}
-
 /**
  * The steps of a pipeline with their arguments, or undefined when one is not a layer (reported).
  * `requireOut` (modules, which have no target): a weighted layer without `out` is KD3056.

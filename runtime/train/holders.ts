@@ -29,11 +29,6 @@ export function trainablesOf(stage: StageSpec): Holder[] {
   return [stage.train, ...(stage.trainableTeachers ?? []), ...(stage.modules ?? [])];
 }
 
-/** Models the objective runs in training mode on the gradient tape: the trained one and its trainable teachers. */
-export function onTapeOf(stage: StageSpec): Model[] {
-  return [stage.train, ...(stage.trainableTeachers ?? [])];
-}
-
 /**
  * Every holder of the program in a fixed order (models, modules, then anything only a stage
  * names), each once. Names must be unique: checkpoints key tensors by them.
