@@ -2,7 +2,7 @@
 // `via:` of a structured adapter. Layers are their own namespace (so `linear` here is the dense
 // layer, not the schedule); their shapes are inferred from the tensor the pipeline is applied to,
 // layer by layer, with a coded diagnostic at the layer that cannot take its input.
-import type { BinaryExpression, CallExpression, Expression } from "../../grammar/ast.js";
+import type { CallExpression, Expression } from "../../grammar/ast.js";
 import { isRecoveredName } from "../../grammar/to-ast.js";
 import { diagnostic, type Diagnostic, type Label } from "../diagnostics/diagnostic.js";
 import { suggest } from "../diagnostics/suggest.js";
