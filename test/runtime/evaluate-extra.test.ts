@@ -36,9 +36,22 @@ describe("evaluate", () => {
     const values = evaluate(m, { split, everyEpochs: 1, metrics: [kd.metrics.perplexity(), kd.metrics.accuracy()] }, 5);
     const batch = whole(split);
     const ce = tf.tidy(() => nextTokenCe(m.forward(batch.input, false).tokenLogits!, batch.targets!).dataSync()[0]!);
+    // Accuracy per next token: the argmax at position t against the target at t + 1, −100 skipped.
+    const logits = tf.tidy(() => m.forward(batch.input, false).tokenLogits!.arraySync());
+    const targets = batch.targets!.arraySync();
+    let hits = 0;
+    let scored = 0;
+    for (const [b, row] of logits.entries())
+      for (let t = 0; t + 1 < row.length; t++) {
+        const y = targets[b]![t + 1]!;
+        if (y === -100) continue;
+        scored++;
+        if (row[t]!.indexOf(Math.max(...row[t]!)) === y) hits++;
+      }
     kd.data.disposeBatch(batch);
     expect(values.perplexity).toBeCloseTo(Math.exp(ce), 4);
-    expect(values.accuracy).toBeGreaterThanOrEqual(0);
+    expect(scored).toBeGreaterThan(0);
+    expect(values.accuracy).toBeCloseTo(hits / scored, 10);
     m.dispose();
   });
 
