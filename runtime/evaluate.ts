@@ -98,7 +98,9 @@ export function evaluate(model: Model, spec: EvaluateSpec, batchSize?: number, s
   // Order does not matter for these metrics; seed and epoch 0 just fix one.
   for (const batch of split.batches(size, 0, 0)) {
     const models = [model, ...teachers, ...references];
-    const outputs = tf.tidy(() => models.map((m) => m.forward(batch.input, false).logits as tf.Tensor));
+    // With `loss`, the objective reads the same forward passes as the other metrics (one per model).
+    const ctx = wantLoss ? new EvaluationContext(batch, stage!) : undefined;
+    const outputs = ctx ? models.map((m) => ctx.outputs(m).logits as tf.Tensor) : tf.tidy(() => models.map((m) => m.forward(batch.input, false).logits as tf.Tensor));
     try {
       const values = outputs.map((t) => t.dataSync() as Float32Array);
       const classes = outputs[0]!.shape[outputs[0]!.rank - 1]!;
@@ -133,14 +135,15 @@ export function evaluate(model: Model, spec: EvaluateSpec, batchSize?: number, s
         });
       }
       if (wantLoss) {
-        const value = tf.tidy(() => stage!.objective(new EvaluationContext(batch, stage!)));
+        const value = tf.tidy(() => stage!.objective(ctx!));
         const examples = batch.input.shape[0]!;
         lossSum += value.dataSync()[0]! * examples;
         lossWeight += examples;
         value.dispose();
       }
     } finally {
-      tf.dispose(outputs);
+      if (ctx) ctx.dispose();
+      else tf.dispose(outputs);
       disposeBatch(batch);
     }
   }
@@ -196,7 +199,8 @@ class EvaluationContext implements StepContext {
   }
   outputs(model: Model): Outputs {
     let o = this.seen.get(model);
-    if (!o) this.seen.set(model, (o = model.forward(this.batch.input, false)));
+    // Kept until dispose(); the forward pass's intermediates go at once.
+    if (!o) this.seen.set(model, (o = tf.tidy(() => model.forward(this.batch.input, false) as unknown as tf.TensorContainer) as unknown as Outputs));
     return o;
   }
   at(schedule: Schedule): number {
@@ -212,6 +216,11 @@ class EvaluationContext implements StepContext {
   }
   term(_label: string, _origin: string, value: tf.Scalar): tf.Scalar {
     return value;
+  }
+  /** Disposes every model's outputs this batch computed. */
+  dispose(): void {
+    for (const o of this.seen.values()) tf.dispose(o as unknown as tf.TensorContainer);
+    this.seen.clear();
   }
 }
 

@@ -109,6 +109,29 @@ describe("evaluation loss", () => {
     t.dispose();
   });
 
+  it("runs each model once per batch, shared by the objective and the other metrics, and leaks nothing", () => {
+    const split = vectorSplit("v", { rows: 12, features: 6, classes: 4, seed: 6 });
+    const s = new TinyNet("s", [6, 5, 4], 1);
+    const t = new TinyNet("t", [6, 8, 4], 2);
+    const calls = new Map<string, number>();
+    for (const m of [s, t]) {
+      const forward = m.forward.bind(m);
+      m.forward = (input, training) => {
+        calls.set(m.name, (calls.get(m.name) ?? 0) + 1);
+        return forward(input, training);
+      };
+    }
+    const objective: kd.Objective = (ctx) => kd.losses.kd(ctx.outputs(s).logits, ctx.outputs(t).logits, { T: 2 });
+    const stage = { name: "distill", objective, progress: { step: 0, totalSteps: 1, epoch: 0, stepsPerEpoch: 1 } };
+    const before = tf.memory().numTensors;
+    evaluate(s, { split, everyEpochs: 1, metrics: [kd.metrics.loss(), kd.metrics.agreement(t), kd.metrics.klToTeacher(t)] }, 4, stage);
+    expect(tf.memory().numTensors).toBe(before);
+    // 3 batches of 4: one forward of each model per batch.
+    expect(Object.fromEntries(calls)).toEqual({ s: 3, t: 3 });
+    s.dispose();
+    t.dispose();
+  });
+
   it("needs the stage's objective", () => {
     const split = vectorSplit("v", { rows: 5, features: 6, classes: 4, seed: 5 });
     const s = new TinyNet("s", [6, 4], 1);
