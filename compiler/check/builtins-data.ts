@@ -10,6 +10,7 @@ import type { SplitInfo, Type } from "./types.js";
 import { isNumber } from "./values.js";
 import { augmentParam, charOnlyWindows, checkTransforms, declaredTokenizer, noTokenizer, preprocessParam, tokenVocab, tokenizerOwner, tokenizerParam } from "./data-options.js";
 import { mixtureBuiltin } from "./mixture.js";
+import { resolveCount } from "../../runtime/data/select.js";
 import { codePoints, distinctCharacters, documentsOf, textWindowCut, windowCount, windowTexts } from "../../runtime/data/text-windows.js";
 import { checkColumn, checkTextColumn, jsonKind } from "./rules/data-columns.js";
 
@@ -170,10 +171,6 @@ export function csvRecords(content: string, delimiter: string): string[][] | und
 }
 
 /** A count, or a fraction of `total` when 0 < value < 1 (rounded), as the runtime resolves `train` and `test`. */
-function resolveCount(value: number, total: number): number {
-  return value > 0 && value < 1 ? Math.round(value * total) : value;
-}
-
 /**
  * The `train`, `test` and `all` splits of a file of `total` items (rows, windows, pairs). `train`
  * and `test` are counts or fractions in (0, 1); `train: 0` is every item not in test.
@@ -192,11 +189,12 @@ function fileSplits(
   const count = (name: string): number | undefined => {
     const v = args.get(name)!.value;
     if (!isNumber(v)) return undefined;
-    if (v < 0 || (v >= 1 && !Number.isInteger(v))) {
+    if (!Number.isFinite(v) || v < 0 || (v >= 1 && !Number.isInteger(v))) {
       ctx.report(diagnostic("KD3008", args.get(name)!.node?.span ?? ctx.call.span, { what: `\`${name}\``, value: `a ${unit} count or a fraction in (0, 1), not ${v}` }));
       return undefined;
     }
-    return resolveCount(v, total);
+    // Valid here (checked above), so the runtime's rule cannot throw.
+    return resolveCount(path, name, v, total);
   };
   const test = count("test");
   const trainGiven = count("train");

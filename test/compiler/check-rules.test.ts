@@ -158,3 +158,13 @@ describe("internal errors", () => {
     expect(r.diagnostics.every((d) => /^KD\d{4}$/.test(d.code))).toBe(true);
   });
 });
+
+describe("file dataset sizes", () => {
+  it("refuses a train or test size that is not a finite count or fraction (KD3008), never throws", async () => {
+    const files = { "d.csv": "a,b,y\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n" };
+    for (const size of ["0 / 0", "1e999", "2.5", "-1"]) {
+      const r = await compileText(`dataset d = csv("d.csv", label: "y", train: ${size})\n`, files);
+      expect(codes(r), size).toEqual(["KD3008"]);
+    }
+  });
+});
